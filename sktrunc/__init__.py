@@ -1,0 +1,18 @@
+"""sktrunc: scikit-learn estimators that construct ReLU networks instead of training them.
+
+Each estimator measures the geometry of the classes, builds the layers in closed
+form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuine
+:class:`ReLUNetwork` that predicts by a plain forward pass.
+"""
+
+from ._base import AssumptionWarning, ConditioningWarning
+from ._network import ReLUNetwork
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AssumptionWarning",
+    "ConditioningWarning",
+    "ReLUNetwork",
+    "__version__",
+]

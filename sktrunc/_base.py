@@ -1,0 +1,179 @@
+"""What the constructed-network estimators share.
+
+Target vectors ``y_j``, the metric prediction of eq. (2.61) of arXiv 2309.10639
+(``argmin_j |f(x) - y_j|``), the L2 cost of eq. (14) of the JMLR paper computed
+from a genuine forward pass, and the fitted attributes every estimator exposes
+(``network_``, ``coefs_``, ``intercepts_``, ``n_params_``).
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = [
+    "AssumptionWarning",
+    "ConditioningWarning",
+    "resolve_targets",
+    "squared_distances_to_targets",
+    "l2_cost",
+    "weighted_l2_cost",
+    "ConstructedNetworkMixin",
+    "BaseConstructedClassifier",
+]
+
+
+class AssumptionWarning(UserWarning):
+    """A theorem's assumption does not hold on the training data.
+
+    The message names the assumption and the measured values; the estimator
+    still returns its best-effort network.  Pass ``strict=True`` to the
+    estimator to get a ``ValueError`` instead.
+    """
+
+
+class ConditioningWarning(UserWarning):
+    """A constructed layer is ill-conditioned (condition number above ~1e8)."""
+
+
+def resolve_targets(targets, n_classes):
+    """Target vectors as a ``(n_classes, d)`` float array; one-hot by default.
+
+    Parameters
+    ----------
+    targets : None or array-like of shape (n_classes, d)
+        Row ``j`` is ``y_j``, the target of ``classes_[j]``.
+    n_classes : int
+
+    Returns
+    -------
+    Y : ndarray of shape (n_classes, d)
+
+    Examples
+    --------
+    >>> resolve_targets(None, 2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    if targets is None:
+        return np.eye(n_classes)
+    Y = np.asarray(targets, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2 or Y.shape[0] != n_classes:
+        raise ValueError(
+            f"targets must have shape (n_classes, d) = ({n_classes}, d); got shape "
+            f"{np.shape(targets)}."
+        )
+    if not np.all(np.isfinite(Y)):
+        raise ValueError("targets must be finite.")
+    if n_classes > 1:
+        d2 = squared_distances_to_targets(Y, Y)
+        np.fill_diagonal(d2, np.inf)
+        if d2.min() <= 1e-24:
+            raise ValueError("targets must have pairwise distinct rows: two classes "
+                             "with the same target cannot be told apart.")
+    return Y
+
+
+def squared_distances_to_targets(outputs, Y):
+    """``|f(x_i) - y_j|²`` for every output row ``i`` and target row ``j``."""
+    d2 = (np.einsum("ij,ij->i", outputs, outputs)[:, None]
+          - 2.0 * outputs @ Y.T + np.einsum("ij,ij->i", Y, Y)[None, :])
+    return np.maximum(d2, 0.0)
+
+
+def l2_cost(outputs, Y_ext):
+    """The L2 cost ``½ Σ_i |f(x_i) - y_{j(i)}|²`` of eq. (14).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> l2_cost(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]]))
+    0.5
+    """
+    r = np.asarray(outputs, dtype=np.float64) - Y_ext
+    return 0.5 * float(np.einsum("ij,ij->", r, r))
+
+
+def weighted_l2_cost(outputs, Y_ext, y_idx):
+    """The class-weighted cost ``Σ_j (1/N_j) Σ_i |f(x_{j,i}) - y_j|²`` of eq. (16)."""
+    r = np.asarray(outputs, dtype=np.float64) - Y_ext
+    per_point = np.einsum("ij,ij->i", r, r)
+    counts = np.bincount(y_idx)
+    sums = np.bincount(y_idx, weights=per_point, minlength=counts.shape[0])
+    keep = counts > 0
+    return float(np.sum(sums[keep] / counts[keep]))
+
+
+class ConstructedNetworkMixin:
+    """Fitted-state plumbing for estimators that return a :class:`ReLUNetwork`."""
+
+    def _set_network(self, network):
+        """Expose a network through scikit-learn MLP-style fitted attributes."""
+        self.network_ = network
+        self.coefs_ = network.coefs
+        self.intercepts_ = network.intercepts
+        self.n_params_ = network.n_params
+        return self
+
+    def to_mlp(self, **mlp_params):
+        """The fitted network as a fitted-state ``MLPRegressor``.
+
+        Its ``predict`` equals the network's output to float precision; use
+        ``warm_start=True`` to continue from this minimiser by gradient descent.
+        See :meth:`sktrunc.ReLUNetwork.to_mlp`.
+        """
+        check_is_fitted(self)
+        return self.network_.to_mlp(**mlp_params)
+
+
+class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEstimator):
+    """Classifier predicting by the metric of eq. (2.61): the nearest target vector.
+
+    Subclasses set ``classes_``, ``targets_`` and the network (``_set_network``)
+    in ``fit``.  With one-hot targets the prediction is the argmax of the
+    network's output.
+    """
+
+    def _network_output(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self.network_.forward(X)
+
+    def decision_function(self, X):
+        """Confidence scores: ``-|f(x) - y_j|²`` for each class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            For two classes, the score of ``classes_[1]`` minus that of
+            ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
+            expects.
+        """
+        scores = -squared_distances_to_targets(self._network_output(X), self.targets_)
+        if scores.shape[1] == 2:
+            return scores[:, 1] - scores[:, 0]
+        return scores
+
+    def predict(self, X):
+        """Class of the target vector nearest to the network's output (eq. 2.61).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        d2 = squared_distances_to_targets(self._network_output(X), self.targets_)
+        return self.classes_[np.argmin(d2, axis=1)]
+
+    def _training_cost(self, X, y_idx):
+        """Cost (14) of a genuine forward pass of the fitted network on ``X``."""
+        out = self.network_.forward(X)
+        return l2_cost(out, self.targets_[y_idx]), out
