@@ -5,14 +5,18 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 :class:`ReLUNetwork` that predicts by a plain forward pass.
 """
 
+from . import datasets
 from ._base import AssumptionWarning, ConditioningWarning
+from ._clustered import ClusteredTruncationClassifier
 from ._network import ReLUNetwork
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AssumptionWarning",
+    "ClusteredTruncationClassifier",
     "ConditioningWarning",
     "ReLUNetwork",
+    "datasets",
     "__version__",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "in_cone",
     "enclosing_cone_angle_of_balls",
     "affine_rank",
+    "rank_tolerance",
 ]
 
 
@@ -222,12 +223,23 @@ def enclosing_cone_angle_of_balls(apex, axis, centers, radius):
 
 
 def affine_rank(points, tol=None):
-    """Rank of ``{points[j] - points[0]}``: ``len(points) - 1`` iff affinely independent."""
-    points = np.atleast_2d(points)
+    """Affine rank of the rows: ``len(points) - 1`` iff they are affinely independent.
+
+    The default tolerance is relative to the size of the points themselves, not
+    of their differences: points far from the origin carry rounding errors of
+    order ``eps * |point|`` into every difference.
+    """
+    points = np.atleast_2d(np.asarray(points, dtype=np.float64))
     if points.shape[0] < 2:
         return 0
     diffs = points[1:] - points[0]
     s = np.linalg.svd(diffs, compute_uv=False)
     if tol is None:
-        tol = s.max(initial=0.0) * max(diffs.shape) * np.finfo(float).eps * 10
+        tol = rank_tolerance(points, s)
     return int(np.sum(s > tol))
+
+
+def rank_tolerance(points, singular_values):
+    """Threshold under which a singular value of centred ``points`` is rounding noise."""
+    scale = max(np.abs(points).max(initial=0.0), singular_values.max(initial=0.0))
+    return 1e3 * np.finfo(float).eps * max(points.shape) * scale

@@ -1,0 +1,627 @@
+"""ClusteredTruncationClassifier: the Q+1-layer zero-loss network of clustered data.
+
+Chen & Muñoz Ewald, JMLR 2025 (arXiv 2405.07098), Proposition 4.1 / Corollary
+4.2, and arXiv 2309.10639, Theorems 2.3-2.5 and the metric (2.61)-(2.62).
+"""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import (
+    AssumptionWarning,
+    BaseConstructedClassifier,
+    ConditioningWarning,
+    resolve_targets,
+    squared_distances_to_targets,
+)
+from ._geometry import (
+    affine_rank,
+    class_statistics,
+    cone_weight,
+    enclosing_cone_angle_of_balls,
+    rank_tolerance,
+)
+from ._network import ReLUNetwork, relu
+
+__all__ = ["ClusteredTruncationClassifier"]
+
+# A layer whose condition number passes this loses about half of float64's digits
+# in the pseudo-inverse that links it to the next layer.
+_COND_WARN = 1e8
+# cot(θ/2) beyond this is θ ≈ 0: nothing left to gain from a narrower cone
+_COT_MAX = 1e12
+
+
+def _axis_coordinates(Z, sq_norms, m, f):
+    """Coordinates of the rows of ``Z`` along the axis ``m + s f``.
+
+    Returns ``a`` (signed distance along ``f`` from ``m``) and ``ρ`` (distance to
+    the axis line), so that ``Z_i - (m + s f)`` makes the angle
+    ``atan2(ρ_i, a_i - s)`` with ``f``.
+    """
+    proj = Z @ np.column_stack([f, m])
+    a = proj[:, 0] - m @ f
+    sq = sq_norms - 2.0 * proj[:, 1] + m @ m
+    rho = np.sqrt(np.maximum(sq - a * a, 0.0))
+    return a, rho
+
+
+def _feasible_interval(c, a_in, r_in, a_out, r_out, s_max):
+    """Base-point positions ``s`` for which the cone of cotangent ``c`` works.
+
+    ``p = m + s f`` with half-aperture ``atan(1/c)`` puts every "in" point in the
+    backward cone iff ``s ≥ a + c ρ`` and every "out" point in the forward cone
+    iff ``s ≤ a - c ρ``.
+    """
+    lo = np.max(a_in + c * r_in) if a_in.size else -np.inf
+    hi = min(np.min(a_out - c * r_out) if a_out.size else np.inf, s_max)
+    return lo, hi
+
+
+def _widest_cotangent(a_in, r_in, a_out, r_out, s_max):
+    """Largest ``c = cot(θ/2)`` for which a base point exists (smallest aperture θ).
+
+    ``g(c) = hi(c) - lo(c)`` decreases in ``c``; bisection, pruning at each step
+    the points that cannot be extreme anywhere in the current bracket, so that
+    the cost after the first few passes no longer depends on the number of points.
+    Returns 0 when no base point exists even for ``θ = π`` (a hyperplane).
+    """
+    lo, hi = _feasible_interval(0.0, a_in, r_in, a_out, r_out, s_max)
+    if not lo < hi:
+        return 0.0
+    c_lo, c_hi = 0.0, 1.0
+    while True:
+        lo, hi = _feasible_interval(c_hi, a_in, r_in, a_out, r_out, s_max)
+        if not lo < hi:
+            break
+        c_lo, c_hi = c_hi, 4.0 * c_hi
+        if c_hi > _COT_MAX:
+            return _COT_MAX
+    for _ in range(200):
+        # out-points: min(a - cρ) over c ≥ c_lo is at most its value at c_lo, so a
+        # point can only be the minimiser in [c_lo, c_hi] if a - c_hi ρ reaches it
+        e_out = np.min(a_out - c_lo * r_out) if a_out.size else np.inf
+        keep = a_out - c_hi * r_out <= e_out
+        a_out, r_out = a_out[keep], r_out[keep]
+        e_in = np.max(a_in + c_lo * r_in) if a_in.size else -np.inf
+        keep = a_in + c_hi * r_in >= e_in
+        a_in, r_in = a_in[keep], r_in[keep]
+        c_mid = 0.5 * (c_lo + c_hi)
+        lo, hi = _feasible_interval(c_mid, a_in, r_in, a_out, r_out, s_max)
+        if lo < hi:
+            c_lo = c_mid
+        else:
+            c_hi = c_mid
+        if c_hi - c_lo <= 1e-12 * c_hi:
+            break
+    return c_lo
+
+
+def _lift_layer(X, n_random, rng):
+    """A genuine ReLU layer that makes class means affinely independent.
+
+    ``[σ(x - x̄), σ(x̄ - x)]`` keeps every linear feature (``x - x̄`` is their
+    difference); the extra random ReLU units, with hyperplanes through random
+    training points, are nonlinear so the means of the lifted classes generically
+    span ``Q - 1`` dimensions even when ``Q > M + 1`` or two class means coincide.
+    """
+    n, m = X.shape
+    center = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    G = rng.normal(size=(m, n_random)) / (scale[:, None] * np.sqrt(m))
+    anchors = X[rng.integers(n, size=n_random)]
+    coef = np.hstack([np.eye(m), -np.eye(m), G])
+    intercept = np.concatenate([-center, center, -np.einsum("ij,ji->i", anchors, G)])
+    return coef, intercept
+
+
+class ClusteredTruncationClassifier(BaseConstructedClassifier):
+    """ReLU network built in closed form that collapses each class to a point.
+
+    Layer ``ℓ`` is a truncation map (a cone, Lemma 3.4) that sends class ``ℓ`` to a
+    base point on the segment from its mean toward the barycenter of the means
+    and leaves the other classes in place; the affine last layer maps the
+    collapsed points to the target vectors.  On clustered data the training cost
+    is zero (Proposition 4.1); no gradient descent is involved.
+
+    Parameters
+    ----------
+    targets : array-like of shape (n_classes, d), default=None
+        Target vector ``y_j`` of ``classes_[j]`` (row ``j``).  ``None`` means
+        one-hot vectors, and then ``predict`` is the argmax of the output.
+    width : {"reduced", "full"}, default="reduced"
+        ``"reduced"`` first projects onto the affine span of the class means and
+        builds the cones there (hidden width ``Q - 1``); ``"full"`` builds them
+        in the whole input space (hidden width ``n_features``), the form of the
+        papers.  Both collapse the same training points; ``"reduced"`` has
+        fewer parameters and better conditioning.
+    angle_margin : float in (0, 1), default=0.5
+        Where the aperture θ of each cone lies between the smallest aperture
+        that works on the training data, ``θ_min``, and ``π``:
+        ``θ = θ_min + angle_margin (π - θ_min)``.  Larger values widen both
+        cones (more test points are either kept or collapsed, fewer are partly
+        truncated) at the price of conditioning ``∝ tan(θ/2)``.
+    base_point : float in (0, 1), default=0.5
+        Position of the base point within the interval of positions that work
+        for the chosen θ: 0 is the side of the collapsed class, 1 the side of
+        the other classes.  The paper's ``μ ∈ (2δ, 3δ)`` is one such choice.
+    collapse : "auto" or array-like of bool of shape (n_classes,), default="auto"
+        Which classes to collapse (``s_j = 0`` in Theorem 2.5 of arXiv
+        2309.10639).  ``"auto"`` collapses every class whose cone exists; a
+        class not collapsed gets a layer that is the identity on the training
+        data (``μ_j ∈ I_1``), so a pattern with ``False`` entries gives the
+        ``2^Q - 1`` local minima of Theorem 2.5.
+    output_layer : {"auto", "lstsq", "centroid"}, default="auto"
+        Last layer when some class is not collapsed (when all are, the last
+        layer maps the base points exactly onto the targets and this is
+        ignored).  ``"lstsq"``: least squares on the truncated training data
+        (lowest training cost, Theorem 2.5).  ``"centroid"``: a layer whose
+        decision is nearest centroid in the truncated space, scaled to the
+        targets by least squares (one-hot-like targets only).  ``"auto"``:
+        the one with the higher training accuracy.
+    strict : bool, default=False
+        Raise a ``ValueError`` instead of warning when a requested class cannot
+        be collapsed (zero training loss is then out of reach).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the lifting layer, used only when the class means are affinely
+        dependent (e.g. more classes than ``n_features + 1``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+    targets_ : ndarray of shape (n_classes, d)
+        Target vectors; row ``j`` for ``classes_[j]``.
+    network_ : ReLUNetwork
+        The constructed network (``n_classes`` hidden layers, one more when the
+        input is lifted).
+    coefs_ : list of ndarray
+        Real layer weights, shape ``(n_in, n_out)`` as in ``MLPClassifier``.
+    intercepts_ : list of ndarray
+        Real layer biases.
+    n_params_ : int
+        Number of weights and biases of ``network_``.
+    training_cost_ : float
+        The L2 cost (14) ``½ Σ |f(x_i) - y_{j(i)}|²`` of a forward pass of
+        ``network_`` on the training data.
+    training_accuracy_ : float
+        Accuracy of ``predict`` on the training data.
+    collapsed_ : ndarray of bool of shape (n_classes,)
+        Which classes the network collapses to a point.
+    output_layer_ : {"exact", "lstsq", "centroid"}
+        The last layer used: ``"exact"`` when every class collapsed.
+    clustering_ratio_ : float
+        ``δ / min_j |x̄_j - x̄|`` measured in the input space; condition (55)
+        of Proposition 4.1 asks for less than 1/4.
+    theta_star_ : float
+        ``max_j θ_{*,j}`` of condition (58)-(59) (radians); the condition asks
+        for less than ``π``; ``inf`` when a ``4δ``-ball contains another mean.
+    delta_ : float
+        ``δ = sup |x - x̄_{j(x)}|`` (eq. 54).
+    center_ : ndarray of shape (n_construction_dims,)
+        Barycenter of the class means in the space the cones are built from (the
+        input space, or the lifted space when ``lifted_``).
+    components_ : ndarray of shape (n_construction_dims, n_cone_dims)
+        Orthonormal basis of the space the cones live in: a point ``x`` has cone
+        coordinates ``(x - center_) @ components_``.
+    base_points_ : ndarray of shape (n_classes, n_cone_dims)
+        Base point ``p_j`` of each layer's cone, in cone coordinates (a collapsed
+        class is sent there).
+    axes_ : ndarray of shape (n_classes, n_cone_dims)
+        Unit axis ``f_j`` of each forward cone (toward the barycenter).
+    angles_ : ndarray of shape (n_classes,)
+        Aperture θ of each cone (radians).
+    condition_numbers_ : ndarray of shape (n_hidden_layers,)
+        Condition number of each hidden layer's weight matrix (the matrices
+        chained through pseudo-inverses, eq. 21-22).
+    lifted_ : bool
+        Whether a lifting ReLU layer was prepended.
+
+    See Also
+    --------
+    sklearn.neighbors.NearestCentroid : nearest class mean, the decision rule this
+        network reproduces on clustered data.
+    sklearn.neural_network.MLPClassifier : a ReLU network trained by gradient
+        descent.
+
+    Notes
+    -----
+    **Construction.**  With ``z = (x - x̄) U`` the coordinates in the span of the
+    centred class means, layer ``ℓ`` has cumulative parameters
+    ``W^(ℓ) = W_θ R_ℓ`` and ``b^(ℓ) = -W^(ℓ) p_ℓ`` (eq. 61, 77): ``R_ℓ`` is a
+    Householder reflection with ``R_ℓ f_ℓ = u/|u|`` (eq. 78), ``W_θ`` shrinks
+    the directions orthogonal to the diagonal by ``λ(θ, θ_n)`` (eq. 37, 40).
+    By Lemma 3.4 the truncation map ``τ^(ℓ)`` is the identity on the forward
+    cone ``p_ℓ + C_θ[f_ℓ]`` and sends the backward cone to ``p_ℓ``.  The real
+    layers are ``W_ℓ = W^(ℓ) (W^(ℓ-1))^+``, ``b_ℓ = b^(ℓ) - W_ℓ b^(ℓ-1)``
+    (eq. 21-22).  The last layer is the affine map sending each ``p_j`` to
+    ``y_j``; it exists when the base points are affinely independent, which
+    needs only affinely independent class means (``Q ≤ n_features + 1``),
+    unlike the paper's bias-free last layer (eq. 62), which fails after
+    standardisation (the means then satisfy ``Σ N_j x̄_j = 0``).
+
+    **Assumptions.**  Proposition 4.1 assumes (55) ``δ < min_j |x̄_j - x̄|/4``
+    and (59) ``max_j θ_{*,j} < π``; they are measured and reported
+    (``clustering_ratio_``, ``theta_star_``).  What the proof actually uses is
+    weaker (Section 5 of the JMLR paper): for each class a cone must hold the
+    class in its backward part and every other current point in its forward
+    part.  The estimator checks that point by point and chooses the base point
+    and aperture from the data, so zero loss is often reached where (55)
+    fails.  A class for which no such cone exists is left un-truncated (the
+    ``s_j = 1`` layers of Theorem 2.5), the last layer is then the
+    least-squares fit of the truncated data, and an :class:`AssumptionWarning`
+    names the classes and the measured values (``strict=True``: ``ValueError``).
+
+    **Prediction** is ``classes_[argmin_j |f(x) - y_j|]`` from the forward pass,
+    which equals the metric rule (2.61)-(2.62) ``argmin_j d(τ(x), p_j)``.
+
+    References
+    ----------
+    .. [1] T. Chen, P. Muñoz Ewald, "Interpretable global minima of deep ReLU
+       neural networks on sequentially separable data", JMLR (2025),
+       arXiv:2405.07098.
+    .. [2] T. Chen, P. Muñoz Ewald, "Geometric structure of deep learning
+       networks and construction of global L2 minimizers", arXiv:2309.10639.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktrunc import ClusteredTruncationClassifier
+    >>> from sktrunc.datasets import make_clustered
+    >>> X, y = make_clustered(n_samples=60, n_features=5, n_classes=3,
+    ...                       clustering_ratio=0.1, random_state=0)
+    >>> clf = ClusteredTruncationClassifier().fit(X, y)
+    >>> clf.network_.layer_sizes
+    (5, 2, 2, 2, 3)
+    >>> bool(clf.training_cost_ < 1e-20), clf.score(X, y)
+    (True, 1.0)
+    """
+
+    _parameter_constraints: dict = {
+        "targets": [None, "array-like"],
+        "width": [StrOptions({"reduced", "full"})],
+        "angle_margin": [Interval(Real, 0, 1, closed="neither")],
+        "base_point": [Interval(Real, 0, 1, closed="neither")],
+        "collapse": [StrOptions({"auto"}), "array-like"],
+        "output_layer": [StrOptions({"auto", "lstsq", "centroid"})],
+        "strict": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        targets=None,
+        width="reduced",
+        angle_margin=0.5,
+        base_point=0.5,
+        collapse="auto",
+        output_layer="auto",
+        strict=False,
+        random_state=None,
+    ):
+        self.targets = targets
+        self.width = width
+        self.angle_margin = angle_margin
+        self.base_point = base_point
+        self.collapse = collapse
+        self.output_layer = output_layer
+        self.strict = strict
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Construct the network from the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        n_classes = self.classes_.shape[0]
+        if n_classes < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes to collapse; got 1 "
+                f"class ({self.classes_[0]!r})."
+            )
+        self.targets_ = resolve_targets(self.targets, n_classes)
+        collapse = self._requested_collapse(n_classes)
+        X = np.asarray(X, dtype=np.float64)
+
+        stats = class_statistics(X, y_idx, n_classes)
+        self.delta_ = stats.delta
+        self.clustering_ratio_ = stats.clustering_ratio
+        self.theta_star_ = max(
+            enclosing_cone_angle_of_balls(
+                stats.means[j], stats.directions[j],
+                np.delete(stats.means, j, axis=0), 4.0 * stats.delta)
+            if stats.center_distances[j] > 0 else np.inf
+            for j in range(n_classes)
+        )
+
+        lift, H, stats = self._embedding(X, y_idx, n_classes, stats)
+        self.lifted_ = lift is not None
+        self.center_ = stats.barycenter
+        self.components_ = self._cone_basis(stats.means, stats.barycenter, H)
+
+        Z = (H - self.center_) @ self.components_
+        means = (stats.means - self.center_) @ self.components_
+        cum_coefs, cum_intercepts, Zt = self._truncation_layers(Z, y_idx, means, collapse)
+        out_coef, out_intercept = self._output_layer(Zt, y_idx)
+        cum_coefs.append(out_coef)
+        cum_intercepts.append(out_intercept)
+
+        network = ReLUNetwork.from_cumulative(cum_coefs, cum_intercepts)
+        coefs, intercepts = network.coefs, network.intercepts
+        # fold z = (h - center) U into the first truncation layer, which keeps it a
+        # plain ReLU layer of the input (or of the lifting layer)
+        first = self.components_ @ coefs[0]
+        coefs[0], intercepts[0] = first, intercepts[0] - self.center_ @ first
+        if lift is not None:
+            coefs.insert(0, lift[0])
+            intercepts.insert(0, lift[1])
+        self._set_network(ReLUNetwork(coefs, intercepts))
+        self._last_cum = (cum_coefs[-2], cum_intercepts[-2])
+
+        self.condition_numbers_ = np.array([np.linalg.cond(c) for c in self.coefs_[:-1]])
+        worst = int(np.argmax(self.condition_numbers_))
+        if self.condition_numbers_[worst] > _COND_WARN:
+            warnings.warn(
+                f"Layer {worst} of the constructed network has condition number "
+                f"{self.condition_numbers_[worst]:.3g} > {_COND_WARN:.0e}; predictions "
+                "may lose precision. Lower angle_margin to narrow the cones.",
+                ConditioningWarning, stacklevel=2,
+            )
+
+        self.training_cost_, out = self._training_cost(X, y_idx)
+        pred = np.argmin(squared_distances_to_targets(out, self.targets_), axis=1)
+        self.training_accuracy_ = float(np.mean(pred == y_idx))
+        self._report_failed_collapse(collapse)
+        return self
+
+    def _requested_collapse(self, n_classes):
+        if isinstance(self.collapse, str):
+            return np.ones(n_classes, dtype=bool)
+        collapse = np.asarray(self.collapse)
+        if collapse.shape != (n_classes,) or collapse.dtype.kind not in "biu":
+            raise ValueError(
+                f"collapse must be 'auto' or a boolean array of shape (n_classes,) = "
+                f"({n_classes},); got {collapse!r}."
+            )
+        return collapse.astype(bool)
+
+    def _embedding(self, X, y_idx, n_classes, stats):
+        """The input, or a lifted copy when the class means are affinely dependent."""
+        need = n_classes - 1
+        if affine_rank(stats.means) >= need:
+            return None, X, stats
+        rng = check_random_state(self.random_state)
+        n_random = max(2 * n_classes, 16)
+        for _ in range(3):
+            coef, intercept = _lift_layer(X, n_random, rng)
+            H = relu(X @ coef + intercept)
+            lifted = class_statistics(H, y_idx, n_classes)
+            if affine_rank(lifted.means) >= need:
+                break
+            n_random *= 2
+        return (coef, intercept), H, lifted
+
+    def _cone_basis(self, means, barycenter, H):
+        """Orthonormal basis of the space the cones are built in."""
+        if self.width == "full":
+            return np.eye(H.shape[1])
+        U, s, _ = np.linalg.svd((means - barycenter).T, full_matrices=False)
+        r = int(np.sum(s > rank_tolerance(means, s)))
+        if r == 0:
+            # every class has the same mean: keep the direction of largest spread so
+            # the network is still a function of the data
+            _, _, Vt = np.linalg.svd(H[: min(len(H), 5000)] - H.mean(0),
+                                     full_matrices=False)
+            return Vt[:1].T
+        return U[:, :r]
+
+    def _truncation_layers(self, Z, y_idx, means, collapse):
+        """Cones of Lemma 3.4, class by class; returns cumulative parameters.
+
+        Also returns ``X^(τ, Q)`` on the training data, obtained from the proven
+        action of each cone (identity on the forward cone, base point on the
+        backward cone) after checking every point's membership.
+        """
+        n_classes, dim = means.shape
+        sq_norms = np.einsum("ij,ij->i", Z, Z)
+        untouched = np.ones(Z.shape[0], dtype=bool)
+        base_points, axes, angles = [], [], []
+        cum_coefs, cum_intercepts = [], []
+        collapsed = np.zeros(n_classes, dtype=bool)
+        self._failures = {}
+        for j in range(n_classes):
+            dist = np.linalg.norm(means[j])
+            f = -means[j] / dist if dist > 0 else np.eye(dim)[0]
+            a, rho = _axis_coordinates(Z, sq_norms, means[j], f)
+            if base_points:
+                bp = np.asarray(base_points)
+                a_bp = (bp - means[j]) @ f
+                r_bp = np.sqrt(np.maximum(((bp - means[j]) ** 2).sum(1) - a_bp ** 2, 0))
+                r_bp = r_bp[collapsed[: len(base_points)]]
+                a_bp = a_bp[collapsed[: len(base_points)]]
+            else:
+                a_bp = r_bp = np.empty(0)
+            in_j = y_idx == j
+            out = untouched & ~in_j
+            a_in, r_in = a[in_j], rho[in_j]
+            a_out = np.concatenate([a[out], a_bp])
+            r_out = np.concatenate([rho[out], r_bp])
+            c_star = (_widest_cotangent(a_in, r_in, a_out, r_out, dist)
+                      if collapse[j] and dist > 0 else 0.0)
+            if c_star > 0:
+                theta_min = 2.0 * np.arctan(1.0 / c_star)
+                theta = theta_min + self.angle_margin * (np.pi - theta_min)
+                c = 1.0 / np.tan(theta / 2.0)
+                lo, hi = _feasible_interval(c, a_in, r_in, a_out, r_out, dist)
+                s = lo + self.base_point * (hi - lo)
+                collapsed[j] = True
+                untouched &= ~in_j
+            else:
+                if collapse[j]:
+                    self._failures[j] = self._separation_failure(a_in, a_out, dist)
+                # identity on every current point: all of them in a right-angled
+                # forward cone whose apex sits behind the whole data along f
+                theta = np.pi / 2.0
+                a_all = np.concatenate([a[untouched], a_bp])
+                r_all = np.concatenate([rho[untouched], r_bp])
+                spread = np.ptp(a_all) if a_all.size else 1.0
+                s = np.min(a_all - r_all) - 0.5 * spread - 1e-9 * (1.0 + dist)
+            p = means[j] + s * f
+            W = cone_weight(f, theta)
+            base_points.append(p)
+            axes.append(f)
+            angles.append(theta)
+            cum_coefs.append(W.T)
+            cum_intercepts.append(-W @ p)
+        Zt = Z.copy()
+        for j in np.flatnonzero(collapsed):
+            Zt[y_idx == j] = base_points[j]
+        self.collapsed_ = collapsed
+        self.base_points_ = np.asarray(base_points)
+        self.axes_ = np.asarray(axes)
+        self.angles_ = np.asarray(angles)
+        return cum_coefs, cum_intercepts, Zt
+
+    @staticmethod
+    def _separation_failure(a_in, a_out, s_max):
+        """How far a class is from being separable along its axis (for messages)."""
+        edge = min(np.min(a_out) if a_out.size else np.inf, s_max)
+        return int(np.sum(a_in >= edge)), int(np.sum(a_out <= np.max(a_in)))
+
+    def _output_layer(self, Zt, y_idx):
+        """Affine last layer: exact on the base points when every class collapses.
+
+        Otherwise (Theorem 2.5's un-truncated classes) one of two layers, by
+        ``output_layer``: the least-squares fit of the truncated training data
+        (the minimum over ``(W_{L+1}, b_{L+1})`` in Theorem 2.5), or the
+        nearest-centroid layer ``f(z) = α (z m̃ᵀ - ½|m̃|²) + β`` on the truncated
+        class means ``m̃_j`` with ``(α, β)`` fitted by least squares, whose
+        decision is nearest centroid in the truncated space; ``"auto"`` keeps the
+        one with the higher training accuracy (then the lower cost).
+        """
+        Y = self.targets_
+        n_classes = len(Y)
+        if self.collapsed_.all() and affine_rank(self.base_points_) == n_classes - 1:
+            A = np.column_stack([self.base_points_, np.ones(n_classes)])
+            sol = np.linalg.lstsq(A, Y, rcond=None)[0]
+            self.output_layer_ = "exact"
+            return sol[:-1], sol[-1]
+        candidates = {}
+        if self.output_layer in ("auto", "lstsq"):
+            A = np.column_stack([Zt, np.ones(Zt.shape[0])])
+            sol = np.linalg.lstsq(A, Y[y_idx], rcond=None)[0]
+            candidates["lstsq"] = (sol[:-1], sol[-1])
+        if self.output_layer in ("auto", "centroid") and self._targets_are_orthogonal():
+            candidates["centroid"] = self._centroid_layer(Zt, y_idx)
+        elif self.output_layer == "centroid":
+            raise ValueError(
+                "output_layer='centroid' reproduces nearest-centroid decisions only for "
+                "orthogonal target vectors of equal norm (e.g. one-hot); use 'lstsq'."
+            )
+        best, best_key = None, None
+        for name, (W, b) in candidates.items():
+            out = Zt @ W + b
+            d2 = squared_distances_to_targets(out, Y)
+            key = (np.mean(np.argmin(d2, axis=1) == y_idx),
+                   -np.einsum("ij,ij->", out - Y[y_idx], out - Y[y_idx]))
+            if best_key is None or key > best_key:
+                best, best_key, self.output_layer_ = (W, b), key, name
+        return best
+
+    def _targets_are_orthogonal(self):
+        G = self.targets_ @ self.targets_.T
+        d = np.diag(G)
+        return bool(np.allclose(G, np.diag(d), atol=1e-12 * d.max())
+                    and np.allclose(d, d[0]))
+
+    def _centroid_layer(self, Zt, y_idx):
+        n_classes = len(self.targets_)
+        counts = np.bincount(y_idx, minlength=n_classes)
+        mt = np.array([Zt[y_idx == j].sum(axis=0) for j in range(n_classes)])
+        mt /= np.maximum(counts, 1)[:, None]
+        G = Zt @ mt.T - 0.5 * np.einsum("ij,ij->i", mt, mt)
+        # the two-parameter least-squares fit of alpha*G + beta to the targets
+        T = self.targets_[y_idx]
+        gm, tm = G.mean(), T.mean()
+        var = np.mean((G - gm) ** 2)
+        alpha = np.mean((G - gm) * (T - tm)) / var if var > 0 else 0.0
+        scale = np.sqrt(np.mean(np.diag(self.targets_ @ self.targets_.T)))
+        if not alpha > 0:
+            # alpha <= 0 would reverse the nearest-centroid order
+            alpha = scale / max(np.sqrt(var), 1e-300)
+        beta = tm - alpha * gm
+        return alpha * mt.T, alpha * (-0.5 * np.einsum("ij,ij->i", mt, mt)) + beta
+
+    def _report_failed_collapse(self, collapse):
+        if not self._failures:
+            return
+        labels = [self.classes_[j].tolist() for j in self._failures]
+        detail = "; ".join(
+            f"class {self.classes_[j].tolist()!r}: {n_in} of its points and {n_out} other points "
+            "lie on the wrong side of every hyperplane orthogonal to its axis"
+            for j, (n_in, n_out) in self._failures.items()
+        )
+        msg = (
+            "Lemma 3.4's cone condition fails for classes "
+            f"{labels}: no cone based on the segment from the class mean to the "
+            "barycenter holds the class in its backward part and all other points in "
+            f"its forward part ({detail}). Measured clustering ratio "
+            f"delta/min|mean_j - barycenter| = {self.clustering_ratio_:.3g} "
+            "(Proposition 4.1's condition (55) needs < 0.25) and theta_* = "
+            f"{self.theta_star_:.3g} rad (condition (59) needs < pi = 3.1416). These "
+            "classes are left un-truncated (Theorem 2.5 local minimum); training cost "
+            f"= {self.training_cost_:.4g}, training accuracy = "
+            f"{self.training_accuracy_:.4f}."
+        )
+        if self.strict:
+            raise ValueError(msg)
+        warnings.warn(msg, AssumptionWarning, stacklevel=3)
+
+    def truncate(self, X):
+        """Truncated inputs ``X^(τ, Q)`` in cone coordinates (eq. 25).
+
+        Read off the last hidden layer of the forward pass through Proposition
+        3.2: ``x^(Q) = W^(Q) τ(x) + b^(Q)``.  A training point of a collapsed
+        class ``j`` maps to ``base_points_[j]``; points of un-truncated classes
+        keep their coordinates ``(x - center_) @ components_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_trunc : ndarray of shape (n_samples, n_cone_dims)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        last = self.network_.hidden_outputs(X)[-1]
+        coef, intercept = self._last_cum
+        return np.linalg.solve(coef.T, (last - intercept).T).T

@@ -1,0 +1,125 @@
+"""Generators of data with the geometry the constructions need.
+
+Like :func:`sklearn.datasets.make_blobs`, each returns ``X, y`` and takes a
+``random_state``.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+
+__all__ = ["make_clustered"]
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_classes": [Interval(Integral, 2, None, closed="left")],
+        "clustering_ratio": [Interval(Real, 0, None, closed="left")],
+        "center_distance": [Interval(Real, 0, None, closed="neither")],
+        "center": [None, "array-like"],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_clustered(
+    n_samples=100,
+    n_features=2,
+    n_classes=3,
+    *,
+    clustering_ratio=0.1,
+    center_distance=1.0,
+    center=None,
+    shuffle=True,
+    random_state=None,
+):
+    """Clustered classes: small balls around the vertices of a regular simplex.
+
+    The class means are the vertices of a regular simplex (``n_classes ≤
+    n_features + 1``), in a random orientation, at distance ``center_distance``
+    from their barycenter.  Each class is its mean plus points drawn uniformly
+    in a ball, then re-centred so the sample mean *is* the vertex and rescaled so
+    that ``δ = sup |x - x̄_j|`` (eq. 54 of the JMLR paper) equals
+    ``clustering_ratio * center_distance``.  So the measured
+    ``δ / min_j |x̄_j - x̄|`` equals ``clustering_ratio`` exactly: below 1/4 the
+    data satisfies condition (55), and for the regular simplex condition (59)
+    then holds as well.
+
+    Parameters
+    ----------
+    n_samples : int or array-like of int, default=100
+        Total number of points, split as evenly as possible between classes, or
+        the number per class.
+    n_features : int, default=2
+        Dimension ``M`` of the input space.
+    n_classes : int, default=3
+        Number of classes ``Q``; at most ``n_features + 1``.
+    clustering_ratio : float, default=0.1
+        ``δ / min_j |x̄_j - x̄|`` of the generated data.
+    center_distance : float, default=1.0
+        Distance of every class mean from the barycenter.
+    center : array-like of shape (n_features,), default=None
+        Barycenter of the class means; the origin when ``None``.
+    shuffle : bool, default=True
+        Shuffle the samples.
+    random_state : int, RandomState instance or None, default=None
+        Seed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer labels ``0 .. n_classes - 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktrunc.datasets import make_clustered
+    >>> X, y = make_clustered(n_samples=30, n_features=4, n_classes=3,
+    ...                       clustering_ratio=0.2, random_state=0)
+    >>> X.shape, np.bincount(y)
+    ((30, 4), array([10, 10, 10]))
+    """
+    if n_classes > n_features + 1:
+        raise ValueError(
+            f"A regular simplex with n_classes={n_classes} vertices needs "
+            f"n_features >= n_classes - 1 = {n_classes - 1}; got n_features={n_features}."
+        )
+    rng = check_random_state(random_state)
+    if np.ndim(n_samples) == 0:
+        counts = np.full(n_classes, n_samples // n_classes)
+        counts[: n_samples % n_classes] += 1
+    else:
+        counts = np.asarray(n_samples, dtype=int)
+        if counts.shape != (n_classes,) or np.any(counts < 1):
+            raise ValueError("n_samples as an array must hold n_classes positive counts.")
+    # vertices e_j - mean(e) of the standard simplex span Q-1 dimensions; map them
+    # isometrically into a random (Q-1)-dimensional subspace of R^M
+    simplex = np.eye(n_classes) - 1.0 / n_classes
+    basis = np.linalg.svd(simplex, full_matrices=False)[2][: n_classes - 1]
+    coords = simplex @ basis.T
+    embed = np.linalg.qr(rng.normal(size=(n_features, n_features)))[0][:, : n_classes - 1]
+    means = coords @ embed.T
+    means *= center_distance / np.linalg.norm(means, axis=1, keepdims=True)
+    if center is not None:
+        means = means + np.asarray(center, dtype=float)
+    delta = clustering_ratio * center_distance
+    X, y = [], []
+    for j, n_j in enumerate(counts):
+        d = rng.normal(size=(n_j, n_features))
+        d /= np.linalg.norm(d, axis=1, keepdims=True)
+        d *= rng.uniform(size=(n_j, 1)) ** (1.0 / n_features)
+        d -= d.mean(axis=0)
+        top = np.linalg.norm(d, axis=1).max()
+        d *= delta / top if top > 0 else 0.0
+        X.append(means[j] + d)
+        y.append(np.full(n_j, j))
+    X, y = np.vstack(X), np.concatenate(y)
+    if shuffle:
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+    return X, y
