@@ -39,18 +39,28 @@ _COND_WARN = 1e8
 _COT_MAX = 1e12
 
 
-def _axis_coordinates(Z, sq_norms, m, f):
-    """Coordinates of the rows of ``Z`` along the axis ``m + s f``.
+def _envelope_candidates(a, rho, group, n_bins=512):
+    """Few points that bound the cone conditions of many, conservatively.
 
-    Returns ``a`` (signed distance along ``f`` from ``m``) and ``ρ`` (distance to
-    the axis line), so that ``Z_i - (m + s f)`` makes the angle
-    ``atan2(ρ_i, a_i - s)`` with ``f``.
+    Points of ``group`` 0 must end in the forward cone (``s ≤ a - cρ``), of group
+    1 in the backward cone (``s ≥ a + cρ``); group 2 is ignored.  Within a bin
+    of ``ρ`` the pair (smallest ``a`` of group 0, the bin's largest ``ρ``)
+    satisfies ``a' - cρ' ≤ a - cρ`` for every point of the bin and every
+    ``c ≥ 0`` (and symmetrically for group 1), so a cone that works for the
+    returned points works for all of them.  One pass over the data, whatever
+    the number of points.
     """
-    proj = Z @ np.column_stack([f, m])
-    a = proj[:, 0] - m @ f
-    sq = sq_norms - 2.0 * proj[:, 1] + m @ m
-    rho = np.sqrt(np.maximum(sq - a * a, 0.0))
-    return a, rho
+    rho_max = rho.max(initial=0.0)
+    width = rho_max / n_bins if rho_max > 0 else 1.0
+    bins = np.minimum((rho / width).astype(np.intp), n_bins - 1)
+    key = bins + n_bins * group
+    env = np.full(3 * n_bins, np.inf)
+    # the backward side keeps its largest a: store -a so one minimum serves both
+    np.minimum.at(env, key, np.where(group == 1, -a, a))
+    edges = width * np.arange(1, n_bins + 1)
+    out_env, in_env = env[:n_bins], env[n_bins:2 * n_bins]
+    keep_out, keep_in = np.isfinite(out_env), np.isfinite(in_env)
+    return (-in_env[keep_in], edges[keep_in], out_env[keep_out], edges[keep_out])
 
 
 def _feasible_interval(c, a_in, r_in, a_out, r_out, s_max):
@@ -117,7 +127,7 @@ def _lift_layer(X, n_random, rng):
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
     G = rng.normal(size=(m, n_random)) / (scale[:, None] * np.sqrt(m))
-    anchors = X[rng.integers(n, size=n_random)]
+    anchors = X[rng.randint(n, size=n_random)]
     coef = np.hstack([np.eye(m), -np.eye(m), G])
     intercept = np.concatenate([-center, center, -np.einsum("ij,ji->i", anchors, G)])
     return coef, intercept
@@ -366,7 +376,8 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         self.center_ = stats.barycenter
         self.components_ = self._cone_basis(stats.means, stats.barycenter, H)
 
-        Z = (H - self.center_) @ self.components_
+        # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
+        Z = H @ self.components_ - self.center_ @ self.components_
         means = (stats.means - self.center_) @ self.components_
         cum_coefs, cum_intercepts, Zt = self._truncation_layers(Z, y_idx, means, collapse)
         out_coef, out_intercept = self._output_layer(Zt, y_idx)
@@ -451,52 +462,62 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         """
         n_classes, dim = means.shape
         sq_norms = np.einsum("ij,ij->i", Z, Z)
-        untouched = np.ones(Z.shape[0], dtype=bool)
-        base_points, axes, angles = [], [], []
+        dists = np.linalg.norm(means, axis=1)
+        axes = np.where(dists[:, None] > 0,
+                        -means / np.where(dists > 0, dists, 1.0)[:, None], np.eye(dim)[0])
+        # every class's axis coordinates from one matrix product
+        proj = Z @ np.hstack([axes.T, means.T])
+        group = np.zeros(Z.shape[0], dtype=np.intp)
+        base_points, angles = [], []
         cum_coefs, cum_intercepts = [], []
         collapsed = np.zeros(n_classes, dtype=bool)
         self._failures = {}
         for j in range(n_classes):
-            dist = np.linalg.norm(means[j])
-            f = -means[j] / dist if dist > 0 else np.eye(dim)[0]
-            a, rho = _axis_coordinates(Z, sq_norms, means[j], f)
-            if base_points:
-                bp = np.asarray(base_points)
-                a_bp = (bp - means[j]) @ f
-                r_bp = np.sqrt(np.maximum(((bp - means[j]) ** 2).sum(1) - a_bp ** 2, 0))
-                r_bp = r_bp[collapsed[: len(base_points)]]
-                a_bp = a_bp[collapsed[: len(base_points)]]
-            else:
-                a_bp = r_bp = np.empty(0)
+            m, f, dist = means[j], axes[j], dists[j]
+            a = proj[:, j] - m @ f
+            rho = np.sqrt(np.maximum(
+                sq_norms - 2.0 * proj[:, n_classes + j] + m @ m - a * a, 0.0))
             in_j = y_idx == j
-            out = untouched & ~in_j
-            a_in, r_in = a[in_j], rho[in_j]
-            a_out = np.concatenate([a[out], a_bp])
-            r_out = np.concatenate([rho[out], r_bp])
-            c_star = (_widest_cotangent(a_in, r_in, a_out, r_out, dist)
-                      if collapse[j] and dist > 0 else 0.0)
+            g = group.copy()
+            g[in_j] = 1
+            bp = np.asarray([p for p, done in zip(base_points, collapsed) if done])
+            a_bp = (bp - m) @ f if len(bp) else np.empty(0)
+            r_bp = (np.sqrt(np.maximum(((bp - m) ** 2).sum(1) - a_bp ** 2, 0.0))
+                    if len(bp) else np.empty(0))
+            c_star = 0.0
+            if collapse[j] and dist > 0:
+                a_in, r_in, a_out, r_out = _envelope_candidates(a, rho, g)
+                c_star = _widest_cotangent(a_in, r_in, np.concatenate([a_out, a_bp]),
+                                           np.concatenate([r_out, r_bp]), dist)
             if c_star > 0:
                 theta_min = 2.0 * np.arctan(1.0 / c_star)
                 theta = theta_min + self.angle_margin * (np.pi - theta_min)
                 c = 1.0 / np.tan(theta / 2.0)
-                lo, hi = _feasible_interval(c, a_in, r_in, a_out, r_out, dist)
+                # the exact interval on every point (the envelope was conservative,
+                # so it is not empty but for rounding)
+                lo = np.max(np.where(g == 1, a + c * rho, -np.inf))
+                hi = min(np.min(np.where(g == 0, a - c * rho, np.inf)), dist,
+                         np.min(a_bp - c * r_bp, initial=np.inf))
+                c_star = c_star if lo < hi else 0.0
+            if c_star > 0:
                 s = lo + self.base_point * (hi - lo)
                 collapsed[j] = True
-                untouched &= ~in_j
+                group[in_j] = 2
             else:
                 if collapse[j]:
-                    self._failures[j] = self._separation_failure(a_in, a_out, dist)
+                    self._failures[j] = self._separation_failure(
+                        a[in_j], np.concatenate([a[g == 0], a_bp]), dist)
                 # identity on every current point: all of them in a right-angled
                 # forward cone whose apex sits behind the whole data along f
                 theta = np.pi / 2.0
-                a_all = np.concatenate([a[untouched], a_bp])
-                r_all = np.concatenate([rho[untouched], r_bp])
+                live = group != 2
+                a_all = np.concatenate([a[live], a_bp])
+                r_all = np.concatenate([rho[live], r_bp])
                 spread = np.ptp(a_all) if a_all.size else 1.0
                 s = np.min(a_all - r_all) - 0.5 * spread - 1e-9 * (1.0 + dist)
-            p = means[j] + s * f
+            p = m + s * f
             W = cone_weight(f, theta)
             base_points.append(p)
-            axes.append(f)
             angles.append(theta)
             cum_coefs.append(W.T)
             cum_intercepts.append(-W @ p)

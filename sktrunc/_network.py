@@ -10,6 +10,8 @@ import numpy as np
 
 __all__ = ["ReLUNetwork", "relu"]
 
+_BLOCK_ROWS = 8192
+
 
 def relu(x):
     """Ramp function ``max(x, 0)``, elementwise."""
@@ -170,12 +172,18 @@ class ReLUNetwork:
         -------
         output : ndarray of shape (n_samples, d_L)
         """
-        a = np.asarray(X, dtype=np.float64)
-        for c, b in zip(self.coefs[:-1], self.intercepts[:-1]):
-            a = a @ c
-            a += b
-            np.maximum(a, 0.0, out=a)
-        return a @ self.coefs[-1] + self.intercepts[-1]
+        X = np.asarray(X)
+        out = np.empty((X.shape[0], self.layer_sizes[-1]))
+        # Row blocks keep each layer's activations in cache: with narrow layers the
+        # pass is memory-bound, and whole-array temporaries cost more than the matmuls.
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            a = np.asarray(X[start:start + _BLOCK_ROWS], dtype=np.float64)
+            for c, b in zip(self.coefs[:-1], self.intercepts[:-1]):
+                a = a @ c
+                a += b
+                np.maximum(a, 0.0, out=a)
+            out[start:start + _BLOCK_ROWS] = a @ self.coefs[-1] + self.intercepts[-1]
+        return out
 
     def to_mlp(self, **mlp_params):
         """A fitted-state :class:`~sklearn.neural_network.MLPRegressor` equal to this network.

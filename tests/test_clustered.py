@@ -1,0 +1,253 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neighbors import NearestCentroid
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktrunc import AssumptionWarning, ClusteredTruncationClassifier, ConditioningWarning
+from sktrunc.datasets import make_clustered
+
+
+def forward(est, X):
+    """Genuine forward pass from the public coefs_/intercepts_ (not the network object)."""
+    a = np.asarray(X, dtype=np.float64)
+    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
+        a = np.maximum(a @ W + b, 0.0)
+    return a @ est.coefs_[-1] + est.intercepts_[-1]
+
+
+def cost(est, X, y):
+    """Eq. (14) from the forward pass, targets looked up by label."""
+    out = forward(est, X)
+    idx = np.searchsorted(est.classes_, y)
+    return 0.5 * np.sum((out - est.targets_[idx]) ** 2)
+
+
+# (n_features, n_classes, width): M = Q, M > Q, Q = M + 1, M = 100, Q up to 30
+CASES = [(3, 3, w) for w in ("reduced", "full")] + [
+    (4, 3, "reduced"), (10, 3, "full"), (5, 6, "reduced"), (5, 6, "full"),
+    (100, 10, "reduced"), (30, 30, "reduced"), (40, 30, "full"),
+]
+
+
+@pytest.mark.parametrize("n_features, n_classes, width", CASES)
+@pytest.mark.parametrize("seed", range(3))
+def test_zero_loss_on_clustered_data(n_features, n_classes, width, seed):
+    X, y = make_clustered(n_samples=15 * n_classes, n_features=n_features,
+                          n_classes=n_classes, clustering_ratio=0.2, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # clustered data must need no warning
+        clf = ClusteredTruncationClassifier(width=width).fit(X, y)
+    assert clf.collapsed_.all()
+    scale = np.sum(clf.targets_[y] ** 2)
+    assert cost(clf, X, y) <= 1e-20 * scale
+    assert np.isclose(clf.training_cost_, cost(clf, X, y), atol=1e-20 * scale)
+    assert clf.clustering_ratio_ == pytest.approx(0.2)
+    assert clf.theta_star_ < np.pi
+    assert len(clf.coefs_) == n_classes + 1
+    assert clf.n_params_ == sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_))
+    hidden = n_classes - 1 if width == "reduced" else n_features
+    assert all(W.shape[1] == hidden for W in clf.coefs_[:-1])
+
+
+def test_reduced_width_is_smaller_and_better_conditioned_than_full():
+    X, y = make_clustered(n_samples=500, n_features=100, n_classes=10,
+                          clustering_ratio=0.2, random_state=0)
+    red = ClusteredTruncationClassifier().fit(X, y)
+    full = ClusteredTruncationClassifier(width="full").fit(X, y)
+    assert red.n_params_ < full.n_params_ / 20
+    assert red.condition_numbers_.max() < full.condition_numbers_.max()
+    assert cost(full, X, y) < 1e-18 and cost(red, X, y) < 1e-18
+
+
+def test_truncation_collapses_each_class_to_its_base_point():
+    X, y = make_clustered(n_samples=90, n_features=6, n_classes=4, random_state=1)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    Xt = clf.truncate(X)
+    np.testing.assert_allclose(Xt, clf.base_points_[y], atol=1e-9)
+    # the base point lies on the segment from the class mean toward the barycenter (eq. 61)
+    means = np.array([((X[y == j] - clf.center_) @ clf.components_).mean(axis=0)
+                      for j in range(4)])
+    for j in range(4):
+        m = means[j]
+        t = (clf.base_points_[j] - m) @ clf.axes_[j] / np.linalg.norm(m)
+        assert 0 < t < 1
+        np.testing.assert_allclose(clf.base_points_[j], m + t * np.linalg.norm(m) * clf.axes_[j],
+                                   atol=1e-9)
+
+
+def test_prediction_is_the_metric_rule_2_61():
+    X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, clustering_ratio=0.2,
+                          random_state=2)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    X_test = np.random.default_rng(0).normal(scale=1.5, size=(500, 4))
+    # the last layer is the affine map sending base point p_j to y_j; d(x, x') = |(x - x') A|
+    P = np.column_stack([clf.base_points_, np.ones(3)])
+    A = np.linalg.lstsq(P, clf.targets_, rcond=None)[0][:-1]
+    t = clf.truncate(X_test)
+    d = np.linalg.norm((t[:, None, :] - clf.base_points_[None]) @ A, axis=2)
+    np.testing.assert_array_equal(clf.predict(X_test), clf.classes_[d.argmin(axis=1)])
+    dec = clf.decision_function(X_test)
+    np.testing.assert_array_equal(clf.classes_[dec.argmax(axis=1)], clf.predict(X_test))
+
+
+def test_custom_targets_reach_zero_loss():
+    X, y = make_clustered(n_samples=60, n_features=3, n_classes=3, random_state=3)
+    targets = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, -1.0]])
+    clf = ClusteredTruncationClassifier(targets=targets).fit(X, y)
+    np.testing.assert_allclose(forward(clf, X), targets[y], atol=1e-10)
+    assert clf.score(X, y) == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        ClusteredTruncationClassifier(targets=np.eye(2)).fit(X, y)
+    with pytest.raises(ValueError, match="distinct"):
+        ClusteredTruncationClassifier(targets=np.ones((3, 2))).fit(X, y)
+
+
+def test_collapse_pattern_gives_theorem_2_5_local_minima():
+    X, y = make_clustered(n_samples=90, n_features=5, n_classes=3, random_state=4)
+    pattern = np.array([True, False, True])
+    clf = ClusteredTruncationClassifier(collapse=pattern, output_layer="lstsq").fit(X, y)
+    np.testing.assert_array_equal(clf.collapsed_, pattern)
+    Xt = clf.truncate(X)
+    z = (X - clf.center_) @ clf.components_
+    # s_j = 1: the class is a fixed point of the truncation; s_j = 0: collapsed
+    np.testing.assert_allclose(Xt[y == 1], z[y == 1], atol=1e-9)
+    np.testing.assert_allclose(Xt[y == 0], np.tile(clf.base_points_[0], ((y == 0).sum(), 1)),
+                               atol=1e-9)
+    # the last layer is the least-squares one, so the cost is that of the best affine map of Xt
+    A = np.column_stack([Xt, np.ones(len(Xt))])
+    resid = A @ np.linalg.lstsq(A, clf.targets_[y], rcond=None)[0] - clf.targets_[y]
+    assert cost(clf, X, y) == pytest.approx(0.5 * np.sum(resid ** 2), rel=1e-8)
+    assert cost(clf, X, y) > 1e-6  # a local, not the global, minimum
+    with pytest.raises(ValueError, match="collapse"):
+        ClusteredTruncationClassifier(collapse=[True, False]).fit(X, y)
+
+
+def test_more_classes_than_dimensions_lifts_the_input():
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.uniform(0, 1, 30), rng.uniform(2, 3, 30), rng.uniform(4, 5, 30)])
+    y = np.repeat(["a", "b", "c"], 30)
+    clf = ClusteredTruncationClassifier(random_state=0).fit(X[:, None], y)
+    assert clf.lifted_ and clf.collapsed_.all()
+    assert cost(clf, X[:, None], y) < 1e-18
+    assert clf.score(X[:, None], y) == 1.0
+
+
+def _standardized(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer, load_digits])
+def test_best_effort_never_below_nearest_centroid_in_training_accuracy(loader):
+    X, y = _standardized(loader)
+    with pytest.warns(AssumptionWarning, match=r"condition \(55\)"):
+        clf = ClusteredTruncationClassifier().fit(X, y)
+    assert clf.score(X, y) >= NearestCentroid().fit(X, y).score(X, y)
+    assert clf.training_accuracy_ == clf.score(X, y)
+    assert clf.training_cost_ == pytest.approx(cost(clf, X, y))
+
+
+def test_warning_names_assumption_and_measured_values_and_strict_raises():
+    X, y = _standardized(load_wine)
+    with pytest.warns(AssumptionWarning) as record:
+        clf = ClusteredTruncationClassifier().fit(X, y)
+    msg = str(record[0].message)
+    assert "Lemma 3.4" in msg and f"{clf.clustering_ratio_:.3g}" in msg
+    assert clf.clustering_ratio_ == pytest.approx(3.32, abs=0.01)
+    with pytest.raises(ValueError, match=r"cone condition fails.*condition \(55\)"):
+        ClusteredTruncationClassifier(strict=True).fit(X, y)
+
+
+def test_conditioning_warning():
+    X, y = make_clustered(n_samples=60, n_features=5, n_classes=3, random_state=0)
+    with pytest.warns(ConditioningWarning, match="condition number"):
+        ClusteredTruncationClassifier(angle_margin=1 - 1e-12).fit(X, y)
+
+
+def test_pipeline_gridsearch_cross_val_clone_pickle():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), ClusteredTruncationClassifier())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        scores = cross_val_score(pipe, X, y, cv=5)
+        assert scores.mean() > 0.8
+        Xw, yw = load_wine(return_X_y=True)
+        assert cross_val_score(pipe, Xw, yw, cv=5).mean() > 0.9
+        grid = GridSearchCV(pipe, {"clusteredtruncationclassifier__angle_margin": [0.2, 0.8]},
+                            cv=3).fit(X, y)
+    assert grid.best_params_["clusteredtruncationclassifier__angle_margin"] in (0.2, 0.8)
+    X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)
+    clf = ClusteredTruncationClassifier(angle_margin=0.3).fit(X, y)
+    assert clone(clf).get_params() == clf.get_params()
+    restored = pickle.loads(pickle.dumps(clf))
+    X_test = np.random.default_rng(1).normal(size=(50, 4))
+    np.testing.assert_array_equal(restored.predict(X_test), clf.predict(X_test))
+    np.testing.assert_array_equal(restored.decision_function(X_test),
+                                  clf.decision_function(X_test))
+
+
+def test_to_mlp_equals_the_network():
+    X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    mlp = clf.to_mlp()
+    np.testing.assert_allclose(mlp.predict(X), forward(clf, X), atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_input_is_rejected(bad):
+    X, y = make_clustered(n_samples=30, n_features=3, n_classes=3, random_state=0)
+    X[3, 1] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        ClusteredTruncationClassifier().fit(X, y)
+
+
+def test_bad_inputs():
+    X, y = make_clustered(n_samples=30, n_features=3, n_classes=3, random_state=0)
+    with pytest.raises(ValueError, match="1 class"):
+        ClusteredTruncationClassifier().fit(X, np.zeros(30))
+    with pytest.raises(ValueError, match="0 sample"):
+        ClusteredTruncationClassifier().fit(np.empty((0, 3)), np.empty(0))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        ClusteredTruncationClassifier().fit(X, y[:-1])
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        ClusteredTruncationClassifier().fit(sp.csr_matrix(X), y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        ClusteredTruncationClassifier().fit(X, np.linspace(0, 1, 30))
+    with pytest.raises(NotFittedError):
+        ClusteredTruncationClassifier().predict(X)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :2])
+
+
+def test_string_labels_float32_and_single_sample_class():
+    X, y = make_clustered(n_samples=[1, 20, 20], n_features=3, n_classes=3, random_state=0)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = ClusteredTruncationClassifier().fit(X.astype(np.float32), labels)
+    assert clf.collapsed_.all()
+    assert set(clf.predict(X)) <= set(labels)
+    assert clf.score(X, labels) == 1.0
+    assert cost(clf, X.astype(np.float32), labels) < 1e-10
+
+
+def test_duplicate_class_means_warn_and_still_classify():
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, 200)
+    inner = rng.normal(scale=0.3, size=(200, 2))
+    ring = 2.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    X = np.vstack([inner - inner.mean(0), ring - ring.mean(0)])  # exactly equal means
+    y = np.repeat([0, 1], 200)
+    with pytest.warns(AssumptionWarning):
+        clf = ClusteredTruncationClassifier(random_state=0).fit(X, y)
+    assert clf.score(X, y) >= NearestCentroid().fit(X, y).score(X, y)
+    with pytest.raises(ValueError, match="cone condition"):
+        ClusteredTruncationClassifier(strict=True, random_state=0).fit(X, y)
