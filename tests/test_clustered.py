@@ -251,3 +251,19 @@ def test_duplicate_class_means_warn_and_still_classify():
     assert clf.score(X, y) >= NearestCentroid().fit(X, y).score(X, y)
     with pytest.raises(ValueError, match="cone condition"):
         ClusteredTruncationClassifier(strict=True, random_state=0).fit(X, y)
+
+
+def test_layer_by_layer_truncation_follows_the_induction_of_prop_4_1():
+    X, y = make_clustered(n_samples=80, n_features=5, n_classes=4, random_state=5)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    z = (X - clf.center_) @ clf.components_
+    for ell in range(1, 5):
+        Xt = clf.truncate(X, layer=ell)
+        for j in range(4):
+            if j < ell:  # eq. (76): classes 1..l are at their base points
+                np.testing.assert_allclose(Xt[y == j], np.tile(clf.base_points_[j],
+                                                               ((y == j).sum(), 1)), atol=1e-9)
+            else:  # the others are untouched
+                np.testing.assert_allclose(Xt[y == j], z[y == j], atol=1e-9)
+    with pytest.raises(ValueError, match="layer must be between"):
+        clf.truncate(X, layer=0)
