@@ -173,7 +173,26 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         d2 = squared_distances_to_targets(self._network_output(X), self.targets_)
         return self.classes_[np.argmin(d2, axis=1)]
 
-    def _training_cost(self, X, y_idx):
-        """Cost (14) of a genuine forward pass of the fitted network on ``X``."""
-        out = self.network_.forward(X)
-        return l2_cost(out, self.targets_[y_idx]), out
+    def _training_cost(self, X, y_idx, block=65_536):
+        """Cost (14) and accuracy of a genuine forward pass of the fitted network.
+
+        Runs ``network_.forward`` on row blocks and reduces each block at once, so
+        the outputs and residuals never exist for all rows together.
+
+        Returns
+        -------
+        cost : float
+            ``½ Σ_i |f(x_i) - y_{j(i)}|²`` (eq. 14).
+        accuracy : float
+            Fraction of rows whose nearest target is their own (eq. 2.61).
+        """
+        Y = self.targets_
+        cost, correct = 0.0, 0
+        for start in range(0, X.shape[0], block):
+            out = self.network_.forward(X[start:start + block])
+            idx = y_idx[start:start + block]
+            r = out - Y[idx]
+            cost += 0.5 * float(np.einsum("ij,ij->", r, r))
+            pred = np.argmin(squared_distances_to_targets(out, Y), axis=1)
+            correct += int(np.count_nonzero(pred == idx))
+        return cost, correct / X.shape[0]

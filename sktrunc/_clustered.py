@@ -63,53 +63,67 @@ def _envelope_candidates(a, rho, group, n_bins=512):
     return (-in_env[keep_in], edges[keep_in], out_env[keep_out], edges[keep_out])
 
 
-def _feasible_interval(c, a_in, r_in, a_out, r_out, s_max):
+def _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in=0.0, R_out=0.0):
     """Base-point positions ``s`` for which the cone of cotangent ``c`` works.
 
-    ``p = m + s f`` with half-aperture ``atan(1/c)`` puts every "in" point in the
-    backward cone iff ``s ≥ a + c ρ`` and every "out" point in the forward cone
-    iff ``s ≤ a - c ρ``.
+    Items are points (radius 0) or balls of radius ``R`` with center at axial
+    coordinate ``a`` and distance ``ρ`` from the axis.  With apex
+    ``p = m + s f`` and half-aperture ``φ = atan(1/c)``, a ball lies in the
+    backward cone iff its distance to the cone's boundary,
+    ``(s - a) sin φ - ρ cos φ``, is at least ``R``, i.e.
+    ``s ≥ a + cρ + R sqrt(1 + c²)``, and in the forward cone iff
+    ``s ≤ a - cρ - R sqrt(1 + c²)``.
     """
-    lo = np.max(a_in + c * r_in) if a_in.size else -np.inf
-    hi = min(np.min(a_out - c * r_out) if a_out.size else np.inf, s_max)
+    k = np.sqrt(1.0 + c * c)
+    lo = np.max(a_in + c * r_in + k * R_in) if a_in.size else -np.inf
+    hi = min(np.min(a_out - c * r_out - k * R_out) if a_out.size else np.inf, s_max)
     return lo, hi
 
 
-def _widest_cotangent(a_in, r_in, a_out, r_out, s_max):
+def _widest_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
     """Largest ``c = cot(θ/2)`` for which a base point exists (smallest aperture θ).
 
     ``g(c) = hi(c) - lo(c)`` decreases in ``c``; bisection, pruning at each step
-    the points that cannot be extreme anywhere in the current bracket, so that
-    the cost after the first few passes no longer depends on the number of points.
+    the items that cannot be extreme anywhere in the current bracket, so that
+    the cost after the first few passes no longer depends on the number of items.
     Returns 0 when no base point exists even for ``θ = π`` (a hyperplane).
     """
-    lo, hi = _feasible_interval(0.0, a_in, r_in, a_out, r_out, s_max)
+    R_in = np.zeros_like(a_in) if R_in is None else R_in
+    R_out = np.zeros_like(a_out) if R_out is None else R_out
+
+    def interval(c):
+        return _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in, R_out)
+
+    lo, hi = interval(0.0)
     if not lo < hi:
         return 0.0
     c_lo, c_hi = 0.0, 1.0
     while True:
-        lo, hi = _feasible_interval(c_hi, a_in, r_in, a_out, r_out, s_max)
+        lo, hi = interval(c_hi)
         if not lo < hi:
             break
         c_lo, c_hi = c_hi, 4.0 * c_hi
         if c_hi > _COT_MAX:
             return _COT_MAX
     for _ in range(200):
-        # out-points: min(a - cρ) over c ≥ c_lo is at most its value at c_lo, so a
-        # point can only be the minimiser in [c_lo, c_hi] if a - c_hi ρ reaches it
-        e_out = np.min(a_out - c_lo * r_out) if a_out.size else np.inf
-        keep = a_out - c_hi * r_out <= e_out
-        a_out, r_out = a_out[keep], r_out[keep]
-        e_in = np.max(a_in + c_lo * r_in) if a_in.size else -np.inf
-        keep = a_in + c_hi * r_in >= e_in
-        a_in, r_in = a_in[keep], r_in[keep]
+        # out-items: v(c) = a - cρ - R sqrt(1+c²) decreases in c, so the envelope on
+        # [c_lo, c_hi] is at most its value at c_lo, and an item can only be the
+        # minimiser there if v(c_hi) reaches that value (symmetrically for in-items)
+        k_lo, k_hi = np.sqrt(1.0 + c_lo * c_lo), np.sqrt(1.0 + c_hi * c_hi)
+        if a_out.size:
+            keep = a_out - c_hi * r_out - k_hi * R_out <= np.min(
+                a_out - c_lo * r_out - k_lo * R_out)
+            a_out, r_out, R_out = a_out[keep], r_out[keep], R_out[keep]
+        if a_in.size:
+            keep = a_in + c_hi * r_in + k_hi * R_in >= np.max(a_in + c_lo * r_in + k_lo * R_in)
+            a_in, r_in, R_in = a_in[keep], r_in[keep], R_in[keep]
         c_mid = 0.5 * (c_lo + c_hi)
-        lo, hi = _feasible_interval(c_mid, a_in, r_in, a_out, r_out, s_max)
+        lo, hi = interval(c_mid)
         if lo < hi:
             c_lo = c_mid
         else:
             c_hi = c_mid
-        if c_hi - c_lo <= 1e-12 * c_hi:
+        if c_hi - c_lo <= 1e-9 * c_hi:
             break
     return c_lo
 
@@ -212,6 +226,11 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         Accuracy of ``predict`` on the training data.
     collapsed_ : ndarray of bool of shape (n_classes,)
         Which classes the network collapses to a point.
+    ball_condition_ : ndarray of bool of shape (n_classes,)
+        Whether the class's cone was built from enclosing balls (the ball
+        containing the class inside the backward cone, those of the other
+        un-collapsed classes and the earlier base points inside the forward cone:
+        the geometry of Proposition 4.1).  Otherwise it was fitted to the points.
     output_layer_ : {"exact", "lstsq", "centroid"}
         The last layer used: ``"exact"`` when every class collapsed.
     clustering_ratio_ : float
@@ -408,9 +427,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                 ConditioningWarning, stacklevel=3,
             )
 
-        self.training_cost_, out = self._training_cost(X, y_idx)
-        pred = np.argmin(squared_distances_to_targets(out, self.targets_), axis=1)
-        self.training_accuracy_ = float(np.mean(pred == y_idx))
+        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
         self._report_failed_collapse(collapse)
         return self
 
@@ -474,37 +491,64 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         cum_coefs, cum_intercepts = [], []
         collapsed = np.zeros(n_classes, dtype=bool)
         self._failures = {}
+        # radius of every class around its mean, in cone coordinates
+        d2 = (sq_norms - 2.0 * proj[np.arange(Z.shape[0]), n_classes + y_idx]
+              + np.einsum("ij,ij->i", means, means)[y_idx])
+        radii = np.zeros(n_classes)
+        np.maximum.at(radii, y_idx, d2)
+        radii = np.sqrt(radii)
+        ball_fit = np.zeros(n_classes, dtype=bool)
         for j in range(n_classes):
             m, f, dist = means[j], axes[j], dists[j]
-            a = proj[:, j] - m @ f
-            rho = np.sqrt(np.maximum(
-                sq_norms - 2.0 * proj[:, n_classes + j] + m @ m - a * a, 0.0))
-            in_j = y_idx == j
-            g = group.copy()
-            g[in_j] = 1
             bp = np.asarray([p for p, done in zip(base_points, collapsed) if done])
             a_bp = (bp - m) @ f if len(bp) else np.empty(0)
             r_bp = (np.sqrt(np.maximum(((bp - m) ** 2).sum(1) - a_bp ** 2, 0.0))
                     if len(bp) else np.empty(0))
             c_star = 0.0
             if collapse[j] and dist > 0:
+                # the balls enclosing the classes (the geometry of Prop 4.1): if they
+                # fit, every point does, and the problem has Q items instead of N
+                others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
+                a_k = (means[others] - m) @ f
+                r_k = np.sqrt(np.maximum(((means[others] - m) ** 2).sum(1) - a_k ** 2, 0.0))
+                a_out = np.concatenate([a_k, a_bp])
+                r_out = np.concatenate([r_k, r_bp])
+                R_out = np.concatenate([radii[others], np.zeros(len(a_bp))])
+                zero = np.zeros(1)
+                c_star = _widest_cotangent(zero, zero, a_out, r_out, dist,
+                                           radii[j:j + 1], R_out)
+                if c_star > 0:
+                    ball_fit[j] = True
+                    theta_min = 2.0 * np.arctan(1.0 / c_star)
+                    theta = theta_min + self.angle_margin * (np.pi - theta_min)
+                    c = 1.0 / np.tan(theta / 2.0)
+                    lo, hi = _feasible_interval(c, zero, zero, a_out, r_out, dist,
+                                                radii[j:j + 1], R_out)
+            if not ball_fit[j] or not collapse[j]:
+                a = proj[:, j] - m @ f
+                rho = np.sqrt(np.maximum(
+                    sq_norms - 2.0 * proj[:, n_classes + j] + m @ m - a * a, 0.0))
+                in_j = y_idx == j
+                g = group.copy()
+                g[in_j] = 1
+            if collapse[j] and dist > 0 and not ball_fit[j]:
                 a_in, r_in, a_out, r_out = _envelope_candidates(a, rho, g)
                 c_star = _widest_cotangent(a_in, r_in, np.concatenate([a_out, a_bp]),
                                            np.concatenate([r_out, r_bp]), dist)
-            if c_star > 0:
-                theta_min = 2.0 * np.arctan(1.0 / c_star)
-                theta = theta_min + self.angle_margin * (np.pi - theta_min)
-                c = 1.0 / np.tan(theta / 2.0)
-                # the exact interval on every point (the envelope was conservative,
-                # so it is not empty but for rounding)
-                lo = np.max(np.where(g == 1, a + c * rho, -np.inf))
-                hi = min(np.min(np.where(g == 0, a - c * rho, np.inf)), dist,
-                         np.min(a_bp - c * r_bp, initial=np.inf))
-                c_star = c_star if lo < hi else 0.0
+                if c_star > 0:
+                    theta_min = 2.0 * np.arctan(1.0 / c_star)
+                    theta = theta_min + self.angle_margin * (np.pi - theta_min)
+                    c = 1.0 / np.tan(theta / 2.0)
+                    # the exact interval on every point (the envelope was conservative,
+                    # so it is not empty but for rounding)
+                    lo = np.max(np.where(g == 1, a + c * rho, -np.inf))
+                    hi = min(np.min(np.where(g == 0, a - c * rho, np.inf)), dist,
+                             np.min(a_bp - c * r_bp, initial=np.inf))
+                    c_star = c_star if lo < hi else 0.0
             if c_star > 0:
                 s = lo + self.base_point * (hi - lo)
                 collapsed[j] = True
-                group[in_j] = 2
+                group[y_idx == j] = 2
             else:
                 if collapse[j]:
                     self._failures[j] = self._separation_failure(
@@ -527,6 +571,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         for j in np.flatnonzero(collapsed):
             Zt[y_idx == j] = base_points[j]
         self.collapsed_ = collapsed
+        self.ball_condition_ = ball_fit
         self.base_points_ = np.asarray(base_points)
         self.axes_ = np.asarray(axes)
         self.angles_ = np.asarray(angles)

@@ -267,3 +267,31 @@ def test_layer_by_layer_truncation_follows_the_induction_of_prop_4_1():
                 np.testing.assert_allclose(Xt[y == j], z[y == j], atol=1e-9)
     with pytest.raises(ValueError, match="layer must be between"):
         clf.truncate(X, layer=0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_point_wise_cones_reach_zero_loss_where_balls_and_condition_55_fail(seed):
+    X, y = make_clustered(n_samples=120, n_features=10, n_classes=4, clustering_ratio=0.9,
+                          random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = ClusteredTruncationClassifier().fit(X, y)
+    assert clf.clustering_ratio_ > 0.25  # Prop 4.1 does not apply ...
+    assert not clf.ball_condition_.all()  # ... nor do enclosing balls fit every cone ...
+    assert clf.collapsed_.all()  # ... yet every class has a cone, found point by point
+    assert cost(clf, X, y) < 1e-18
+    np.testing.assert_allclose(clf.truncate(X), clf.base_points_[y], atol=1e-9)
+
+
+def test_ball_cones_on_clustered_data():
+    X, y = make_clustered(n_samples=100, n_features=6, n_classes=5, clustering_ratio=0.2,
+                          random_state=0)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    assert clf.ball_condition_.all()
+    z = (X - clf.center_) @ clf.components_
+    for j in range(5):
+        # the enclosing ball of class j lies in the backward cone: every point makes an
+        # angle of at most theta/2 with -axis as seen from the base point
+        d = z[y == j] - clf.base_points_[j]
+        cos = -(d @ clf.axes_[j]) / np.linalg.norm(d, axis=1)
+        assert np.all(cos >= np.cos(clf.angles_[j] / 2))
