@@ -128,6 +128,14 @@ def _widest_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
     return c_lo
 
 
+def _axial(points, m, f):
+    """Axial coordinate along ``m + s f`` and distance to that axis, of each row."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, m.shape[0])
+    d = points - m
+    a = d @ f
+    return a, np.sqrt(np.maximum(np.einsum("ij,ij->i", d, d) - a * a, 0.0))
+
+
 def _lift_layer(X, n_random, rng):
     """A genuine ReLU layer that makes class means affinely independent.
 
@@ -500,52 +508,28 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         ball_fit = np.zeros(n_classes, dtype=bool)
         for j in range(n_classes):
             m, f, dist = means[j], axes[j], dists[j]
-            bp = np.asarray([p for p, done in zip(base_points, collapsed) if done])
-            a_bp = (bp - m) @ f if len(bp) else np.empty(0)
-            r_bp = (np.sqrt(np.maximum(((bp - m) ** 2).sum(1) - a_bp ** 2, 0.0))
-                    if len(bp) else np.empty(0))
-            c_star = 0.0
+            a_bp, r_bp = _axial(np.asarray(base_points)[collapsed[: len(base_points)]], m, f)
+            cone = None
             if collapse[j] and dist > 0:
                 # the balls enclosing the classes (the geometry of Prop 4.1): if they
                 # fit, every point does, and the problem has Q items instead of N
                 others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
-                a_k = (means[others] - m) @ f
-                r_k = np.sqrt(np.maximum(((means[others] - m) ** 2).sum(1) - a_k ** 2, 0.0))
-                a_out = np.concatenate([a_k, a_bp])
-                r_out = np.concatenate([r_k, r_bp])
-                R_out = np.concatenate([radii[others], np.zeros(len(a_bp))])
-                zero = np.zeros(1)
-                c_star = _widest_cotangent(zero, zero, a_out, r_out, dist,
-                                           radii[j:j + 1], R_out)
-                if c_star > 0:
-                    ball_fit[j] = True
-                    theta_min = 2.0 * np.arctan(1.0 / c_star)
-                    theta = theta_min + self.angle_margin * (np.pi - theta_min)
-                    c = 1.0 / np.tan(theta / 2.0)
-                    lo, hi = _feasible_interval(c, zero, zero, a_out, r_out, dist,
-                                                radii[j:j + 1], R_out)
-            if not ball_fit[j] or not collapse[j]:
+                a_k, r_k = _axial(means[others], m, f)
+                cone = self._cone(np.zeros(1), np.zeros(1), np.concatenate([a_k, a_bp]),
+                                  np.concatenate([r_k, r_bp]), dist, radii[j:j + 1],
+                                  np.concatenate([radii[others], np.zeros(len(a_bp))]))
+                ball_fit[j] = cone is not None
+            if cone is None:
                 a = proj[:, j] - m @ f
                 rho = np.sqrt(np.maximum(
                     sq_norms - 2.0 * proj[:, n_classes + j] + m @ m - a * a, 0.0))
                 in_j = y_idx == j
                 g = group.copy()
                 g[in_j] = 1
-            if collapse[j] and dist > 0 and not ball_fit[j]:
-                a_in, r_in, a_out, r_out = _envelope_candidates(a, rho, g)
-                c_star = _widest_cotangent(a_in, r_in, np.concatenate([a_out, a_bp]),
-                                           np.concatenate([r_out, r_bp]), dist)
-                if c_star > 0:
-                    theta_min = 2.0 * np.arctan(1.0 / c_star)
-                    theta = theta_min + self.angle_margin * (np.pi - theta_min)
-                    c = 1.0 / np.tan(theta / 2.0)
-                    # the exact interval on every point (the envelope was conservative,
-                    # so it is not empty but for rounding)
-                    lo = np.max(np.where(g == 1, a + c * rho, -np.inf))
-                    hi = min(np.min(np.where(g == 0, a - c * rho, np.inf)), dist,
-                             np.min(a_bp - c * r_bp, initial=np.inf))
-                    c_star = c_star if lo < hi else 0.0
-            if c_star > 0:
+                if collapse[j] and dist > 0:
+                    cone = self._point_cone(a, rho, g, a_bp, r_bp, dist)
+            if cone is not None:
+                theta, lo, hi = cone
                 s = lo + self.base_point * (hi - lo)
                 collapsed[j] = True
                 group[y_idx == j] = 2
@@ -576,6 +560,39 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         self.axes_ = np.asarray(axes)
         self.angles_ = np.asarray(angles)
         return cum_coefs, cum_intercepts, Zt
+
+    def _aperture(self, c_star):
+        """Aperture θ and its ``cot(θ/2)`` from the narrowest feasible one (``angle_margin``)."""
+        theta_min = 2.0 * np.arctan(1.0 / c_star)
+        theta = theta_min + self.angle_margin * (np.pi - theta_min)
+        return theta, 1.0 / np.tan(theta / 2.0)
+
+    def _cone(self, a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
+        """``(θ, lo, hi)`` for items (points or balls), or None when no cone exists."""
+        c_star = _widest_cotangent(a_in, r_in, a_out, r_out, s_max, R_in, R_out)
+        if c_star <= 0:
+            return None
+        theta, c = self._aperture(c_star)
+        R_in = np.zeros_like(a_in) if R_in is None else R_in
+        R_out = np.zeros_like(a_out) if R_out is None else R_out
+        lo, hi = _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in, R_out)
+        return theta, lo, hi
+
+    def _point_cone(self, a, rho, group, a_bp, r_bp, s_max):
+        """The cone fitted to every point: searched on an envelope, checked on all."""
+        a_in, r_in, a_out, r_out = _envelope_candidates(a, rho, group)
+        cone = self._cone(a_in, r_in, np.concatenate([a_out, a_bp]),
+                          np.concatenate([r_out, r_bp]), s_max)
+        if cone is None:
+            return None
+        theta = cone[0]
+        c = 1.0 / np.tan(theta / 2.0)
+        # the envelope was conservative, so the exact interval is not empty but for
+        # rounding; it is what places the base point
+        lo = np.max(np.where(group == 1, a + c * rho, -np.inf))
+        hi = min(np.min(np.where(group == 0, a - c * rho, np.inf)), s_max,
+                 np.min(a_bp - c * r_bp, initial=np.inf))
+        return (theta, lo, hi) if lo < hi else None
 
     @staticmethod
     def _separation_failure(a_in, a_out, s_max):
