@@ -170,8 +170,23 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        d2 = squared_distances_to_targets(self._network_output(X), self.targets_)
-        return self.classes_[np.argmin(d2, axis=1)]
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self.classes_[self._nearest_target(X)]
+
+    def _nearest_target(self, X, block=65_536):
+        """``argmin_j |f(x) - y_j|`` row block by row block.
+
+        Uses ``argmax_j (f(x)·y_j - ½|y_j|²)``, the same index without the
+        ``|f(x)|²`` term and its temporaries.
+        """
+        Y = self.targets_
+        half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
+        pred = np.empty(X.shape[0], dtype=np.intp)
+        for start in range(0, X.shape[0], block):
+            out = self.network_.forward(X[start:start + block])
+            pred[start:start + block] = np.argmax(out @ Y.T - half_sq, axis=1)
+        return pred
 
     def _training_cost(self, X, y_idx, block=65_536):
         """Cost (14) and accuracy of a genuine forward pass of the fitted network.
@@ -187,12 +202,13 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             Fraction of rows whose nearest target is their own (eq. 2.61).
         """
         Y = self.targets_
+        half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
         cost, correct = 0.0, 0
         for start in range(0, X.shape[0], block):
             out = self.network_.forward(X[start:start + block])
             idx = y_idx[start:start + block]
             r = out - Y[idx]
             cost += 0.5 * float(np.einsum("ij,ij->", r, r))
-            pred = np.argmin(squared_distances_to_targets(out, Y), axis=1)
+            pred = np.argmax(out @ Y.T - half_sq, axis=1)
             correct += int(np.count_nonzero(pred == idx))
         return cost, correct / X.shape[0]
