@@ -141,7 +141,11 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         return self.network_.forward(X)
 
     def decision_function(self, X):
-        """Confidence scores: ``-|f(x) - y_j|²`` for each class.
+        """Confidence scores ``f(x)·y_j - ½|y_j|²`` for each class.
+
+        They differ from ``-½|f(x) - y_j|²`` by a term that is the same for every
+        class, so their argmax is the prediction of eq. (2.61); with one-hot
+        targets they are the network's outputs minus ½.
 
         Parameters
         ----------
@@ -154,7 +158,8 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
             expects.
         """
-        scores = -squared_distances_to_targets(self._network_output(X), self.targets_)
+        Y = self.targets_
+        scores = self._network_output(X) @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
