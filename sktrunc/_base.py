@@ -158,8 +158,9 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
             expects.
         """
+        out = self._network_output(X)
         Y = self.targets_
-        scores = self._network_output(X) @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+        scores = out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
