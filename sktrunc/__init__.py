@@ -5,9 +5,10 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 :class:`ReLUNetwork` that predicts by a plain forward pass.
 """
 
-from . import datasets
+from . import datasets, plotting
 from ._base import AssumptionWarning, ConditioningWarning
 from ._clustered import ClusteredTruncationClassifier
+from ._describe import LayerTable
 from ._network import ReLUNetwork
 
 __version__ = "0.1.0.dev0"
@@ -16,7 +17,9 @@ __all__ = [
     "AssumptionWarning",
     "ClusteredTruncationClassifier",
     "ConditioningWarning",
+    "LayerTable",
     "ReLUNetwork",
     "datasets",
+    "plotting",
     "__version__",
 ]

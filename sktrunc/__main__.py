@@ -25,6 +25,15 @@ def main(argv=None):
     cmp_.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     cmp_.add_argument("--n-jobs", type=int, default=None,
                       help="parallel cross-validation folds (default: 1)")
+    exp = sub.add_parser(
+        "explain",
+        help="fit a constructed network on a bundled dataset (standardized) and print what "
+             "each layer does",
+    )
+    exp.add_argument("--dataset", choices=list(DATASETS), default="iris",
+                     help="dataset (default: iris)")
+    exp.add_argument("--estimator", choices=[k for k in ESTIMATORS if _explains(k)],
+                     default="ClusteredTruncation", help="sktrunc estimator to explain")
     args = parser.parse_args(argv)
 
     if args.command == "compare":
@@ -36,7 +45,17 @@ def main(argv=None):
         print(f"\nL2 cost/N: eq. (14) of the training data divided by N, from the network's "
               f"forward pass (sktrunc) or predict_proba vs one-hot targets; '-' where the "
               f"estimator has no output vector. Total {time.perf_counter() - start:.1f} s.")
+    elif args.command == "explain":
+        from ._compare import explain
+
+        print(explain(args.dataset, args.estimator))
     return 0
+
+
+def _explains(name):
+    from ._compare import ESTIMATORS
+
+    return hasattr(ESTIMATORS[name](), "describe")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ._base import (
     resolve_targets,
     squared_distances_to_targets,
 )
+from ._describe import LayerTable
 from ._geometry import (
     affine_rank,
     class_statistics,
@@ -136,6 +137,20 @@ def _axial(points, m, f):
     return a, np.sqrt(np.maximum(np.einsum("ij,ij->i", d, d) - a * a, 0.0))
 
 
+def _boundary_margin(s, theta, inside, outside):
+    """Smallest distance from an item to the boundary of its cone (apex ``m + s f``).
+
+    ``inside``/``outside`` are ``(a, ρ, R)`` of the items meant for the backward /
+    forward cone; a ball's margin is that of its center minus its radius.
+    """
+    sin, cos = np.sin(theta / 2.0), np.cos(theta / 2.0)
+    a, r, R = inside
+    m_in = np.min((s - a) * sin - r * cos - R, initial=np.inf)
+    a, r, R = outside
+    m_out = np.min((a - s) * sin - r * cos - R, initial=np.inf)
+    return float(min(m_in, m_out))
+
+
 def _lift_layer(X, n_random, rng):
     """A genuine ReLU layer that makes class means affinely independent.
 
@@ -214,7 +229,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         Class labels.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
     targets_ : ndarray of shape (n_classes, d)
         Target vectors; row ``j`` for ``classes_[j]``.
@@ -262,6 +277,12 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         Unit axis ``f_j`` of each forward cone (toward the barycenter).
     angles_ : ndarray of shape (n_classes,)
         Aperture θ of each cone (radians).
+    margins_ : ndarray of shape (n_classes,)
+        Distance from the nearest training point to the boundary of its side of
+        each cone (the collapsed class in the backward cone, the rest in the
+        forward cone).  For cones built from enclosing balls it is the distance
+        of the nearest ball, a lower bound.  Positive means every point is
+        strictly inside; a layer that keeps every point has only a forward side.
     condition_numbers_ : ndarray of shape (n_hidden_layers,)
         Condition number of each hidden layer's weight matrix (the matrices
         chained through pseudo-inverses, eq. 21-22).
@@ -506,6 +527,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         np.maximum.at(radii, y_idx, d2)
         radii = np.sqrt(radii)
         ball_fit = np.zeros(n_classes, dtype=bool)
+        margins = []
         for j in range(n_classes):
             m, f, dist = means[j], axes[j], dists[j]
             a_bp, r_bp = _axial(np.asarray(base_points)[collapsed[: len(base_points)]], m, f)
@@ -515,9 +537,11 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                 # fit, every point does, and the problem has Q items instead of N
                 others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
                 a_k, r_k = _axial(means[others], m, f)
-                cone = self._cone(np.zeros(1), np.zeros(1), np.concatenate([a_k, a_bp]),
-                                  np.concatenate([r_k, r_bp]), dist, radii[j:j + 1],
-                                  np.concatenate([radii[others], np.zeros(len(a_bp))]))
+                inside = (np.zeros(1), np.zeros(1), radii[j:j + 1])
+                outside = (np.concatenate([a_k, a_bp]), np.concatenate([r_k, r_bp]),
+                           np.concatenate([radii[others], np.zeros(len(a_bp))]))
+                cone = self._cone(inside[0], inside[1], outside[0], outside[1], dist,
+                                  inside[2], outside[2])
                 ball_fit[j] = cone is not None
             if cone is None:
                 a = proj[:, j] - m @ f
@@ -526,6 +550,9 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                 in_j = y_idx == j
                 g = group.copy()
                 g[in_j] = 1
+                inside = (a[in_j], rho[in_j], 0.0)
+                outside = (np.concatenate([a[g == 0], a_bp]),
+                           np.concatenate([rho[g == 0], r_bp]), 0.0)
                 if collapse[j] and dist > 0:
                     cone = self._point_cone(a, rho, g, a_bp, r_bp, dist)
             if cone is not None:
@@ -535,16 +562,18 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                 group[y_idx == j] = 2
             else:
                 if collapse[j]:
-                    self._failures[j] = self._separation_failure(
-                        a[in_j], np.concatenate([a[g == 0], a_bp]), dist)
+                    self._failures[j] = self._separation_failure(inside[0], outside[0], dist)
                 # identity on every current point: all of them in a right-angled
                 # forward cone whose apex sits behind the whole data along f
                 theta = np.pi / 2.0
                 live = group != 2
-                a_all = np.concatenate([a[live], a_bp])
-                r_all = np.concatenate([rho[live], r_bp])
-                spread = np.ptp(a_all) if a_all.size else 1.0
-                s = np.min(a_all - r_all) - 0.5 * spread - 1e-9 * (1.0 + dist)
+                outside = (np.concatenate([a[live], a_bp]),
+                           np.concatenate([rho[live], r_bp]), 0.0)
+                inside = (np.empty(0), np.empty(0), 0.0)
+                spread = np.ptp(outside[0]) if outside[0].size else 1.0
+                s = (np.min(outside[0] - outside[1], initial=0.0) - 0.5 * spread
+                     - 1e-9 * (1.0 + dist))
+            margins.append(_boundary_margin(s, theta, inside, outside))
             p = m + s * f
             W = cone_weight(f, theta)
             base_points.append(p)
@@ -556,6 +585,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
             Zt[y_idx == j] = base_points[j]
         self.collapsed_ = collapsed
         self.ball_condition_ = ball_fit
+        self.margins_ = np.asarray(margins)
         self.base_points_ = np.asarray(base_points)
         self.axes_ = np.asarray(axes)
         self.angles_ = np.asarray(angles)
@@ -688,6 +718,57 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         if self.strict:
             raise ValueError(msg)
         warnings.warn(msg, AssumptionWarning, stacklevel=4)
+
+    def describe(self):
+        """Layer-by-layer account of the constructed network.
+
+        Returns
+        -------
+        table : LayerTable
+            One row per layer: which class it collapses (or that it keeps every
+            training point), base point and axis of its cone (cone coordinates),
+            aperture in degrees, margin of the nearest training point to the
+            cone's boundary, whether the cone came from enclosing balls, the width
+            and the condition number of the layer's weights.  ``print`` it, or
+            ``pandas.DataFrame(table.to_dict())``.
+
+        Examples
+        --------
+        >>> from sktrunc import ClusteredTruncationClassifier
+        >>> from sktrunc.datasets import make_clustered
+        >>> X, y = make_clustered(n_samples=60, n_features=4, n_classes=3,
+        ...                       random_state=0)
+        >>> table = ClusteredTruncationClassifier().fit(X, y).describe()
+        >>> [row["action"] for row in table]
+        ['collapses class 0', 'collapses class 1', 'collapses class 2', 'affine output (exact)']
+        """
+        check_is_fitted(self)
+        rows = []
+        offset = int(self.lifted_)
+        if self.lifted_:
+            rows.append({"layer": 1, "action": "lifts the input (random ReLU features)",
+                         "width": self.coefs_[0].shape[1],
+                         "cond": float(self.condition_numbers_[0])})
+        for j, label in enumerate(self.classes_):
+            action = (f"collapses class {label.tolist()!r}" if self.collapsed_[j]
+                      else f"keeps all (class {label.tolist()!r} not separable)")
+            rows.append({
+                "layer": j + 1 + offset, "action": action,
+                "base point": self.base_points_[j], "axis": self.axes_[j],
+                "aperture [deg]": float(np.degrees(self.angles_[j])),
+                "margin": float(self.margins_[j]), "balls": bool(self.ball_condition_[j]),
+                "width": self.coefs_[j + offset].shape[1],
+                "cond": float(self.condition_numbers_[j + offset]),
+            })
+        rows.append({"layer": len(self.coefs_), "action": f"affine output ({self.output_layer_})",
+                     "width": self.coefs_[-1].shape[1]})
+        title = (f"{type(self).__name__}: {self.network_}; training cost (eq. 14) "
+                 f"{self.training_cost_:.3g}, accuracy {self.training_accuracy_:.3f}; "
+                 f"clustering ratio {self.clustering_ratio_:.3g} (eq. 55 wants < 0.25), "
+                 f"theta_* {self.theta_star_:.3g} rad (eq. 59 wants < pi)")
+        columns = ["layer", "action", "base point", "axis", "aperture [deg]", "margin",
+                   "balls", "width", "cond"]
+        return LayerTable(columns, rows, title=title)
 
     def truncate(self, X, layer=None):
         """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).

@@ -23,7 +23,7 @@ from ._base import AssumptionWarning, l2_cost
 from ._clustered import ClusteredTruncationClassifier
 from .datasets import make_clustered
 
-__all__ = ["DATASETS", "ESTIMATORS", "compare", "format_table"]
+__all__ = ["DATASETS", "ESTIMATORS", "compare", "explain", "format_table"]
 
 
 def _clustered():
@@ -147,4 +147,32 @@ def format_table(rows):
             cv = f"{r['cv_accuracy']:.3f}±{r['cv_std']:.3f}"
             lines.append(f"{r['estimator']:<22}{cost:>11}{r['train_accuracy']:>11.3f}"
                          f"{cv:>15}{r['fit_time']:>10.4f}{params:>9}")
+    return "\n".join(lines)
+
+
+def explain(dataset, estimator):
+    """Text explaining, layer by layer, the network built on a standardized dataset.
+
+    Parameters
+    ----------
+    dataset : str
+        Key of :data:`DATASETS`.
+    estimator : str
+        Key of :data:`ESTIMATORS` naming an estimator with a ``describe`` method.
+
+    Returns
+    -------
+    text : str
+    """
+    X, y = DATASETS[dataset]()
+    Xs = StandardScaler().fit_transform(X)
+    est = ESTIMATORS[estimator]()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AssumptionWarning)
+        est.fit(Xs, y)
+    lines = [f"{dataset}: N={X.shape[0]}, M={X.shape[1]}, Q={len(np.unique(y))} "
+             "(standardized)", "", str(est.describe())]
+    for w in caught:
+        if issubclass(w.category, AssumptionWarning):
+            lines += ["", f"{w.category.__name__}: {w.message}"]
     return "\n".join(lines)

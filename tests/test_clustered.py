@@ -295,3 +295,26 @@ def test_ball_cones_on_clustered_data():
         d = z[y == j] - clf.base_points_[j]
         cos = -(d @ clf.axes_[j]) / np.linalg.norm(d, axis=1)
         assert np.all(cos >= np.cos(clf.angles_[j] / 2))
+
+
+@pytest.mark.parametrize("ratio", [0.2, 0.9])
+def test_margins_are_the_distances_to_the_cone_boundaries(ratio):
+    X, y = make_clustered(n_samples=120, n_features=10, n_classes=4, clustering_ratio=ratio,
+                          random_state=0)
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    z = (X - clf.center_) @ clf.components_
+    for j in range(4):
+        p, f, half = clf.base_points_[j], clf.axes_[j], clf.angles_[j] / 2
+        current = np.vstack([z[y >= j], clf.base_points_[:j]])  # state before layer j
+        labels = np.concatenate([y[y >= j], np.arange(j)])
+        d = current - p
+        a = d @ f
+        rho = np.sqrt(np.maximum((d ** 2).sum(1) - a ** 2, 0))
+        own = labels == j
+        dist = np.where(own, -a * np.sin(half) - rho * np.cos(half),
+                        a * np.sin(half) - rho * np.cos(half))
+        assert dist.min() > 0  # every point strictly on its side (Lemma 3.4 applies)
+        if clf.ball_condition_[j]:
+            assert clf.margins_[j] <= dist.min() + 1e-12  # balls: a lower bound
+        else:
+            assert clf.margins_[j] == pytest.approx(dist.min(), rel=1e-9)

@@ -1,0 +1,5 @@
+"""Display objects in scikit-learn's style (matplotlib is imported only when plotting)."""
+
+from ._truncation import TruncationDisplay
+
+__all__ = ["TruncationDisplay"]

@@ -1,0 +1,52 @@
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.inspection import DecisionBoundaryDisplay  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from sktrunc import ClusteredTruncationClassifier  # noqa: E402
+from sktrunc.datasets import make_clustered  # noqa: E402
+from sktrunc.plotting import TruncationDisplay  # noqa: E402
+
+
+@pytest.fixture
+def fitted():
+    X, y = make_clustered(n_samples=90, n_features=2, n_classes=3, random_state=0)
+    return ClusteredTruncationClassifier().fit(X, y), X, y
+
+
+def test_truncation_display_draws_every_layer(fitted):
+    clf, X, y = fitted
+    disp = TruncationDisplay.from_estimator(clf, X, y)
+    assert disp.ax_.shape == (4,) and disp.figure_ is disp.ax_[0].figure
+    # the last panel holds the fully truncated data: one point per class
+    offsets = disp.ax_[3].collections[:3]
+    for j, coll in enumerate(offsets):
+        pts = coll.get_offsets()
+        np.testing.assert_allclose(pts, np.tile(clf.base_points_[j], (len(pts), 1)), atol=1e-9)
+    assert [a.get_title() for a in disp.ax_] == ["input", "after layer 1", "after layer 2",
+                                                 "after layer 3"]
+    plt.close("all")
+
+
+def test_truncation_display_uses_given_axes_and_checks_them(fitted):
+    clf, X, y = fitted
+    fig, axes = plt.subplots(2, 2)
+    disp = TruncationDisplay.from_estimator(clf, X, y, ax=axes)
+    assert disp.figure_ is fig
+    with pytest.raises(ValueError, match="4 Axes"):
+        TruncationDisplay.from_estimator(clf, X, y, ax=axes[0])
+    with pytest.raises(TypeError, match="not built from truncation cones"):
+        TruncationDisplay.from_estimator(LogisticRegression().fit(X, y), X, y)
+    plt.close("all")
+
+
+def test_sklearn_decision_boundary_display_works(fitted):
+    clf, X, y = fitted
+    disp = DecisionBoundaryDisplay.from_estimator(clf, X, response_method="predict")
+    assert disp.response.shape == disp.xx0.shape
+    assert set(np.unique(disp.response)) == {0, 1, 2}
+    plt.close("all")
