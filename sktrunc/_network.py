@@ -152,14 +152,18 @@ class ReLUNetwork:
             ``activations[l]`` has shape ``(n_samples, d_{l+1})``; one entry per
             hidden layer (the output layer is not included).
         """
-        a = np.asarray(X, dtype=np.float64)
-        out = []
+        return self._propagate(np.asarray(X, dtype=np.float64), keep=True)[1]
+
+    def _propagate(self, a, keep=False):
+        """Run the hidden layers on ``a``; return the last activation (and all, if kept)."""
+        kept = []
         for c, b in zip(self.coefs[:-1], self.intercepts[:-1]):
             a = a @ c
             a += b
             np.maximum(a, 0.0, out=a)
-            out.append(a)
-        return out
+            if keep:
+                kept.append(a)
+        return a, kept
 
     def forward(self, X):
         """Output of the network: ReLU on hidden layers, affine last layer.
@@ -177,11 +181,7 @@ class ReLUNetwork:
         # Row blocks keep each layer's activations in cache: with narrow layers the
         # pass is memory-bound, and whole-array temporaries cost more than the matmuls.
         for start in range(0, X.shape[0], _BLOCK_ROWS):
-            a = np.asarray(X[start:start + _BLOCK_ROWS], dtype=np.float64)
-            for c, b in zip(self.coefs[:-1], self.intercepts[:-1]):
-                a = a @ c
-                a += b
-                np.maximum(a, 0.0, out=a)
+            a = self._propagate(np.asarray(X[start:start + _BLOCK_ROWS], dtype=np.float64))[0]
             out[start:start + _BLOCK_ROWS] = a @ self.coefs[-1] + self.intercepts[-1]
         return out
 
