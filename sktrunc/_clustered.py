@@ -84,49 +84,26 @@ def _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in=0.0, R_out=0.0):
 def _widest_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
     """Largest ``c = cot(θ/2)`` for which a base point exists (smallest aperture θ).
 
-    ``g(c) = hi(c) - lo(c)`` decreases in ``c``; bisection, pruning at each step
-    the items that cannot be extreme anywhere in the current bracket, so that
-    the cost after the first few passes no longer depends on the number of items.
+    A base point exists iff every pair (inside item ``i``, outside item ``k``)
+    leaves room between them: ``A - cP - S sqrt(1 + c²) > 0`` with
+    ``A = a_k - a_i``, ``P = ρ_i + ρ_k``, ``S = R_i + R_k`` (see
+    :func:`_feasible_interval`), and every inside item stays below ``s_max``.
+    Each condition is decreasing in ``c`` with the closed-form root
+    ``c = (A² - S²) / (A P + S sqrt(A² + P² - S²))`` when ``A > S`` (none
+    otherwise), so the answer is the smallest root, with no iteration.
     Returns 0 when no base point exists even for ``θ = π`` (a hyperplane).
     """
     R_in = np.zeros_like(a_in) if R_in is None else R_in
     R_out = np.zeros_like(a_out) if R_out is None else R_out
-
-    def interval(c):
-        return _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in, R_out)
-
-    lo, hi = interval(0.0)
-    if not lo < hi:
+    # the segment's end acts as one more outside item: a point at s_max on the axis
+    A = np.concatenate([a_out, [s_max]])[None, :] - a_in[:, None]
+    P = np.concatenate([r_out, [0.0]])[None, :] + r_in[:, None]
+    S = np.concatenate([R_out, [0.0]])[None, :] + R_in[:, None]
+    if np.any(A <= S):
         return 0.0
-    c_lo, c_hi = 0.0, 1.0
-    while True:
-        lo, hi = interval(c_hi)
-        if not lo < hi:
-            break
-        c_lo, c_hi = c_hi, 4.0 * c_hi
-        if c_hi > _COT_MAX:
-            return _COT_MAX
-    for _ in range(200):
-        # out-items: v(c) = a - cρ - R sqrt(1+c²) decreases in c, so the envelope on
-        # [c_lo, c_hi] is at most its value at c_lo, and an item can only be the
-        # minimiser there if v(c_hi) reaches that value (symmetrically for in-items)
-        k_lo, k_hi = np.sqrt(1.0 + c_lo * c_lo), np.sqrt(1.0 + c_hi * c_hi)
-        if a_out.size:
-            keep = a_out - c_hi * r_out - k_hi * R_out <= np.min(
-                a_out - c_lo * r_out - k_lo * R_out)
-            a_out, r_out, R_out = a_out[keep], r_out[keep], R_out[keep]
-        if a_in.size:
-            keep = a_in + c_hi * r_in + k_hi * R_in >= np.max(a_in + c_lo * r_in + k_lo * R_in)
-            a_in, r_in, R_in = a_in[keep], r_in[keep], R_in[keep]
-        c_mid = 0.5 * (c_lo + c_hi)
-        lo, hi = interval(c_mid)
-        if lo < hi:
-            c_lo = c_mid
-        else:
-            c_hi = c_mid
-        if c_hi - c_lo <= 1e-9 * c_hi:
-            break
-    return c_lo
+    denom = A * P + S * np.sqrt(A * A + P * P - S * S)
+    roots = np.divide(A * A - S * S, denom, out=np.full(A.shape, np.inf), where=denom > 0)
+    return float(min(roots.min(), _COT_MAX))
 
 
 def _axial(points, m, f):

@@ -318,3 +318,26 @@ def test_margins_are_the_distances_to_the_cone_boundaries(ratio):
             assert clf.margins_[j] <= dist.min() + 1e-12  # balls: a lower bound
         else:
             assert clf.margins_[j] == pytest.approx(dist.min(), rel=1e-9)
+
+
+def test_widest_cotangent_is_the_edge_of_feasibility():
+    from sktrunc._clustered import _feasible_interval, _widest_cotangent
+
+    rng = np.random.default_rng(0)
+    found = 0
+    for _ in range(300):
+        a_in, r_in, R_in = rng.normal(size=3) - 3, rng.uniform(0, 1, 3), rng.uniform(0, .3, 3)
+        a_out, r_out = rng.normal(size=5) + 3, rng.uniform(0, 1, 5)
+        R_out = rng.uniform(0, .3, 5)
+        c = _widest_cotangent(a_in, r_in, a_out, r_out, 5.0, R_in, R_out)
+        args = (a_in, r_in, a_out, r_out, 5.0, R_in, R_out)
+        if c == 0:
+            lo, hi = _feasible_interval(0.0, *args[:5], *args[5:])
+            assert lo >= hi  # not even a hyperplane separates them
+            continue
+        found += 1
+        lo, hi = _feasible_interval(c * (1 - 1e-9), *args[:5], *args[5:])
+        assert lo < hi
+        lo, hi = _feasible_interval(c * (1 + 1e-6), *args[:5], *args[5:])
+        assert lo >= hi
+    assert found > 100
