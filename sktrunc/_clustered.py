@@ -24,10 +24,15 @@ from ._base import (
 from ._describe import LayerTable
 from ._geometry import (
     affine_rank,
+    axial_coordinates,
     class_statistics,
+    cone_interval,
+    cone_margin,
     cone_weight,
     enclosing_cone_angle_of_balls,
+    envelope_candidates,
     rank_tolerance,
+    widest_cone_cotangent,
 )
 from ._network import ReLUNetwork, relu
 
@@ -36,96 +41,6 @@ __all__ = ["ClusteredTruncationClassifier"]
 # A layer whose condition number passes this loses about half of float64's digits
 # in the pseudo-inverse that links it to the next layer.
 _COND_WARN = 1e8
-# cot(θ/2) beyond this is θ ≈ 0: nothing left to gain from a narrower cone
-_COT_MAX = 1e12
-
-
-def _envelope_candidates(a, rho, group, n_bins=512):
-    """Few points that bound the cone conditions of many, conservatively.
-
-    Points of ``group`` 0 must end in the forward cone (``s ≤ a - cρ``), of group
-    1 in the backward cone (``s ≥ a + cρ``); group 2 is ignored.  Within a bin
-    of ``ρ`` the pair (smallest ``a`` of group 0, the bin's largest ``ρ``)
-    satisfies ``a' - cρ' ≤ a - cρ`` for every point of the bin and every
-    ``c ≥ 0`` (and symmetrically for group 1), so a cone that works for the
-    returned points works for all of them.  One pass over the data, whatever
-    the number of points.
-    """
-    rho_max = rho.max(initial=0.0)
-    width = rho_max / n_bins if rho_max > 0 else 1.0
-    bins = np.minimum((rho / width).astype(np.intp), n_bins - 1)
-    key = bins + n_bins * group
-    env = np.full(3 * n_bins, np.inf)
-    # the backward side keeps its largest a: store -a so one minimum serves both
-    np.minimum.at(env, key, np.where(group == 1, -a, a))
-    edges = width * np.arange(1, n_bins + 1)
-    out_env, in_env = env[:n_bins], env[n_bins:2 * n_bins]
-    keep_out, keep_in = np.isfinite(out_env), np.isfinite(in_env)
-    return (-in_env[keep_in], edges[keep_in], out_env[keep_out], edges[keep_out])
-
-
-def _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in=0.0, R_out=0.0):
-    """Base-point positions ``s`` for which the cone of cotangent ``c`` works.
-
-    Items are points (radius 0) or balls of radius ``R`` with center at axial
-    coordinate ``a`` and distance ``ρ`` from the axis.  With apex
-    ``p = m + s f`` and half-aperture ``φ = atan(1/c)``, a ball lies in the
-    backward cone iff its distance to the cone's boundary,
-    ``(s - a) sin φ - ρ cos φ``, is at least ``R``, i.e.
-    ``s ≥ a + cρ + R sqrt(1 + c²)``, and in the forward cone iff
-    ``s ≤ a - cρ - R sqrt(1 + c²)``.
-    """
-    k = np.sqrt(1.0 + c * c)
-    lo = np.max(a_in + c * r_in + k * R_in) if a_in.size else -np.inf
-    hi = min(np.min(a_out - c * r_out - k * R_out) if a_out.size else np.inf, s_max)
-    return lo, hi
-
-
-def _widest_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
-    """Largest ``c = cot(θ/2)`` for which a base point exists (smallest aperture θ).
-
-    A base point exists iff every pair (inside item ``i``, outside item ``k``)
-    leaves room between them: ``A - cP - S sqrt(1 + c²) > 0`` with
-    ``A = a_k - a_i``, ``P = ρ_i + ρ_k``, ``S = R_i + R_k`` (see
-    :func:`_feasible_interval`), and every inside item stays below ``s_max``.
-    Each condition is decreasing in ``c`` with the closed-form root
-    ``c = (A² - S²) / (A P + S sqrt(A² + P² - S²))`` when ``A > S`` (none
-    otherwise), so the answer is the smallest root, with no iteration.
-    Returns 0 when no base point exists even for ``θ = π`` (a hyperplane).
-    """
-    R_in = np.zeros_like(a_in) if R_in is None else R_in
-    R_out = np.zeros_like(a_out) if R_out is None else R_out
-    # the segment's end acts as one more outside item: a point at s_max on the axis
-    A = np.concatenate([a_out, [s_max]])[None, :] - a_in[:, None]
-    P = np.concatenate([r_out, [0.0]])[None, :] + r_in[:, None]
-    S = np.concatenate([R_out, [0.0]])[None, :] + R_in[:, None]
-    if np.any(A <= S):
-        return 0.0
-    denom = A * P + S * np.sqrt(A * A + P * P - S * S)
-    roots = np.divide(A * A - S * S, denom, out=np.full(A.shape, np.inf), where=denom > 0)
-    return float(min(roots.min(), _COT_MAX))
-
-
-def _axial(points, m, f):
-    """Axial coordinate along ``m + s f`` and distance to that axis, of each row."""
-    points = np.asarray(points, dtype=np.float64).reshape(-1, m.shape[0])
-    d = points - m
-    a = d @ f
-    return a, np.sqrt(np.maximum(np.einsum("ij,ij->i", d, d) - a * a, 0.0))
-
-
-def _boundary_margin(s, theta, inside, outside):
-    """Smallest distance from an item to the boundary of its cone (apex ``m + s f``).
-
-    ``inside``/``outside`` are ``(a, ρ, R)`` of the items meant for the backward /
-    forward cone; a ball's margin is that of its center minus its radius.
-    """
-    sin, cos = np.sin(theta / 2.0), np.cos(theta / 2.0)
-    a, r, R = inside
-    m_in = np.min((s - a) * sin - r * cos - R, initial=np.inf)
-    a, r, R = outside
-    m_out = np.min((a - s) * sin - r * cos - R, initial=np.inf)
-    return float(min(m_in, m_out))
 
 
 def _lift_layer(X, n_random, rng):
@@ -507,13 +422,14 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         margins = []
         for j in range(n_classes):
             m, f, dist = means[j], axes[j], dists[j]
-            a_bp, r_bp = _axial(np.asarray(base_points)[collapsed[: len(base_points)]], m, f)
+            done = np.asarray(base_points)[collapsed[: len(base_points)]]
+            a_bp, r_bp = axial_coordinates(done, m, f)
             cone = None
             if collapse[j] and dist > 0:
                 # the balls enclosing the classes (the geometry of Prop 4.1): if they
                 # fit, every point does, and the problem has Q items instead of N
                 others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
-                a_k, r_k = _axial(means[others], m, f)
+                a_k, r_k = axial_coordinates(means[others], m, f)
                 inside = (np.zeros(1), np.zeros(1), radii[j:j + 1])
                 outside = (np.concatenate([a_k, a_bp]), np.concatenate([r_k, r_bp]),
                            np.concatenate([radii[others], np.zeros(len(a_bp))]))
@@ -550,7 +466,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                 spread = np.ptp(outside[0]) if outside[0].size else 1.0
                 s = (np.min(outside[0] - outside[1], initial=0.0) - 0.5 * spread
                      - 1e-9 * (1.0 + dist))
-            margins.append(_boundary_margin(s, theta, inside, outside))
+            margins.append(cone_margin(s, theta, inside, outside))
             p = m + s * f
             W = cone_weight(f, theta)
             base_points.append(p)
@@ -576,18 +492,18 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
 
     def _cone(self, a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
         """``(θ, lo, hi)`` for items (points or balls), or None when no cone exists."""
-        c_star = _widest_cotangent(a_in, r_in, a_out, r_out, s_max, R_in, R_out)
+        c_star = widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max, R_in, R_out)
         if c_star <= 0:
             return None
         theta, c = self._aperture(c_star)
         R_in = np.zeros_like(a_in) if R_in is None else R_in
         R_out = np.zeros_like(a_out) if R_out is None else R_out
-        lo, hi = _feasible_interval(c, a_in, r_in, a_out, r_out, s_max, R_in, R_out)
+        lo, hi = cone_interval(c, a_in, r_in, a_out, r_out, s_max, R_in, R_out)
         return theta, lo, hi
 
     def _point_cone(self, a, rho, group, a_bp, r_bp, s_max):
         """The cone fitted to every point: searched on an envelope, checked on all."""
-        a_in, r_in, a_out, r_out = _envelope_candidates(a, rho, group)
+        a_in, r_in, a_out, r_out = envelope_candidates(a, rho, group)
         cone = self._cone(a_in, r_in, np.concatenate([a_out, a_bp]),
                           np.concatenate([r_out, r_bp]), s_max)
         if cone is None:

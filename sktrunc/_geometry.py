@@ -21,6 +21,11 @@ __all__ = [
     "enclosing_cone_angle_of_balls",
     "affine_rank",
     "rank_tolerance",
+    "axial_coordinates",
+    "cone_interval",
+    "cone_margin",
+    "envelope_candidates",
+    "widest_cone_cotangent",
 ]
 
 
@@ -243,3 +248,98 @@ def rank_tolerance(points, singular_values):
     """Threshold under which a singular value of centred ``points`` is rounding noise."""
     scale = max(np.abs(points).max(initial=0.0), singular_values.max(initial=0.0))
     return 1e3 * np.finfo(float).eps * max(points.shape) * scale
+
+
+# Fitting a cone to data.  Along an axis line ``m + s f`` every item (a point, or
+# a ball of radius R) has an axial coordinate a and a distance ρ to the line.
+
+# cot(θ/2) beyond this is θ ≈ 0: nothing left to gain from a narrower cone
+COT_MAX = 1e12
+
+
+def envelope_candidates(a, rho, group, n_bins=512):
+    """Few points that bound the cone conditions of many, conservatively.
+
+    Points of ``group`` 0 must end in the forward cone (``s ≤ a - cρ``), of group
+    1 in the backward cone (``s ≥ a + cρ``); group 2 is ignored.  Within a bin
+    of ``ρ`` the pair (smallest ``a`` of group 0, the bin's largest ``ρ``)
+    satisfies ``a' - cρ' ≤ a - cρ`` for every point of the bin and every
+    ``c ≥ 0`` (and symmetrically for group 1), so a cone that works for the
+    returned points works for all of them.  One pass over the data, whatever
+    the number of points.
+    """
+    rho_max = rho.max(initial=0.0)
+    width = rho_max / n_bins if rho_max > 0 else 1.0
+    bins = np.minimum((rho / width).astype(np.intp), n_bins - 1)
+    key = bins + n_bins * group
+    env = np.full(3 * n_bins, np.inf)
+    # the backward side keeps its largest a: store -a so one minimum serves both
+    np.minimum.at(env, key, np.where(group == 1, -a, a))
+    edges = width * np.arange(1, n_bins + 1)
+    out_env, in_env = env[:n_bins], env[n_bins:2 * n_bins]
+    keep_out, keep_in = np.isfinite(out_env), np.isfinite(in_env)
+    return (-in_env[keep_in], edges[keep_in], out_env[keep_out], edges[keep_out])
+
+
+def cone_interval(c, a_in, r_in, a_out, r_out, s_max, R_in=0.0, R_out=0.0):
+    """Base-point positions ``s`` for which the cone of cotangent ``c`` works.
+
+    Items are points (radius 0) or balls of radius ``R`` with center at axial
+    coordinate ``a`` and distance ``ρ`` from the axis.  With apex
+    ``p = m + s f`` and half-aperture ``φ = atan(1/c)``, a ball lies in the
+    backward cone iff its distance to the cone's boundary,
+    ``(s - a) sin φ - ρ cos φ``, is at least ``R``, i.e.
+    ``s ≥ a + cρ + R sqrt(1 + c²)``, and in the forward cone iff
+    ``s ≤ a - cρ - R sqrt(1 + c²)``.
+    """
+    k = np.sqrt(1.0 + c * c)
+    lo = np.max(a_in + c * r_in + k * R_in) if a_in.size else -np.inf
+    hi = min(np.min(a_out - c * r_out - k * R_out) if a_out.size else np.inf, s_max)
+    return lo, hi
+
+
+def widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
+    """Largest ``c = cot(θ/2)`` for which a base point exists (smallest aperture θ).
+
+    A base point exists iff every pair (inside item ``i``, outside item ``k``)
+    leaves room between them: ``A - cP - S sqrt(1 + c²) > 0`` with
+    ``A = a_k - a_i``, ``P = ρ_i + ρ_k``, ``S = R_i + R_k`` (see
+    :func:`cone_interval`), and every inside item stays below ``s_max``.
+    Each condition is decreasing in ``c`` with the closed-form root
+    ``c = (A² - S²) / (A P + S sqrt(A² + P² - S²))`` when ``A > S`` (none
+    otherwise), so the answer is the smallest root, with no iteration.
+    Returns 0 when no base point exists even for ``θ = π`` (a hyperplane).
+    """
+    R_in = np.zeros_like(a_in) if R_in is None else R_in
+    R_out = np.zeros_like(a_out) if R_out is None else R_out
+    # the segment's end acts as one more outside item: a point at s_max on the axis
+    A = np.concatenate([a_out, [s_max]])[None, :] - a_in[:, None]
+    P = np.concatenate([r_out, [0.0]])[None, :] + r_in[:, None]
+    S = np.concatenate([R_out, [0.0]])[None, :] + R_in[:, None]
+    if np.any(A <= S):
+        return 0.0
+    denom = A * P + S * np.sqrt(A * A + P * P - S * S)
+    roots = np.divide(A * A - S * S, denom, out=np.full(A.shape, np.inf), where=denom > 0)
+    return float(min(roots.min(), COT_MAX))
+
+
+def axial_coordinates(points, m, f):
+    """Axial coordinate along ``m + s f`` and distance to that axis, of each row."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, m.shape[0])
+    d = points - m
+    a = d @ f
+    return a, np.sqrt(np.maximum(np.einsum("ij,ij->i", d, d) - a * a, 0.0))
+
+
+def cone_margin(s, theta, inside, outside):
+    """Smallest distance from an item to the boundary of its cone (apex ``m + s f``).
+
+    ``inside``/``outside`` are ``(a, ρ, R)`` of the items meant for the backward /
+    forward cone; a ball's margin is that of its center minus its radius.
+    """
+    sin, cos = np.sin(theta / 2.0), np.cos(theta / 2.0)
+    a, r, R = inside
+    m_in = np.min((s - a) * sin - r * cos - R, initial=np.inf)
+    a, r, R = outside
+    m_out = np.min((a - s) * sin - r * cos - R, initial=np.inf)
+    return float(min(m_in, m_out))

@@ -321,7 +321,8 @@ def test_margins_are_the_distances_to_the_cone_boundaries(ratio):
 
 
 def test_widest_cotangent_is_the_edge_of_feasibility():
-    from sktrunc._clustered import _feasible_interval, _widest_cotangent
+    from sktrunc._geometry import cone_interval as _feasible_interval
+    from sktrunc._geometry import widest_cone_cotangent as _widest_cotangent
 
     rng = np.random.default_rng(0)
     found = 0
