@@ -10,6 +10,7 @@ from ._base import AssumptionWarning, ConditioningWarning
 from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
 from ._network import ReLUNetwork
+from ._sequential import SequentialSeparableClassifier
 
 __version__ = "0.1.0.dev0"
 
@@ -19,6 +20,7 @@ __all__ = [
     "ConditioningWarning",
     "LayerTable",
     "ReLUNetwork",
+    "SequentialSeparableClassifier",
     "datasets",
     "plotting",
     "__version__",

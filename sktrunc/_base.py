@@ -17,6 +17,8 @@ __all__ = [
     "squared_distances_to_targets",
     "l2_cost",
     "weighted_l2_cost",
+    "targets_are_orthogonal",
+    "scaled_score_layer",
     "ConstructedNetworkMixin",
     "BaseConstructedClassifier",
 ]
@@ -131,6 +133,38 @@ def weighted_l2_cost(outputs, Y_ext, y_idx):
     sums = np.bincount(y_idx, weights=per_point, minlength=counts.shape[0])
     keep = counts > 0
     return float(np.sum(sums[keep] / counts[keep]))
+
+
+def targets_are_orthogonal(Y):
+    """Whether the target vectors are orthogonal with equal norms (one-hot-like).
+
+    For such targets ``argmin_j |f - y_j|`` is ``argmax_j f·y_j``, so an output
+    layer can reproduce any linear decision rule.
+    """
+    G = Y @ Y.T
+    d = np.diag(G)
+    return bool(np.allclose(G, np.diag(d), atol=1e-12 * d.max()) and np.allclose(d, d[0]))
+
+
+def scaled_score_layer(W, b, Z, Y, y_idx):
+    """Output layer ``α (Z W + b) + β`` whose decision is ``argmax`` of the scores.
+
+    ``(α, β)`` is the least-squares fit of the scores to the targets (eq. 14),
+    with ``α > 0`` so that the order of the scores, hence the decision, is kept.
+    Meant for one-hot-like targets (see :func:`targets_are_orthogonal`), whose
+    columns the scores stand for.
+    """
+    G = Z @ W + b
+    # the labels in target coordinates: f = S @ Y with S ≈ one-hot gives f ≈ y, and
+    # |S @ Y - y|² = |y_0|² |S - one-hot|² for orthogonal rows of equal norm
+    T = (Y[y_idx] @ Y.T) / (Y[0] @ Y[0])
+    gm, tm = G.mean(), T.mean()
+    var = np.mean((G - gm) ** 2)
+    alpha = np.mean((G - gm) * (T - tm)) / var if var > 0 else 0.0
+    if not alpha > 0:
+        alpha = 1.0 / max(np.sqrt(var), 1e-300)
+    beta = tm - alpha * gm
+    return alpha * W @ Y, (alpha * b + beta) @ Y
 
 
 class ConstructedNetworkMixin:

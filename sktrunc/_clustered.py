@@ -19,7 +19,9 @@ from ._base import (
     BaseConstructedClassifier,
     ConditioningWarning,
     resolve_targets,
+    scaled_score_layer,
     squared_distances_to_targets,
+    targets_are_orthogonal,
 )
 from ._describe import LayerTable
 from ._geometry import (
@@ -546,7 +548,7 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
             A = np.column_stack([Zt, np.ones(Zt.shape[0])])
             sol = np.linalg.lstsq(A, Y[y_idx], rcond=None)[0]
             candidates["lstsq"] = (sol[:-1], sol[-1])
-        if self.output_layer in ("auto", "centroid") and self._targets_are_orthogonal():
+        if self.output_layer in ("auto", "centroid") and targets_are_orthogonal(self.targets_):
             candidates["centroid"] = self._centroid_layer(Zt, y_idx)
         elif self.output_layer == "centroid":
             raise ValueError(
@@ -563,29 +565,14 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                 best, best_key, self.output_layer_ = (W, b), key, name
         return best
 
-    def _targets_are_orthogonal(self):
-        G = self.targets_ @ self.targets_.T
-        d = np.diag(G)
-        return bool(np.allclose(G, np.diag(d), atol=1e-12 * d.max())
-                    and np.allclose(d, d[0]))
-
     def _centroid_layer(self, Zt, y_idx):
-        n_classes = len(self.targets_)
-        counts = np.bincount(y_idx, minlength=n_classes)
-        mt = np.array([Zt[y_idx == j].sum(axis=0) for j in range(n_classes)])
+        """Nearest centroid in the truncated space, scaled to the targets."""
+        counts = np.bincount(y_idx, minlength=len(self.targets_))
+        mt = np.array([Zt[y_idx == j].sum(axis=0) for j in range(len(self.targets_))])
         mt /= np.maximum(counts, 1)[:, None]
-        G = Zt @ mt.T - 0.5 * np.einsum("ij,ij->i", mt, mt)
-        # the two-parameter least-squares fit of alpha*G + beta to the targets
-        T = self.targets_[y_idx]
-        gm, tm = G.mean(), T.mean()
-        var = np.mean((G - gm) ** 2)
-        alpha = np.mean((G - gm) * (T - tm)) / var if var > 0 else 0.0
-        scale = np.sqrt(np.mean(np.diag(self.targets_ @ self.targets_.T)))
-        if not alpha > 0:
-            # alpha <= 0 would reverse the nearest-centroid order
-            alpha = scale / max(np.sqrt(var), 1e-300)
-        beta = tm - alpha * gm
-        return alpha * mt.T, alpha * (-0.5 * np.einsum("ij,ij->i", mt, mt)) + beta
+        # argmin_j |z - m_j|² = argmax_j (z·m_j - ½|m_j|²)
+        return scaled_score_layer(mt.T, -0.5 * np.einsum("ij,ij->i", mt, mt), Zt,
+                                  self.targets_, y_idx)
 
     def _report_failed_collapse(self, collapse):
         if not self._failures:

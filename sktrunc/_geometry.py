@@ -313,14 +313,17 @@ def widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None
     R_in = np.zeros_like(a_in) if R_in is None else R_in
     R_out = np.zeros_like(a_out) if R_out is None else R_out
     # the segment's end acts as one more outside item: a point at s_max on the axis
-    A = np.concatenate([a_out, [s_max]])[None, :] - a_in[:, None]
-    P = np.concatenate([r_out, [0.0]])[None, :] + r_in[:, None]
-    S = np.concatenate([R_out, [0.0]])[None, :] + R_in[:, None]
+    if np.isfinite(s_max):
+        a_out, r_out, R_out = (np.append(a_out, s_max), np.append(r_out, 0.0),
+                               np.append(R_out, 0.0))
+    A = a_out[None, :] - a_in[:, None]
+    P = r_out[None, :] + r_in[:, None]
+    S = R_out[None, :] + R_in[:, None]
     if np.any(A <= S):
         return 0.0
     denom = A * P + S * np.sqrt(A * A + P * P - S * S)
     roots = np.divide(A * A - S * S, denom, out=np.full(A.shape, np.inf), where=denom > 0)
-    return float(min(roots.min(), COT_MAX))
+    return float(min(roots.min(initial=np.inf), COT_MAX))
 
 
 def axial_coordinates(points, m, f):

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["make_clustered"]
+__all__ = ["make_clustered", "make_sequentially_separable"]
 
 
 @validate_params(
@@ -119,6 +119,80 @@ def make_clustered(
         X.append(means[j] + d)
         y.append(np.full(n_j, j))
     X, y = np.vstack(X), np.concatenate(y)
+    if shuffle:
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+    return X, y
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 3, None, closed="left")],
+        "n_features": [Interval(Integral, 2, None, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_sequentially_separable(n_samples=150, n_features=2, *, noise=0.02, shuffle=True,
+                                random_state=None):
+    """Three classes that can be peeled off by hyperplanes but are not clustered.
+
+    A Figure-3-like configuration (JMLR 2025, Section 5): class 0 is a long band,
+    classes 1 and 2 are small clusters.  The band's mean-to-barycenter direction
+    separates nothing (so the clustered construction of Proposition 4.1 fails:
+    the clustering ratio is far above 1/4), yet a hyperplane below classes 1 and
+    2 separates the band, after which the two clusters separate (Definition
+    5.1).  The plane of the configuration is embedded in ``n_features``
+    dimensions by a random isometry, with isotropic noise of size ``noise``
+    (kept below the separation margins).
+
+    Parameters
+    ----------
+    n_samples : int, default=150
+        Total number of points, split evenly between the three classes.
+    n_features : int, default=2
+        Dimension of the input space (at least 2).
+    noise : float, default=0.02
+        Standard deviation of the isotropic Gaussian noise, clipped at 3 standard
+        deviations so that separability never depends on the seed.
+    shuffle : bool, default=True
+        Shuffle the samples.
+    random_state : int, RandomState instance or None, default=None
+        Seed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Labels 0 (the band), 1, 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktrunc.datasets import make_sequentially_separable
+    >>> X, y = make_sequentially_separable(n_samples=30, n_features=5, random_state=0)
+    >>> X.shape, np.bincount(y)
+    ((30, 5), array([10, 10, 10]))
+    """
+    rng = check_random_state(random_state)
+    counts = np.full(3, n_samples // 3)
+    counts[: n_samples % 3] += 1
+    # in the plane: the band along y = -1 from x = -3 to x = 2, the clusters at
+    # (-1, 0.3) and (2, 0).  From the band's mean (-0.5, -1) the barycenter of the
+    # means lies along f = (0.66, 0.75); along f the band's far end is 1.6 away from
+    # its mean, cluster 1 only 0.65, so no hyperplane orthogonal to f separates the
+    # band, while y = -0.6 does (and then x = -0.5 separates cluster 1)
+    band = np.column_stack([rng.uniform(-3.0, 2.0, counts[0]),
+                            rng.uniform(-1.1, -0.9, counts[0])])
+    c1 = np.array([-1.0, 0.3]) + rng.uniform(-0.15, 0.15, size=(counts[1], 2))
+    c2 = np.array([2.0, 0.0]) + rng.uniform(-0.15, 0.15, size=(counts[2], 2))
+    plane = np.vstack([band, c1, c2])
+    y = np.repeat(np.arange(3), counts)
+    frame = np.linalg.qr(rng.normal(size=(n_features, n_features)))[0][:, :2]
+    X = plane @ frame.T
+    X += noise * np.clip(rng.normal(size=X.shape), -3.0, 3.0)
     if shuffle:
         order = rng.permutation(len(y))
         X, y = X[order], y[order]

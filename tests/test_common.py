@@ -2,11 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktrunc import ClusteredTruncationClassifier
+from sktrunc import ClusteredTruncationClassifier, SequentialSeparableClassifier
 
 # Each estimator with the settings the checks run on.
 ESTIMATORS = [
     ClusteredTruncationClassifier(random_state=0),
+    SequentialSeparableClassifier(),
 ]
 
 # Expected failures, per estimator class, each with the reason a maintainer would accept.

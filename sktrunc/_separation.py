@@ -1,0 +1,172 @@
+"""Separating hyperplanes: the convex problems behind sequential separability.
+
+A hard-margin hyperplane ``min |w|² s.t. w·x + b ≤ -1`` on one side and
+``≥ +1`` on the other is solved with cvxpy on a small candidate set (the points
+nearest the other side along the difference of the means) and re-solved with the
+violators added until every point satisfies its constraint; a hard-margin problem
+that is infeasible on a subset is infeasible on the whole set, so separability is
+decided exactly.  When no hyperplane separates, the soft-margin hyperplane of
+:class:`sklearn.svm.LinearSVC` is the fallback.
+"""
+
+import cvxpy as cp
+import numpy as np
+from scipy.optimize import linprog
+from sklearn.svm import LinearSVC
+
+__all__ = ["max_margin_hyperplane", "soft_margin_hyperplane"]
+
+_ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
+_INFEASIBLE = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE}
+
+
+def _standardize(X_neg, X_pos):
+    """Center and scale both sides together: the QP is better conditioned."""
+    both = np.vstack([X_neg, X_pos])
+    center = both.mean(axis=0)
+    scale = both.std() or 1.0
+    return (X_neg - center) / scale, (X_pos - center) / scale, center, scale
+
+
+def _separable_lp(A_neg, A_pos):
+    """Feasibility of ``w·x + b ≤ -1`` (neg), ``≥ 1`` (pos) by HiGHS' simplex."""
+    n_features = A_neg.shape[1]
+    A_ub = np.vstack([np.column_stack([A_neg, np.ones(len(A_neg))]),
+                      -np.column_stack([A_pos, np.ones(len(A_pos))])])
+    res = linprog(np.zeros(n_features + 1), A_ub=A_ub, b_ub=-np.ones(len(A_ub)),
+                  bounds=[(None, None)] * (n_features + 1), method="highs")
+    return res.status == 0
+
+
+def _hard_margin_qp(A_neg, A_pos, solver):
+    w = cp.Variable(A_neg.shape[1])
+    b = cp.Variable()
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(w)),
+                         [A_neg @ w + b <= -1, A_pos @ w + b >= 1])
+    try:
+        problem.solve(solver=solver)
+    except cp.error.SolverError as exc:
+        # interior-point solvers can fail instead of certifying infeasibility (e.g. a
+        # point on both sides); the LP w·x + b <= -1 / >= 1 decides it exactly
+        if not _separable_lp(A_neg, A_pos):
+            return None
+        raise ValueError(f"The cvxpy solver {solver!r} failed on the max-margin problem "
+                         f"({A_neg.shape[0]} + {A_pos.shape[0]} points in "
+                         f"{A_neg.shape[1]} dimensions), which is feasible: {exc}") from exc
+    if problem.status in _INFEASIBLE:
+        return None
+    if problem.status not in _ACCEPTED:
+        raise ValueError(f"The cvxpy solver {solver!r} returned status {problem.status!r} "
+                         "on the max-margin problem; try another solver (e.g. 'CLARABEL').")
+    return np.asarray(w.value, dtype=np.float64), float(b.value)
+
+
+def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=200,
+                          max_rounds=100):
+    """Hard-margin separating hyperplane, or None when none exists.
+
+    Parameters
+    ----------
+    X_neg, X_pos : ndarray of shape (n_neg, n_features), (n_pos, n_features)
+        Points that must satisfy ``w·x + b ≤ -1`` and ``w·x + b ≥ 1``.
+    solver : str, default="CLARABEL"
+        cvxpy solver.
+    n_candidates : int, default=200
+        Points per side in the first reduced problem, and violators added per
+        side at each round.
+    max_rounds : int, default=100
+        Re-solves before giving up with a ``ValueError``.
+
+    Returns
+    -------
+    hyperplane : tuple (w, b) or None
+        ``w`` of shape (n_features,) and ``b``; the margin is ``1/|w|``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, b = max_margin_hyperplane(np.array([[0.0, 0.0]]), np.array([[2.0, 0.0]]))
+    >>> np.round(w, 6), round(b, 6)
+    (array([1., 0.]), -1.0)
+    >>> max_margin_hyperplane(np.array([[0.0], [2.0]]), np.array([[1.0]])) is None
+    True
+    """
+    A_neg, A_pos, center, scale = _standardize(np.asarray(X_neg, float),
+                                               np.asarray(X_pos, float))
+    direction = A_pos.mean(axis=0) - A_neg.mean(axis=0)
+    # warm start: the points of each side that come nearest the other along the
+    # difference of the means are the likely support vectors
+    neg_score, pos_score = A_neg @ direction, A_pos @ direction
+    k_neg, k_pos = min(n_candidates, len(A_neg)), min(n_candidates, len(A_pos))
+    active_neg = np.argpartition(-neg_score, k_neg - 1)[:k_neg]
+    active_pos = np.argpartition(pos_score, k_pos - 1)[:k_pos]
+    for _ in range(max_rounds):
+        sol = _hard_margin_qp(A_neg[active_neg], A_pos[active_pos], solver)
+        if sol is None:
+            return None
+        w, b = sol
+        # constraints hold to the solver's tolerance on the active set; elsewhere a
+        # point more than 1e-6 inside the margin is a violator
+        slack_neg = A_neg @ w + b + 1.0
+        slack_pos = 1.0 - (A_pos @ w + b)
+        viol_neg = np.flatnonzero(slack_neg > 1e-6)
+        viol_pos = np.flatnonzero(slack_pos > 1e-6)
+        viol_neg = np.setdiff1d(viol_neg, active_neg, assume_unique=True)
+        viol_pos = np.setdiff1d(viol_pos, active_pos, assume_unique=True)
+        if viol_neg.size == 0 and viol_pos.size == 0:
+            w_orig = w / scale
+            return w_orig, float(b - w_orig @ center)
+        worst_neg = viol_neg[np.argsort(-slack_neg[viol_neg])[:n_candidates]]
+        worst_pos = viol_pos[np.argsort(-slack_pos[viol_pos])[:n_candidates]]
+        active_neg = np.concatenate([active_neg, worst_neg])
+        active_pos = np.concatenate([active_pos, worst_pos])
+    raise ValueError(f"The max-margin problem did not settle after {max_rounds} rounds of "
+                     "adding violators.")
+
+
+def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_state=None):
+    """Soft-margin hyperplane (hinge loss) when no hyperplane separates.
+
+    Parameters
+    ----------
+    X_neg, X_pos : ndarray
+        The two sides.
+    C : float, default=1.0
+        Inverse regularisation strength, as in :class:`~sklearn.svm.LinearSVC`.
+    anchors_pos : ndarray of shape (n_anchors, n_features), default=None
+        Points that must be on the positive side (base points, the barycenter):
+        weighted heavily.
+    random_state : int or None, default=None
+        Passed to LinearSVC.
+
+    Returns
+    -------
+    w, b : ndarray of shape (n_features,), float
+        The hyperplane ``w·x + b = 0``, positive side toward ``X_pos``.
+    n_wrong : int
+        Points of ``X_neg`` and ``X_pos`` on the wrong side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X_neg = np.array([[0.0], [1.0], [2.5]])
+    >>> X_pos = np.array([[2.0], [3.0], [4.0]])
+    >>> w, b, n_wrong = soft_margin_hyperplane(X_neg, X_pos)
+    >>> n_wrong
+    2
+    """
+    X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
+    anchors = np.empty((0, X_neg.shape[1])) if anchors_pos is None else anchors_pos
+    A_neg, A_pos, center, scale = _standardize(X_neg, np.vstack([X_pos, anchors]))
+    X = np.vstack([A_neg, A_pos])
+    y = np.r_[-np.ones(len(A_neg)), np.ones(len(A_pos))]
+    weight = np.ones(len(y))
+    if len(anchors):
+        weight[-len(anchors):] = 10.0 * len(y)
+    svc = LinearSVC(C=C, loss="hinge", dual=True, max_iter=20_000,
+                    random_state=random_state)
+    svc.fit(X, y, sample_weight=weight)
+    w = svc.coef_.ravel() / scale
+    b = float(svc.intercept_[0] - w @ center)
+    n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
+    return w, b, n_wrong
