@@ -1,0 +1,147 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_blobs
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from sktrunc import (
+    AssumptionWarning,
+    ClusteredTruncationClassifier,
+    SequentialSeparableClassifier,
+)
+from sktrunc._separation import max_margin_hyperplane
+from sktrunc.datasets import make_sequentially_separable
+
+
+def forward(est, X):
+    a = np.asarray(X, dtype=np.float64)
+    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
+        a = np.maximum(a @ W + b, 0.0)
+    return a @ est.coefs_[-1] + est.intercepts_[-1]
+
+
+def cost(est, X, y):
+    idx = np.searchsorted(est.classes_, y)
+    return 0.5 * np.sum((forward(est, X) - est.targets_[idx]) ** 2)
+
+
+@pytest.mark.parametrize("n_features", [2, 5, 50])
+@pytest.mark.parametrize("seed", range(3))
+def test_zero_loss_where_the_clustered_conditions_fail(n_features, seed):
+    X, y = make_sequentially_separable(n_samples=150, n_features=n_features, random_state=seed)
+    with pytest.warns(AssumptionWarning):
+        clustered = ClusteredTruncationClassifier().fit(X, y)
+    assert clustered.clustering_ratio_ > 0.25 and not clustered.collapsed_.all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = SequentialSeparableClassifier().fit(X, y)
+    assert clf.separable_.all() and clf.clustering_ratio_ > 0.25
+    assert cost(clf, X, y) < 1e-18
+    assert clf.training_cost_ == pytest.approx(cost(clf, X, y), abs=1e-18)
+    assert clf.score(X, y) == 1.0
+    assert len(clf.coefs_) == 4 and all(W.shape[1] == n_features for W in clf.coefs_[:-1])
+    assert clf.n_params_compact_ == 3 * (n_features + 2)
+    # every base point lies between the class mean and the barycenter, off by at most
+    # the slide along the normal (Definition 5.1)
+    np.testing.assert_allclose(clf.truncate(X), clf.base_points_[
+        np.argsort(np.searchsorted(clf.classes_, clf.order_))][y], atol=1e-8)
+
+
+@pytest.mark.parametrize("loader", [load_wine, load_breast_cancer, load_digits])
+def test_real_data_is_sequentially_separable(loader):
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AssumptionWarning)
+        clf = SequentialSeparableClassifier().fit(X, y)
+    assert clf.separable_.all()
+    # zero loss up to the conditioning of the layers (digits: cond ~1e7)
+    assert cost(clf, X, y) < 1e-12 * len(y)
+    assert clf.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("n_classes, n_features", [(3, 2), (10, 50)])
+def test_blobs(n_classes, n_features):
+    X, y = make_blobs(n_samples=40 * n_classes, centers=n_classes, n_features=n_features,
+                      cluster_std=0.5, random_state=0)
+    clf = SequentialSeparableClassifier(order="margin").fit(X, y)
+    assert clf.separable_.all() and cost(clf, X, y) < 1e-16
+    # margin order: the first class peeled is the one whose hard margin is largest
+    xbar = np.array([X[y == j].mean(0) for j in range(n_classes)]).mean(0)
+    first = [1 / np.linalg.norm(max_margin_hyperplane(X[y == j],
+                                                      np.vstack([X[y != j], xbar]))[0])
+             for j in range(n_classes)]
+    assert clf.order_[0] == np.argmax(first)
+    assert clf.margins_[0] == pytest.approx(max(first), rel=1e-4)
+
+
+def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier())
+    with pytest.warns(AssumptionWarning, match=r"Step 2: no hyperplane separates class"):
+        scores = cross_val_score(pipe, X, y, cv=5)
+    assert np.all(np.isfinite(scores)) and scores.mean() > 0.85
+    Xs = StandardScaler().fit_transform(X)
+    with pytest.warns(AssumptionWarning, match="points on the wrong side"):
+        clf = SequentialSeparableClassifier().fit(Xs, y)
+    assert not clf.separable_.all() and clf.n_wrong_side_.sum() > 0
+    assert clf.score(Xs, y) >= LinearSVC().fit(Xs, y).score(Xs, y)
+    assert clf.training_cost_ == pytest.approx(cost(clf, Xs, y))
+
+
+def test_strict_raises_with_step_classes_and_order_so_far():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with pytest.raises(ValueError, match=r"Step 2: .*remaining classes \[1, 2\], order found "
+                                         r"so far \[0\]"):
+        SequentialSeparableClassifier(strict=True).fit(X, y)
+    # a forced order that cannot work: versicolor first
+    with pytest.raises(ValueError, match=r"Step 1: no hyperplane separates class 1 .*order "
+                                         r"found so far \[\]"):
+        SequentialSeparableClassifier(order=[1, 2, 0], strict=True).fit(X, y)
+    Xs, ys = make_sequentially_separable(n_samples=90, random_state=0)
+    with pytest.raises(ValueError, match="permutation of the class labels"):
+        SequentialSeparableClassifier(order=[0, 1]).fit(Xs, ys)
+
+
+def test_explicit_order_string_labels_and_pickle():
+    X, y = make_sequentially_separable(n_samples=90, random_state=1)
+    labels = np.array(["band", "left", "right"])[y]
+    clf = SequentialSeparableClassifier(order=["band", "left", "right"]).fit(X, labels)
+    assert clf.order_.tolist() == ["band", "left", "right"]
+    assert cost(clf, X, labels) < 1e-18
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    assert clf.describe()[0]["action"] == "collapses class 'band'"
+
+
+def test_n_jobs_gives_the_same_network():
+    X, y = make_blobs(n_samples=120, centers=4, n_features=6, random_state=2)
+    a = SequentialSeparableClassifier(order="margin").fit(X, y)
+    b = SequentialSeparableClassifier(order="margin", n_jobs=2).fit(X, y)
+    assert a.order_.tolist() == b.order_.tolist()
+    for Wa, Wb in zip(a.coefs_, b.coefs_):
+        np.testing.assert_allclose(Wa, Wb)
+
+
+def test_three_classes_on_a_line_are_not_sequentially_separable():
+    # the middle class sits between the two base points on the line
+    x = np.concatenate([np.linspace(0, 1, 20), np.linspace(2, 3, 20), np.linspace(4, 5, 20)])
+    y = np.repeat([0, 1, 2], 20)
+    with pytest.warns(AssumptionWarning, match="Step 3: no hyperplane"):
+        clf = SequentialSeparableClassifier().fit(x[:, None], y)
+    assert clf.separable_[:2].all() and not clf.separable_[2]
+    assert clf.score(x[:, None], y) >= LinearSVC().fit(x[:, None], y).score(x[:, None], y)
+
+
+def test_verbose_prints_only_when_asked(capsys):
+    X, y = make_sequentially_separable(n_samples=60, random_state=0)
+    SequentialSeparableClassifier().fit(X, y)
+    assert capsys.readouterr().out == ""
+    SequentialSeparableClassifier(verbose=1).fit(X, y)
+    assert "step 1" in capsys.readouterr().out
