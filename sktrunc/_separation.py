@@ -20,12 +20,13 @@ _ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
 _INFEASIBLE = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE}
 
 
-def _standardize(X_neg, X_pos):
-    """Center and scale both sides together: the QP is better conditioned."""
-    both = np.vstack([X_neg, X_pos])
-    center = both.mean(axis=0)
-    scale = both.std() or 1.0
-    return (X_neg - center) / scale, (X_pos - center) / scale, center, scale
+def _scaling(X_neg, X_pos):
+    """Center and scale for the QP (better conditioned), without copying the data."""
+    n_neg, n_pos = len(X_neg), len(X_pos)
+    center = (X_neg.sum(axis=0) + X_pos.sum(axis=0)) / (n_neg + n_pos)
+    second = (np.einsum("ij,ij->", X_neg, X_neg) + np.einsum("ij,ij->", X_pos, X_pos))
+    var = second / ((n_neg + n_pos) * X_neg.shape[1]) - np.mean(center ** 2)
+    return center, (np.sqrt(var) if var > 0 else 1.0)
 
 
 def _separable_lp(A_neg, A_pos):
@@ -61,7 +62,7 @@ def _hard_margin_qp(A_neg, A_pos, solver):
     return np.asarray(w.value, dtype=np.float64), float(b.value)
 
 
-def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=200,
+def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=64,
                           max_rounds=100):
     """Hard-margin separating hyperplane, or None when none exists.
 
@@ -71,7 +72,7 @@ def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=200,
         Points that must satisfy ``w·x + b ≤ -1`` and ``w·x + b ≥ 1``.
     solver : str, default="CLARABEL"
         cvxpy solver.
-    n_candidates : int, default=200
+    n_candidates : int, default=64
         Points per side in the first reduced problem, and violators added per
         side at each round.
     max_rounds : int, default=100
@@ -91,31 +92,32 @@ def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=200,
     >>> max_margin_hyperplane(np.array([[0.0], [2.0]]), np.array([[1.0]])) is None
     True
     """
-    A_neg, A_pos, center, scale = _standardize(np.asarray(X_neg, float),
-                                               np.asarray(X_pos, float))
-    direction = A_pos.mean(axis=0) - A_neg.mean(axis=0)
+    X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
+    center, scale = _scaling(X_neg, X_pos)
+    direction = X_pos.mean(axis=0) - X_neg.mean(axis=0)
     # warm start: the points of each side that come nearest the other along the
     # difference of the means are the likely support vectors
-    neg_score, pos_score = A_neg @ direction, A_pos @ direction
-    k_neg, k_pos = min(n_candidates, len(A_neg)), min(n_candidates, len(A_pos))
+    neg_score, pos_score = X_neg @ direction, X_pos @ direction
+    k_neg, k_pos = min(n_candidates, len(X_neg)), min(n_candidates, len(X_pos))
     active_neg = np.argpartition(-neg_score, k_neg - 1)[:k_neg]
     active_pos = np.argpartition(pos_score, k_pos - 1)[:k_pos]
     for _ in range(max_rounds):
-        sol = _hard_margin_qp(A_neg[active_neg], A_pos[active_pos], solver)
+        sol = _hard_margin_qp((X_neg[active_neg] - center) / scale,
+                              (X_pos[active_pos] - center) / scale, solver)
         if sol is None:
             return None
-        w, b = sol
+        # back to the original coordinates, where every point is checked
+        w, b = sol[0] / scale, sol[1] - sol[0] @ center / scale
         # constraints hold to the solver's tolerance on the active set; elsewhere a
-        # point more than 1e-6 inside the margin is a violator
-        slack_neg = A_neg @ w + b + 1.0
-        slack_pos = 1.0 - (A_pos @ w + b)
-        viol_neg = np.flatnonzero(slack_neg > 1e-6)
-        viol_pos = np.flatnonzero(slack_pos > 1e-6)
-        viol_neg = np.setdiff1d(viol_neg, active_neg, assume_unique=True)
-        viol_pos = np.setdiff1d(viol_pos, active_pos, assume_unique=True)
+        # point more than 1e-6 (relative to the margin) inside it is a violator
+        slack_neg = X_neg @ w + b + 1.0
+        slack_pos = 1.0 - (X_pos @ w + b)
+        viol_neg = np.setdiff1d(np.flatnonzero(slack_neg > 1e-6), active_neg,
+                                assume_unique=True)
+        viol_pos = np.setdiff1d(np.flatnonzero(slack_pos > 1e-6), active_pos,
+                                assume_unique=True)
         if viol_neg.size == 0 and viol_pos.size == 0:
-            w_orig = w / scale
-            return w_orig, float(b - w_orig @ center)
+            return w, float(b)
         worst_neg = viol_neg[np.argsort(-slack_neg[viol_neg])[:n_candidates]]
         worst_pos = viol_pos[np.argsort(-slack_pos[viol_pos])[:n_candidates]]
         active_neg = np.concatenate([active_neg, worst_neg])
@@ -157,7 +159,9 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     """
     X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
     anchors = np.empty((0, X_neg.shape[1])) if anchors_pos is None else anchors_pos
-    A_neg, A_pos, center, scale = _standardize(X_neg, np.vstack([X_pos, anchors]))
+    X_pos = np.vstack([X_pos, anchors])
+    center, scale = _scaling(X_neg, X_pos)
+    A_neg, A_pos = (X_neg - center) / scale, (X_pos - center) / scale
     X = np.vstack([A_neg, A_pos])
     y = np.r_[-np.ones(len(A_neg)), np.ones(len(A_pos))]
     weight = np.ones(len(y))
