@@ -21,7 +21,8 @@ from sklearn.svm import LinearSVC
 
 from ._base import AssumptionWarning, l2_cost
 from ._clustered import ClusteredTruncationClassifier
-from .datasets import make_clustered
+from ._sequential import SequentialSeparableClassifier
+from .datasets import make_clustered, make_sequentially_separable
 
 __all__ = ["DATASETS", "ESTIMATORS", "compare", "explain", "format_table"]
 
@@ -29,6 +30,10 @@ __all__ = ["DATASETS", "ESTIMATORS", "compare", "explain", "format_table"]
 def _clustered():
     return make_clustered(n_samples=600, n_features=20, n_classes=6,
                           clustering_ratio=0.2, random_state=0)
+
+
+def _sequential():
+    return make_sequentially_separable(n_samples=300, n_features=2, random_state=0)
 
 
 def _bundled(loader):
@@ -41,11 +46,13 @@ DATASETS = {
     "breast_cancer": _bundled(load_breast_cancer),
     "digits": _bundled(load_digits),
     "make_clustered": _clustered,
+    "make_sequentially_separable": _sequential,
 }
 
 # name -> factory; sktrunc estimators first, then the scikit-learn peers
 ESTIMATORS = {
     "ClusteredTruncation": lambda: ClusteredTruncationClassifier(random_state=0),
+    "SequentialSeparable": lambda: SequentialSeparableClassifier(),
     "MLPClassifier": lambda: MLPClassifier(random_state=0),
     "LogisticRegression": lambda: LogisticRegression(max_iter=1000),
     "LinearSVC": lambda: LinearSVC(),

@@ -19,6 +19,14 @@ def test_compare_lists_every_estimator_with_finite_numbers():
     assert mine["train_accuracy"] >= nc["train_accuracy"]
 
 
+def test_sequential_is_exact_where_clustered_is_not():
+    rows = compare(datasets=["make_sequentially_separable"],
+                   estimators=["ClusteredTruncation", "SequentialSeparable"], cv=3)
+    by_name = {r["estimator"]: r for r in rows}
+    assert by_name["SequentialSeparable"]["train_l2_cost"] < 1e-20
+    assert by_name["ClusteredTruncation"]["train_l2_cost"] > 1e-3
+
+
 def test_main_prints_the_table(capsys):
     assert main(["compare", "--datasets", "wine", "--estimators", "ClusteredTruncation",
                  "NearestCentroid", "--cv", "3"]) == 0

@@ -50,3 +50,19 @@ def test_sklearn_decision_boundary_display_works(fitted):
     assert disp.response.shape == disp.xx0.shape
     assert set(np.unique(disp.response)) == {0, 1, 2}
     plt.close("all")
+
+
+def test_truncation_display_for_the_sequential_classifier():
+    from sktrunc import SequentialSeparableClassifier
+    from sktrunc.datasets import make_sequentially_separable
+
+    X, y = make_sequentially_separable(n_samples=90, random_state=0)
+    clf = SequentialSeparableClassifier().fit(X, y)
+    disp = TruncationDisplay.from_estimator(clf, X, y)
+    assert disp.ax_.shape == (4,)
+    last = disp.ax_[3].collections[:3]
+    for layer, label in enumerate(clf.order_):
+        pts = last[label].get_offsets()
+        np.testing.assert_allclose(pts, np.tile(clf.base_points_[layer], (len(pts), 1)),
+                                   atol=1e-8)
+    plt.close("all")
