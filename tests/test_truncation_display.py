@@ -21,6 +21,7 @@ def fitted():
 def test_truncation_display_draws_every_layer(fitted):
     clf, X, y = fitted
     disp = TruncationDisplay.from_estimator(clf, X, y)
+    disp.figure_.canvas.draw()  # layout problems only show when drawing
     assert disp.ax_.shape == (4,) and disp.figure_ is disp.ax_[0].figure
     # the last panel holds the fully truncated data: one point per class
     offsets = disp.ax_[3].collections[:3]
@@ -59,6 +60,7 @@ def test_truncation_display_for_the_sequential_classifier():
     X, y = make_sequentially_separable(n_samples=90, random_state=0)
     clf = SequentialSeparableClassifier().fit(X, y)
     disp = TruncationDisplay.from_estimator(clf, X, y)
+    disp.figure_.canvas.draw()
     assert disp.ax_.shape == (4,)
     last = disp.ax_[3].collections[:3]
     for layer, label in enumerate(clf.order_):

@@ -135,7 +135,7 @@ class TruncationDisplay:
             for lab, col in zip(labels, colors):
                 a.scatter(*xy(pts[self.y == lab]).T, color=col, label=str(lab), **kw)
             a.set_title("input" if k == 0 else f"after layer {k}")
-            a.set_aspect("equal", adjustable="datalim")
+            a.set_aspect("equal", adjustable="box")
             if k == 0:
                 continue
             p, f = xy(self.base_points[k - 1])[0], xy(self.axes[k - 1])[0]
