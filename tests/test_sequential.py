@@ -145,3 +145,16 @@ def test_verbose_prints_only_when_asked(capsys):
     assert capsys.readouterr().out == ""
     SequentialSeparableClassifier(verbose=1).fit(X, y)
     assert "step 1" in capsys.readouterr().out
+
+
+def test_bias_free_last_layer_of_the_paper():
+    X, y = make_sequentially_separable(n_samples=90, n_features=4, random_state=2)
+    clf = SequentialSeparableClassifier(output="linear").fit(X, y)
+    assert clf.output_layer_ == "exact" and cost(clf, X, y) < 1e-18
+    # eq. (62): the output is W^(L+1) τ(x) with no cumulative bias, on any input
+    X_test = np.random.default_rng(0).normal(scale=2.0, size=(50, 4))
+    A = np.linalg.lstsq(clf.base_points_, clf.targets_[clf.order_], rcond=None)[0]
+    np.testing.assert_allclose(forward(clf, X_test), clf.truncate(X_test) @ A, atol=1e-8)
+    targets = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    custom = SequentialSeparableClassifier(targets=targets).fit(X, y)
+    np.testing.assert_allclose(forward(custom, X), targets[y], atol=1e-9)
