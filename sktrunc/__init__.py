@@ -11,6 +11,7 @@ from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
 from ._network import ReLUNetwork
 from ._sequential import SequentialSeparableClassifier
+from ._shallow import ShallowBoundClassifier, ShallowBoundRegressor
 
 __version__ = "0.1.0.dev0"
 
@@ -21,6 +22,8 @@ __all__ = [
     "LayerTable",
     "ReLUNetwork",
     "SequentialSeparableClassifier",
+    "ShallowBoundClassifier",
+    "ShallowBoundRegressor",
     "datasets",
     "plotting",
     "__version__",

@@ -2,12 +2,20 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktrunc import ClusteredTruncationClassifier, SequentialSeparableClassifier
+from sktrunc import (
+    ClusteredTruncationClassifier,
+    SequentialSeparableClassifier,
+    ShallowBoundClassifier,
+    ShallowBoundRegressor,
+)
 
 # Each estimator with the settings the checks run on.
 ESTIMATORS = [
     ClusteredTruncationClassifier(random_state=0),
     SequentialSeparableClassifier(),
+    ShallowBoundClassifier(),
+    # continuous targets: the least-squares output layer is the sound regressor (see its Notes)
+    ShallowBoundRegressor(output_layer="lstsq"),
 ]
 
 # Expected failures, per estimator class, each with the reason a maintainer would accept.
