@@ -11,7 +11,7 @@ from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
 from ._network import ReLUNetwork
 from ._sequential import SequentialSeparableClassifier
-from ._shallow import ShallowBoundClassifier, ShallowBoundRegressor
+from ._shallow import ShallowBoundClassifier, ShallowBoundRegressor, shallow_bound_experiment
 
 __version__ = "0.1.0.dev0"
 
@@ -24,6 +24,7 @@ __all__ = [
     "SequentialSeparableClassifier",
     "ShallowBoundClassifier",
     "ShallowBoundRegressor",
+    "shallow_bound_experiment",
     "datasets",
     "plotting",
     "__version__",

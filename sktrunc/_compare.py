@@ -22,6 +22,7 @@ from sklearn.svm import LinearSVC
 from ._base import AssumptionWarning, l2_cost
 from ._clustered import ClusteredTruncationClassifier
 from ._sequential import SequentialSeparableClassifier
+from ._shallow import ShallowBoundClassifier
 from .datasets import make_clustered, make_sequentially_separable
 
 __all__ = ["DATASETS", "ESTIMATORS", "compare", "explain", "format_table"]
@@ -53,6 +54,7 @@ DATASETS = {
 ESTIMATORS = {
     "ClusteredTruncation": lambda: ClusteredTruncationClassifier(random_state=0),
     "SequentialSeparable": lambda: SequentialSeparableClassifier(),
+    "ShallowBound": lambda: ShallowBoundClassifier(),
     "MLPClassifier": lambda: MLPClassifier(random_state=0),
     "LogisticRegression": lambda: LogisticRegression(max_iter=1000),
     "LinearSVC": lambda: LinearSVC(),

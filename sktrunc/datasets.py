@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["make_clustered", "make_sequentially_separable"]
+__all__ = ["make_clustered", "make_gaussian_mixture", "make_sequentially_separable"]
 
 
 @validate_params(
@@ -197,3 +197,63 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, noise=0.02, shuf
         order = rng.permutation(len(y))
         X, y = X[order], y[order]
     return X, y
+
+
+@validate_params(
+    {
+        "samples_per_class": [Interval(Integral, 1, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_classes": [Interval(Integral, 1, None, closed="left")],
+        "cluster_std": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "return_means": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_gaussian_mixture(samples_per_class=10, n_features=4, n_classes=3, *, cluster_std=0.2,
+                          shuffle=True, return_means=False, random_state=None):
+    """Section 4 of arXiv 2309.10370: Gaussian clusters around orthonormal means.
+
+    The means are orthonormal (QR of a Gaussian ``n_features × n_classes``
+    matrix); each point is a mean plus ``cluster_std · N(0, I)``.
+
+    Parameters
+    ----------
+    samples_per_class : int, default=10
+    n_features : int, default=4
+    n_classes : int, default=3
+        At most ``n_features``.
+    cluster_std : float, default=0.2
+    shuffle : bool, default=True
+        Shuffle the samples (otherwise sorted by class).
+    return_means : bool, default=False
+        Also return the generating means.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (samples_per_class * n_classes, n_features)
+    y : ndarray of shape (samples_per_class * n_classes,)
+    means : ndarray of shape (n_classes, n_features)
+        Only when ``return_means``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktrunc.datasets import make_gaussian_mixture
+    >>> X, y = make_gaussian_mixture(random_state=0)
+    >>> X.shape, np.bincount(y).tolist()
+    ((30, 4), [10, 10, 10])
+    """
+    if n_classes > n_features:
+        raise ValueError(f"Orthonormal means need n_classes <= n_features; got {n_classes} > "
+                         f"{n_features}.")
+    rng = check_random_state(random_state)
+    means = np.linalg.qr(rng.normal(size=(n_features, n_classes)))[0].T
+    y = np.repeat(np.arange(n_classes), samples_per_class)
+    X = means[y] + cluster_std * rng.normal(size=(len(y), n_features))
+    if shuffle:
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+    return (X, y, means) if return_means else (X, y)

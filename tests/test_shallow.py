@@ -137,3 +137,22 @@ def test_iris_and_beta():
     # Theorem 3.3's metric is a weak classifier on iris (nearest centroid: 0.93); this
     # guards the measured level (0.69), not a claim that it is good
     assert cross_val_score(ShallowBoundClassifier(), X, y, cv=5).mean() > 0.65
+
+
+def test_gaussian_mixture_and_the_section_4_experiment():
+    from sktrunc import shallow_bound_experiment
+    from sktrunc.datasets import make_gaussian_mixture
+
+    X, y, means = make_gaussian_mixture(5, 4, 3, cluster_std=0.0, return_means=True,
+                                        random_state=0)
+    np.testing.assert_allclose(means @ means.T, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(X, means[y])
+    with pytest.raises(ValueError, match="n_classes <= n_features"):
+        make_gaussian_mixture(n_features=2, n_classes=3)
+    res = shallow_bound_experiment(n_classes=(2, 4), cluster_std=(0.2,), n_inits=3,
+                                   max_epochs=200, random_state=1)
+    np.testing.assert_allclose(res["constructed_cost"], res["bound"], rtol=1e-10)
+    assert np.all(res["constructed_cost_centred"] <= res["bound"] + 1e-12)
+    # gradient descent lowers the cost from its random start
+    assert np.all(res["gd_final_mean"] < res["gd_init_mean"])
+    assert res["n_classes"].tolist() == [2.0, 4.0]
