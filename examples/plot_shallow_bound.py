@@ -37,11 +37,14 @@ for ax, std in zip(axes, (0.05, 0.2, 0.5)):
     q = res["n_classes"][sel]
     ax.plot(q, res["bound"][sel], "o-", label="bound (3.15) = constructed cost")
     ax.plot(q, res["constructed_cost_centred"][sel], "s--", label="constructed, centred")
+    ax.errorbar(q, res["gd_init_mean"][sel], yerr=res["gd_init_std"][sel], fmt="v:",
+                capsize=3, color="0.6", label="C_init: random start (mean ± sd)")
     ax.errorbar(q, res["gd_final_mean"][sel], yerr=res["gd_final_std"][sel], fmt="^:",
-                capsize=3, label="gradient descent (mean ± sd)")
+                capsize=3, label="C_final: gradient descent (mean ± sd)")
     ax.set_title(f"cluster std {std}")
     ax.set_xlabel("number of classes Q")
     ax.set_xticks(np.unique(q))
 axes[0].set_ylabel("training cost sqrt(mean |f(x) - y|²)")
+axes[0].set_yscale("log")
 axes[0].legend(fontsize=7)
 fig.tight_layout()

@@ -156,3 +156,35 @@ def test_gaussian_mixture_and_the_section_4_experiment():
     # gradient descent lowers the cost from its random start
     assert np.all(res["gd_final_mean"] < res["gd_init_mean"])
     assert res["n_classes"].tolist() == [2.0, 4.0]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 5), st.integers(0, 3), st.floats(0.01, 1.0), st.integers(0, 10_000))
+def test_lstsq_output_never_above_the_bound(n_classes, extra_dims, std, seed):
+    X, y = mixture(n_classes, n_classes + extra_dims, std, seed, per_class=6)
+    clf = ShallowBoundClassifier(output_layer="lstsq").fit(X, y)
+    cost = np.sqrt(np.sum((forward(clf, X) - np.eye(n_classes)[y]) ** 2) / len(y))
+    assert cost <= clf.bound_ * (1 + 1e-9) + 1e-12
+    constructive = ShallowBoundClassifier().fit(X, y)
+    assert constructive.training_cost_ == pytest.approx(constructive.bound_, rel=1e-10)
+
+
+def test_pipeline_and_grid_search():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True)
+    grid = GridSearchCV(make_pipeline(StandardScaler(), ShallowBoundRegressor()),
+                        {"shallowboundregressor__output_layer": ["constructive", "lstsq"]},
+                        cv=3).fit(X, y)
+    # least squares is the sound regressor for continuous targets; the search finds it
+    assert grid.best_params_["shallowboundregressor__output_layer"] == "lstsq"
+    X, y = load_iris(return_X_y=True)
+    grid = GridSearchCV(make_pipeline(StandardScaler(), ShallowBoundClassifier()),
+                        {"shallowboundclassifier__centering": ["means", "none"]}, cv=3).fit(X, y)
+    assert grid.best_score_ > 0.65
