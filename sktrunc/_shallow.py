@@ -21,6 +21,7 @@ from ._base import (
     ConstructedNetworkMixin,
     resolve_targets,
 )
+from ._describe import LayerTable
 from ._geometry import rank_tolerance
 from ._network import ReLUNetwork
 
@@ -154,6 +155,40 @@ class _ShallowConstruction(ConstructedNetworkMixin):
                                   and not centred else None)
         self.group_counts_ = counts
         return out
+
+    def describe(self):
+        """Layer-by-layer account of the constructed network.
+
+        Returns
+        -------
+        table : LayerTable
+            The hidden layer (projection onto the span of the means, shifted by
+            ``β``) and the output layer, with widths, condition numbers and the
+            bound it attains.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sktrunc import ShallowBoundClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> [r["action"] for r in ShallowBoundClassifier().fit(X, y).describe()]
+        ['projects onto the span of the 3 means, shifted by beta', 'constructive output']
+        """
+        check_is_fitted(self)
+        r = self.components_.shape[1]
+        rows = [
+            {"layer": 1, "width": self.coefs_[0].shape[1], "beta": self.beta_,
+             "action": f"projects onto the span of the {len(self.targets_)} means, shifted by "
+                       "beta",
+             "cond": float(np.linalg.cond(self.coefs_[0][:, :r]))},
+            {"layer": 2, "width": self.coefs_[1].shape[1],
+             "action": f"{self.output_layer} output",
+             "cond": float(np.linalg.cond(self.coefs_[1][:r]))},
+        ]
+        title = (f"{type(self).__name__}: {self.network_}; training cost "
+                 f"{self.training_cost_:.4g}, bound (3.15) {self.bound_:.4g}, (3.16) "
+                 f"{self.bound_opnorm_:.4g}, delta_P {self.delta_P_:.4g}")
+        return LayerTable(["layer", "action", "width", "beta", "cond"], rows, title=title)
 
     def _metric_decision(self, X):
         """Theorem 3.3: nearest group mean of the truncated projection, in the metric d."""

@@ -41,3 +41,15 @@ def test_explain_command(capsys):
     assert main(["explain", "--dataset", "wine"]) == 0
     out = capsys.readouterr().out
     assert "wine: N=178" in out and "layer" in out and "AssumptionWarning" in out
+
+
+def test_every_constructed_classifier_describes_itself():
+    from sktrunc import SequentialSeparableClassifier, ShallowBoundClassifier
+    from sktrunc.datasets import make_sequentially_separable
+
+    X, y = make_sequentially_separable(n_samples=60, random_state=0)
+    for est in (SequentialSeparableClassifier(), ShallowBoundClassifier()):
+        table = est.fit(X, y).describe()
+        assert len(table) == len(est.coefs_)
+        assert all(row["width"] == W.shape[1] for row, W in zip(table, est.coefs_))
+    assert main(["explain", "--dataset", "iris", "--estimator", "SequentialSeparable"]) == 0
