@@ -10,6 +10,7 @@ from ._base import AssumptionWarning, ConditioningWarning
 from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
 from ._network import ReLUNetwork
+from ._overparam import NotInterpolableError, OverparamInterpolator
 from ._sequential import SequentialSeparableClassifier
 from ._shallow import ShallowBoundClassifier, ShallowBoundRegressor, shallow_bound_experiment
 
@@ -20,6 +21,8 @@ __all__ = [
     "ClusteredTruncationClassifier",
     "ConditioningWarning",
     "LayerTable",
+    "NotInterpolableError",
+    "OverparamInterpolator",
     "ReLUNetwork",
     "SequentialSeparableClassifier",
     "ShallowBoundClassifier",

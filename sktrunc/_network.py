@@ -8,7 +8,7 @@ layer is affine).  The papers write ``W_l x + b_l`` with ``W_l`` of shape
 
 import numpy as np
 
-__all__ = ["ReLUNetwork", "relu"]
+__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS"]
 
 _BLOCK_ROWS = 8192
 
@@ -16,6 +16,15 @@ _BLOCK_ROWS = 8192
 def relu(x):
     """Ramp function ``max(x, 0)``, elementwise."""
     return np.maximum(x, 0.0)
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+# hidden activations a network can use: the ramp (the papers' σ), and the two smooth
+# ones Chen & Moore's explicit construction also covers
+ACTIVATIONS = {"relu": relu, "tanh": np.tanh, "softplus": _softplus}
 
 
 class ReLUNetwork:
@@ -30,6 +39,9 @@ class ReLUNetwork:
         Weight matrices in scikit-learn MLP orientation.
     intercepts : list of array-like, each of shape (n_out,)
         Bias vectors.
+    activation : {"relu", "tanh", "softplus"}, default="relu"
+        Hidden activation; ReLU unless a construction (Chen & Moore's explicit
+        one) asks for a smooth one.
 
     Attributes
     ----------
@@ -49,7 +61,11 @@ class ReLUNetwork:
     ((2, 2, 1), 9)
     """
 
-    def __init__(self, coefs, intercepts):
+    def __init__(self, coefs, intercepts, activation="relu"):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got "
+                             f"{activation!r}.")
+        self.activation = activation
         coefs = [np.asarray(c, dtype=np.float64) for c in coefs]
         intercepts = [np.asarray(b, dtype=np.float64).reshape(-1) for b in intercepts]
         if len(coefs) == 0 or len(coefs) != len(intercepts):
@@ -157,10 +173,15 @@ class ReLUNetwork:
     def _propagate(self, a, keep=False):
         """Run the hidden layers on ``a``; return the last activation (and all, if kept)."""
         kept = []
+        relu_net = self.activation == "relu"
+        sigma = ACTIVATIONS[self.activation]
         for c, b in zip(self.coefs[:-1], self.intercepts[:-1]):
             a = a @ c
             a += b
-            np.maximum(a, 0.0, out=a)
+            if relu_net:
+                np.maximum(a, 0.0, out=a)
+            else:
+                a = sigma(a)
             if keep:
                 kept.append(a)
         return a, kept
@@ -221,11 +242,14 @@ class ReLUNetwork:
         if self.n_layers < 2:
             raise ValueError("to_mlp needs at least one hidden layer; this network "
                              "is affine.")
+        if self.activation == "softplus":
+            raise ValueError("scikit-learn's MLPRegressor has no softplus activation; a "
+                             "softplus network cannot be converted.")
         for key in ("hidden_layer_sizes", "activation"):
             if key in mlp_params:
                 raise TypeError(f"{key} is fixed by the network and cannot be passed.")
         mlp = MLPRegressor(hidden_layer_sizes=self.layer_sizes[1:-1],
-                           activation="relu", **mlp_params)
+                           activation=self.activation, **mlp_params)
         # The attributes MLPRegressor._initialize would set, so that predict and
         # a warm-started fit both take these weights as the current state.
         mlp.coefs_ = [c.copy() for c in self.coefs]
@@ -246,4 +270,5 @@ class ReLUNetwork:
         return mlp
 
     def __repr__(self):
-        return f"ReLUNetwork(layer_sizes={self.layer_sizes}, n_params={self.n_params})"
+        act = "" if self.activation == "relu" else f", activation={self.activation!r}"
+        return f"ReLUNetwork(layer_sizes={self.layer_sizes}, n_params={self.n_params}{act})"

@@ -4,6 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktrunc import (
     ClusteredTruncationClassifier,
+    OverparamInterpolator,
     SequentialSeparableClassifier,
     ShallowBoundClassifier,
     ShallowBoundRegressor,
@@ -16,6 +17,7 @@ ESTIMATORS = [
     ShallowBoundClassifier(),
     # continuous targets: the least-squares output layer is the sound regressor (see its Notes)
     ShallowBoundRegressor(output_layer="lstsq"),
+    OverparamInterpolator(random_state=0),
 ]
 
 # Expected failures, per estimator class, each with the reason a maintainer would accept.

@@ -1,0 +1,107 @@
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_regression
+
+from sktrunc import AssumptionWarning, NotInterpolableError, OverparamInterpolator
+
+ACT = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
+       "softplus": lambda z: np.logaddexp(0, z)}
+
+
+def forward(est, X, activation="relu"):
+    a = np.asarray(X, dtype=np.float64)
+    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
+        a = ACT[activation](a @ W + b)
+    return a @ est.coefs_[-1] + est.intercepts_[-1]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "softplus"])
+@pytest.mark.parametrize("depth", [1, 5, 20])
+def test_explicit_construction_interpolates_at_any_depth(activation, depth):
+    rng = np.random.default_rng(depth)
+    X, Y = rng.normal(size=(30, 40)), rng.normal(size=(30, 3))
+    reg = OverparamInterpolator(n_hidden_layers=depth, activation=activation,
+                                random_state=0).fit(X, Y)
+    assert reg.strategy_ == "explicit" and len(reg.coefs_) == depth + 1
+    out = forward(reg, X, activation)
+    assert np.abs(out - Y).max() < 1e-9 * np.abs(Y).max()
+    np.testing.assert_allclose(reg.predict(X), out, rtol=1e-12, atol=1e-12)
+
+
+def test_to_mlp_predicts_identically():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(15, 20)), rng.normal(size=15)
+    for activation in ("relu", "tanh"):
+        reg = OverparamInterpolator(n_hidden_layers=3, activation=activation,
+                                    random_state=0).fit(X, y)
+        np.testing.assert_allclose(reg.to_mlp().predict(X), reg.predict(X), atol=1e-12)
+    with pytest.raises(ValueError, match="softplus"):
+        OverparamInterpolator(activation="softplus", random_state=0).fit(X, y).to_mlp()
+
+
+def test_rank_deficient_inputs_get_the_named_error():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(50, 5)), rng.normal(size=50)
+    with pytest.raises(NotInterpolableError, match=r"rank \[X 1\] = 6 with n_samples = 50 and "
+                                                   r"n_features = 5.*strategy='region'"):
+        OverparamInterpolator(strategy="explicit").fit(X, y)
+    X = rng.normal(size=(10, 20))
+    with pytest.raises(NotInterpolableError, match="rank"):
+        OverparamInterpolator(strategy="explicit").fit(np.vstack([X, X[:1]]),
+                                                       np.arange(11.0))
+    assert issubclass(NotInterpolableError, ValueError)
+
+
+def test_lift_interpolates_dependent_inputs_and_refuses_conflicting_duplicates():
+    X, y = make_regression(n_samples=200, n_features=10, noise=20, random_state=42)
+    reg = OverparamInterpolator(random_state=0).fit(X, y)  # auto: dependent -> lift
+    assert reg.strategy_ == "lift" and reg.interpolates_
+    assert np.abs(forward(reg, X).ravel() - y).max() < 1e-6 * np.abs(y).max()
+    X2 = np.vstack([X, X[:3]])
+    ok = OverparamInterpolator(strategy="lift", random_state=0).fit(X2, np.r_[y, y[:3]])
+    assert ok.interpolates_  # duplicates with equal targets are fine
+    with pytest.raises(NotInterpolableError, match="3 input rows occur more than once"):
+        OverparamInterpolator(strategy="lift").fit(X2, np.r_[y, y[:3] + 1])
+
+
+def test_region_strategy_on_small_data_and_determinism():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (10, 2))
+    y = np.sum(X ** 2, axis=1)  # the paper's 'polynomial' labels
+    a = OverparamInterpolator(strategy="region", hidden_width=40, max_regions=10,
+                              random_state=3).fit(X, y)
+    assert a.interpolates_ and a.n_regions_tried_ >= 1
+    assert np.abs(forward(a, X).ravel() - y).max() < 1e-6
+    # the network lives in the region it was solved in
+    pre = X @ a.coefs_[0] + a.intercepts_[0]
+    assert np.all(pre[a.activation_pattern_] >= -1e-7) and np.all(pre[~a.activation_pattern_]
+                                                                    <= 1e-7)
+    b = OverparamInterpolator(strategy="region", hidden_width=40, max_regions=10,
+                              random_state=3, n_jobs=2).fit(X, y)
+    assert b.n_regions_tried_ == a.n_regions_tried_
+    np.testing.assert_allclose(b.coefs_[0], a.coefs_[0])
+
+
+def test_region_failure_warns_or_raises():
+    rng = np.random.default_rng(1)
+    X, y = rng.uniform(-1, 1, (30, 1)), rng.normal(size=30)  # 2 units cannot fit 30 points
+    with pytest.warns(AssumptionWarning, match="No activation region among the 2 tried"):
+        reg = OverparamInterpolator(strategy="region", hidden_width=2, max_regions=2,
+                                    random_state=0).fit(X, y)
+    assert not reg.interpolates_ and reg.n_regions_tried_ == 2
+    with pytest.raises(NotInterpolableError, match="best loss"):
+        OverparamInterpolator(strategy="region", hidden_width=2, max_regions=2, strict=True,
+                              random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="ReLU networks"):
+        OverparamInterpolator(strategy="region", activation="tanh").fit(X, y)
+
+
+def test_class_labels_through_one_hot_targets_and_pickle():
+    rng = np.random.default_rng(2)
+    X, labels = rng.normal(size=(12, 15)), rng.integers(0, 3, 12)
+    reg = OverparamInterpolator(random_state=0).fit(X, np.eye(3)[labels])
+    np.testing.assert_array_equal(reg.predict(X).argmax(1), labels)
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
