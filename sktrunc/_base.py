@@ -8,6 +8,7 @@ from a genuine forward pass, and the fitted attributes every estimator exposes
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
@@ -196,6 +197,17 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
     in ``fit``.  With one-hot targets the prediction is the argmax of the
     network's output.
     """
+
+    def _validate_labels(self, X, y, reason="to build on"):
+        """Validated float64 ``X``, class indices; sets ``classes_`` and ``targets_``."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 classes {reason}; got 1 "
+                             f"class ({self.classes_[0].tolist()!r}).")
+        self.targets_ = resolve_targets(self.targets, len(self.classes_))
+        return np.asarray(X, dtype=np.float64), y_idx
 
     def _network_output(self, X):
         check_is_fitted(self)

@@ -11,14 +11,12 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
     AssumptionWarning,
     BaseConstructedClassifier,
     ConditioningWarning,
-    resolve_targets,
     scaled_score_layer,
     squared_distances_to_targets,
     targets_are_orthogonal,
@@ -291,18 +289,9 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
         self : object
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
-        n_classes = self.classes_.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes to collapse; got 1 "
-                f"class ({self.classes_[0]!r})."
-            )
-        self.targets_ = resolve_targets(self.targets, n_classes)
+        X, y_idx = self._validate_labels(X, y, "to collapse")
+        n_classes = len(self.classes_)
         collapse = self._requested_collapse(n_classes)
-        X = np.asarray(X, dtype=np.float64)
 
         stats = class_statistics(X, y_idx, n_classes)
         self.delta_ = stats.delta

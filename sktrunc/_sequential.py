@@ -12,7 +12,6 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -20,7 +19,6 @@ from ._base import (
     AssumptionWarning,
     BaseConstructedClassifier,
     ConditioningWarning,
-    resolve_targets,
     scaled_score_layer,
     squared_distances_to_targets,
     targets_are_orthogonal,
@@ -254,15 +252,8 @@ class SequentialSeparableClassifier(BaseConstructedClassifier):
         self : object
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        X, y_idx = self._validate_labels(X, y, "to peel off")
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(f"{type(self).__name__} needs at least 2 classes to peel off; "
-                             f"got 1 class ({self.classes_[0].tolist()!r}).")
-        self.targets_ = resolve_targets(self.targets, n_classes)
-        X = np.asarray(X, dtype=np.float64)
         stats = class_statistics(X, y_idx, n_classes)
         self.clustering_ratio_ = stats.clustering_ratio
         self.theta_star_ = max(

@@ -517,13 +517,7 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        self.classes_, group = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"{type(self).__name__} needs at least 2 classes; got 1 class "
-                             f"({self.classes_[0].tolist()!r}).")
-        self.targets_ = resolve_targets(self.targets, len(self.classes_))
+        X, group = self._validate_labels(X, y)
         self._construct(X, group, len(self.classes_))
         return self
 
