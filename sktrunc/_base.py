@@ -22,6 +22,7 @@ __all__ = [
     "scaled_score_layer",
     "ConstructedNetworkMixin",
     "BaseConstructedClassifier",
+    "TruncationMixin",
 ]
 
 
@@ -188,6 +189,44 @@ class ConstructedNetworkMixin:
         """
         check_is_fitted(self)
         return self.network_.to_mlp(**mlp_params)
+
+
+class TruncationMixin:
+    """``truncate`` for networks built from cumulative truncation layers.
+
+    Needs ``self._cumulative = (cumulative_coefs, cumulative_intercepts)`` of the
+    truncation layers, in the coordinates the cones live in, and ``lifted_``
+    when a lifting layer precedes them.
+    """
+
+    def truncate(self, X, layer=None):
+        """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).
+
+        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2:
+        ``x^(ℓ) = W^(ℓ) X^(τ, ℓ) + b^(ℓ)`` (eq. 23).  After all layers, a
+        training point of a collapsed class sits at its base point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        layer : int, default=None
+            Number ``ℓ`` of truncation layers applied, from 1 to their number;
+            ``None`` means all of them.
+
+        Returns
+        -------
+        X_trunc : ndarray of shape (n_samples, n_cone_dims)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        cum_coefs, cum_intercepts = self._cumulative
+        n_layers = len(cum_coefs)
+        layer = n_layers if layer is None else layer
+        if not 1 <= layer <= n_layers:
+            raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
+        hidden = self.network_.hidden_outputs(X)[layer - 1 + int(getattr(self, "lifted_", 0))]
+        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
+        return np.linalg.solve(coef.T, (hidden - intercept).T).T
 
 
 class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEstimator):

@@ -11,12 +11,13 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     AssumptionWarning,
     BaseConstructedClassifier,
     ConditioningWarning,
+    TruncationMixin,
     scaled_score_layer,
     squared_distances_to_targets,
     targets_are_orthogonal,
@@ -62,7 +63,7 @@ def _lift_layer(X, n_random, rng):
     return coef, intercept
 
 
-class ClusteredTruncationClassifier(BaseConstructedClassifier):
+class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
     """ReLU network built in closed form that collapses each class to a point.
 
     Layer ``ℓ`` is a truncation map (a cone, Lemma 3.4) that sends class ``ℓ`` to a
@@ -639,33 +640,3 @@ class ClusteredTruncationClassifier(BaseConstructedClassifier):
                    "balls", "width", "cond"]
         return LayerTable(columns, rows, title=title)
 
-    def truncate(self, X, layer=None):
-        """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).
-
-        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2:
-        ``x^(ℓ) = W^(ℓ) X^(τ, ℓ) + b^(ℓ)`` (eq. 23).  After all layers, a
-        training point of a collapsed class ``j`` sits at ``base_points_[j]``;
-        points of un-truncated classes keep their cone coordinates
-        ``(x - center_) @ components_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        layer : int, default=None
-            Number ``ℓ`` of truncation layers applied, from 1 to ``n_classes``;
-            ``None`` means all of them.
-
-        Returns
-        -------
-        X_trunc : ndarray of shape (n_samples, n_cone_dims)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        cum_coefs, cum_intercepts = self._cumulative
-        n_layers = len(cum_coefs)
-        layer = n_layers if layer is None else layer
-        if not 1 <= layer <= n_layers:
-            raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
-        hidden = self.network_.hidden_outputs(X)[layer - 1 + int(self.lifted_)]
-        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
-        return np.linalg.solve(coef.T, (hidden - intercept).T).T

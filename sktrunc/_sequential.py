@@ -13,12 +13,13 @@ from sklearn.base import _fit_context
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     AssumptionWarning,
     BaseConstructedClassifier,
     ConditioningWarning,
+    TruncationMixin,
     scaled_score_layer,
     squared_distances_to_targets,
     targets_are_orthogonal,
@@ -48,7 +49,7 @@ def _separate(X_neg, X_pos, solver):
     return max_margin_hyperplane(X_neg, X_pos, solver=solver)
 
 
-class SequentialSeparableClassifier(BaseConstructedClassifier):
+class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
     """ReLU network for sequentially linearly separable data (Theorem 5.2).
 
     Finds an order of the classes and, for each, a hyperplane through a point of
@@ -536,31 +537,6 @@ class SequentialSeparableClassifier(BaseConstructedClassifier):
         return scaled_score_layer(W, b, truncated, self.targets_, y_idx)
 
     # -- inspection -----------------------------------------------------------------
-
-    def truncate(self, X, layer=None):
-        """Truncated inputs ``X^(τ, ℓ)`` (eq. 25), in input coordinates.
-
-        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        layer : int, default=None
-            Number of truncation layers applied (1 to ``n_classes``); all if None.
-
-        Returns
-        -------
-        X_trunc : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        cum_coefs, cum_intercepts = self._cumulative
-        layer = len(cum_coefs) if layer is None else layer
-        if not 1 <= layer <= len(cum_coefs):
-            raise ValueError(f"layer must be between 1 and {len(cum_coefs)}; got {layer}.")
-        hidden = self.network_.hidden_outputs(X)[layer - 1]
-        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
-        return np.linalg.solve(coef.T, (hidden - intercept).T).T
 
     def describe(self):
         """Layer-by-layer account of the constructed network.
