@@ -5,7 +5,7 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 :class:`ReLUNetwork` that predicts by a plain forward pass.
 """
 
-from . import datasets, plotting
+from . import datasets, landscape, plotting
 from ._base import AssumptionWarning, ConditioningWarning
 from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
@@ -29,6 +29,7 @@ __all__ = [
     "ShallowBoundRegressor",
     "shallow_bound_experiment",
     "datasets",
+    "landscape",
     "plotting",
     "__version__",
 ]

@@ -1,5 +1,6 @@
 """Display objects in scikit-learn's style (matplotlib is imported only when plotting)."""
 
+from ._landscape import PhaseDiagramDisplay
 from ._truncation import TruncationDisplay
 
-__all__ = ["TruncationDisplay"]
+__all__ = ["PhaseDiagramDisplay", "TruncationDisplay"]

@@ -1,0 +1,36 @@
+"""Activation regions, Jacobian rank and the loss-landscape experiments of Karhadkar et al.
+
+Tools to run "Mildly overparameterized ReLU networks have a favorable loss
+landscape" on your own data and network sizes: activation patterns, the
+Jacobian on a region and its rank, realisability of patterns (LP, or Lemma 9's
+step-vector test in 1-D), region counts (Proposition 6), the region QP of
+Appendix E.2 (shared with :class:`sktrunc.OverparamInterpolator`), and the
+paper's experiments as functions.
+"""
+
+from .._regions import RegionLeastSquares, activation_pattern, output_weights, search_regions
+from ._experiments import full_rank_fraction, global_minimum_fraction, theory_width
+from ._regions import (
+    count_regions_general_position,
+    count_unit_patterns,
+    jacobian_rank,
+    pattern_is_realizable,
+    region_jacobian,
+    step_vector_test,
+)
+
+__all__ = [
+    "RegionLeastSquares",
+    "activation_pattern",
+    "count_regions_general_position",
+    "count_unit_patterns",
+    "full_rank_fraction",
+    "global_minimum_fraction",
+    "jacobian_rank",
+    "output_weights",
+    "pattern_is_realizable",
+    "region_jacobian",
+    "search_regions",
+    "step_vector_test",
+    "theory_width",
+]
