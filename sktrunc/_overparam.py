@@ -26,7 +26,19 @@ _COND_WARN = 1e8
 
 
 class NotInterpolableError(ValueError):
-    """The chosen strategy cannot interpolate these inputs (e.g. rank-deficient ``X``)."""
+    """The chosen strategy cannot interpolate these inputs (e.g. rank-deficient ``X``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktrunc import NotInterpolableError, OverparamInterpolator
+    >>> X = np.zeros((3, 2))
+    >>> try:
+    ...     OverparamInterpolator(strategy="explicit").fit(X, [0.0, 1.0, 2.0])
+    ... except NotInterpolableError as exc:
+    ...     print(str(exc)[:59])
+    The explicit construction needs linearly independent inputs
+    """
 
 
 def _inverse(activation, H):
@@ -145,6 +157,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         Seeds the orthogonal weights, the lift and the sampled regions.
     strict : bool, default=False
         Raise when no interpolating region is found, instead of warning.
+    verbose : int, default=0
+        Progress of the region search (joblib's messages); silent when 0.
 
     Attributes
     ----------
@@ -213,11 +227,12 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "strict": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, *, strategy="auto", n_hidden_layers=1, hidden_width=None,
                  activation="relu", max_regions=20, solver="CLARABEL", n_jobs=None,
-                 random_state=None, strict=False):
+                 random_state=None, strict=False, verbose=0):
         self.strategy = strategy
         self.n_hidden_layers = n_hidden_layers
         self.hidden_width = hidden_width
@@ -227,6 +242,7 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.strict = strict
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -326,7 +342,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         n, m = X.shape
         width = self.hidden_width or int(np.ceil(4 * n / (m + 1)))
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.max_regions)
-        result = search_regions(X, Y, width, seeds, solver=self.solver, n_jobs=self.n_jobs)
+        result = search_regions(X, Y, width, seeds, solver=self.solver, n_jobs=self.n_jobs,
+                                verbose=self.verbose)
         self.n_regions_tried_ = result["n_tried"]
         self.activation_pattern_ = result["pattern"]
         self._set_network(ReLUNetwork([result["coef"], result["output_coef"]],

@@ -61,6 +61,14 @@ class RegionLeastSquares:
         Fixed output weights.
     solver : str, default="CLARABEL"
         cvxpy solver (OSQP returned wrong optima on these problems in a prototype).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, Y = np.array([[0.0], [1.0]]), np.array([[0.0], [2.0]])
+    >>> coef, intercept = RegionLeastSquares(X, Y, np.ones((1, 1))).solve([[False], [True]])
+    >>> np.round(np.maximum(X @ coef + intercept, 0), 6).ravel()
+    array([0., 2.])
     """
 
     def __init__(self, X, Y, V, solver="CLARABEL"):
@@ -115,7 +123,7 @@ def _try_regions(X, Y, V, seeds, offset, solver, tol):
     return results
 
 
-def search_regions(X, Y, width, seeds, *, solver="CLARABEL", n_jobs=None):
+def search_regions(X, Y, width, seeds, *, solver="CLARABEL", n_jobs=None, verbose=0):
     """Sample activation regions until one holds an interpolating network.
 
     Each seed draws a He-uniform initialisation; its activation pattern on the
@@ -136,6 +144,8 @@ def search_regions(X, Y, width, seeds, *, solver="CLARABEL", n_jobs=None):
         One per region to try, in order.
     solver : str, default="CLARABEL"
     n_jobs : int, default=None
+    verbose : int, default=0
+        Print each region's residual (sequential) or joblib's progress (parallel).
 
     Returns
     -------
@@ -161,11 +171,14 @@ def search_regions(X, Y, width, seeds, *, solver="CLARABEL", n_jobs=None):
     workers = effective_n_jobs(n_jobs)
     if workers == 1 or len(seeds) == 1:
         results = _try_regions(X, Y, V, seeds, 0, solver, tol)
+        if verbose:
+            for idx, loss, *_ in results:
+                print(f"[search_regions] region {idx + 1}/{len(seeds)}: max residual {loss:.3g}")
     else:
         # a few seeds per task: one QP compilation is amortised over the batch
         size = int(np.ceil(len(seeds) / workers))
         batches = [(seeds[i:i + size], i) for i in range(0, len(seeds), size)]
-        results = [r for batch in Parallel(n_jobs=n_jobs)(
+        results = [r for batch in Parallel(n_jobs=n_jobs, verbose=verbose)(
             delayed(_try_regions)(X, Y, V, s, off, solver, tol) for s, off in batches)
             for r in batch]
     hits = [r for r in results if r[1] <= tol]

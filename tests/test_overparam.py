@@ -105,3 +105,12 @@ def test_class_labels_through_one_hot_targets_and_pickle():
     np.testing.assert_array_equal(reg.predict(X).argmax(1), labels)
     restored = pickle.loads(pickle.dumps(reg))
     np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+
+
+def test_verbose_region_search_prints_only_when_asked(capsys):
+    rng = np.random.default_rng(5)
+    X, y = rng.uniform(-1, 1, (8, 2)), rng.normal(size=8)
+    OverparamInterpolator(strategy="region", hidden_width=30, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    OverparamInterpolator(strategy="region", hidden_width=30, random_state=0, verbose=1).fit(X, y)
+    assert "region 1/" in capsys.readouterr().out
