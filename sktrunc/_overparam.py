@@ -133,16 +133,15 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         fixed output weights ``±1``; activation patterns are sampled from random
         initialisations and the least squares inside each region (a QP, Appendix
         E.2 of Karhadkar et al.) is solved until a region holds an interpolant.
-        It works for small problems (tens of points); at ``n = 200`` its QPs take
-        seconds each and the default width rarely finds an interpolating region,
-        so it is not the default.  ``"auto"``: explicit when the inputs are
-        independent, else lift.
+        ``"auto"``: explicit when the inputs are independent, else region.
     n_hidden_layers : int, default=1
         Depth of the explicit construction (1 to 20 and more).
     hidden_width : int, default=None
         Explicit: width of the hidden layers (at least the output dimension;
-        the output dimension when None).  Region: ``d1``;
-        ``ceil(4 n_samples / (n_features + 1))`` when None.
+        the output dimension when None).  Region: ``d1``; when None
+        ``max(ceil(4 n / (n_features + 1)), ceil(1.5 n))``: at ``n = 200``,
+        10 features, 73 units found no interpolating region in 20, 300 found one
+        at the first try.
     activation : {"relu", "tanh", "softplus"}, default="relu"
         Hidden activation of the explicit construction (the region strategy is
         ReLU-only).
@@ -272,9 +271,7 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         independent = _full_rank(X)
         strategy = self.strategy
         if strategy == "auto":
-            # the lift is exact and takes milliseconds; the region search is slow and
-            # not yet reliable beyond small n (see the strategy parameter)
-            strategy = "explicit" if independent else "lift"
+            strategy = "explicit" if independent else "region"
         if strategy != "region" and self.activation != "relu" and strategy == "lift":
             raise ValueError("The lift is a ReLU layer; use activation='relu' with it.")
         self.strategy_ = strategy
@@ -340,14 +337,20 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
 
     def _regions(self, X, Y, rng):
         n, m = X.shape
-        width = self.hidden_width or int(np.ceil(4 * n / (m + 1)))
+        width = self.hidden_width or max(int(np.ceil(4 * n / (m + 1))), int(np.ceil(1.5 * n)))
+        # standardized inputs keep the region QPs well conditioned; the scaling is folded
+        # into the first layer below, so the network still takes the raw inputs
+        center, scale = X.mean(axis=0), X.std(axis=0)
+        scale[scale == 0] = 1.0
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.max_regions)
-        result = search_regions(X, Y, width, seeds, solver=self.solver, n_jobs=self.n_jobs,
-                                verbose=self.verbose)
+        result = search_regions((X - center) / scale, Y, width, seeds, solver=self.solver,
+                                n_jobs=self.n_jobs, verbose=self.verbose)
         self.n_regions_tried_ = result["n_tried"]
         self.activation_pattern_ = result["pattern"]
-        self._set_network(ReLUNetwork([result["coef"], result["output_coef"]],
-                                      [result["intercept"], np.zeros(Y.shape[1])]))
+        coef = result["coef"] / scale[:, None]
+        intercept = result["intercept"] - center @ coef
+        self._set_network(ReLUNetwork([coef, result["output_coef"]],
+                                      [intercept, np.zeros(Y.shape[1])]))
         if not result["interpolates"]:
             msg = (f"No activation region among the {result['n_tried']} tried holds an "
                    f"interpolating network (best loss {result['loss']:.3g}, hidden width "

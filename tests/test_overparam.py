@@ -56,7 +56,7 @@ def test_rank_deficient_inputs_get_the_named_error():
 
 def test_lift_interpolates_dependent_inputs_and_refuses_conflicting_duplicates():
     X, y = make_regression(n_samples=200, n_features=10, noise=20, random_state=42)
-    reg = OverparamInterpolator(random_state=0).fit(X, y)  # auto: dependent -> lift
+    reg = OverparamInterpolator(strategy="lift", random_state=0).fit(X, y)
     assert reg.strategy_ == "lift" and reg.interpolates_
     assert np.abs(forward(reg, X).ravel() - y).max() < 1e-6 * np.abs(y).max()
     X2 = np.vstack([X, X[:3]])
@@ -114,3 +114,15 @@ def test_verbose_region_search_prints_only_when_asked(capsys):
     assert capsys.readouterr().out == ""
     OverparamInterpolator(strategy="region", hidden_width=30, random_state=0, verbose=1).fit(X, y)
     assert "region 1/" in capsys.readouterr().out
+
+
+def test_region_strategy_interpolates_the_sklearn_regression_check_data():
+    # the data of scikit-learn's check_regressors_train: n = 200, 10 features, noisy
+    X, y = make_regression(n_samples=200, n_features=10, n_informative=1, bias=5.0, noise=20,
+                           random_state=42)
+    reg = OverparamInterpolator(random_state=0).fit(X, y)  # auto: dependent -> region
+    assert reg.strategy_ == "region" and reg.interpolates_
+    assert reg.network_.layer_sizes == (10, 300, 1)
+    assert np.abs(forward(reg, X).ravel() - y).max() < 1e-6 * np.abs(y).max()
+    pre = X @ reg.coefs_[0] + reg.intercepts_[0]
+    assert np.all(pre[reg.activation_pattern_] >= -1e-6)  # the network lives in its region
