@@ -114,9 +114,19 @@ def _lift(X, rng, width):
     return G, -np.einsum("ij,ji->i", anchors, G)
 
 
+def _singular_values(A):
+    """Singular values of ``[A 1]``: its rank and condition number from one SVD."""
+    return np.linalg.svd(np.column_stack([A, np.ones(len(A))]), compute_uv=False)
+
+
+def _rank(s, shape):
+    """Rank with ``matrix_rank``'s default tolerance."""
+    return int(np.sum(s > s.max(initial=0.0) * max(shape) * np.finfo(float).eps))
+
+
 def _full_rank(A):
-    """``rank [A 1] == n_rows``, with the tolerance of ``matrix_rank``."""
-    return np.linalg.matrix_rank(np.column_stack([A, np.ones(len(A))])) == len(A)
+    """``rank [A 1] == n_rows``."""
+    return _rank(_singular_values(A), (A.shape[0], A.shape[1] + 1)) == len(A)
 
 
 class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimator):
@@ -268,7 +278,9 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         self._y_1d = np.ndim(y) == 1
         Y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
         rng = check_random_state(self.random_state)
-        independent = _full_rank(X)
+        sv = _singular_values(X)
+        rank = _rank(sv, (X.shape[0], X.shape[1] + 1))
+        independent = rank == len(X)
         strategy = self.strategy
         if strategy == "auto":
             strategy = "explicit" if independent else "region"
@@ -277,13 +289,12 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         self.strategy_ = strategy
         if strategy == "explicit":
             if not independent:
-                rank = np.linalg.matrix_rank(np.column_stack([X, np.ones(len(X))]))
                 raise NotInterpolableError(
                     f"The explicit construction needs linearly independent inputs "
                     f"(rank [X 1] = n_samples), but rank [X 1] = {rank} with n_samples = "
                     f"{X.shape[0]} and n_features = {X.shape[1]} (duplicated rows or "
                     "n_features < n_samples - 1). Use strategy='region' or 'lift'.")
-            self._check_conditioning(X)
+            self._check_conditioning(sv)
             self._explicit(X, Y, rng, prefix=None)
         elif strategy == "lift":
             self._lifted(X, Y, rng)
@@ -302,8 +313,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
                           AssumptionWarning, stacklevel=3)
         return self
 
-    def _check_conditioning(self, X):
-        cond = np.linalg.cond(np.column_stack([X, np.ones(len(X))]))
+    def _check_conditioning(self, sv):
+        cond = sv.max() / sv.min() if sv.min() > 0 else np.inf
         if cond > _COND_WARN:
             warnings.warn(f"cond([X 1]) = {cond:.3g} > {_COND_WARN:.0e}: the first layer's "
                           "least squares loses precision.", AssumptionWarning, stacklevel=4)
