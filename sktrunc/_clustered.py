@@ -390,7 +390,8 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
 
         Also returns ``X^(τ, Q)`` on the training data, obtained from the proven
         action of each cone (identity on the forward cone, base point on the
-        backward cone) after checking every point's membership.
+        backward cone): membership is certified for every point, through the
+        enclosing balls or point by point.
         """
         n_classes, dim = means.shape
         sq_norms = np.einsum("ij,ij->i", Z, Z)

@@ -336,14 +336,14 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
             raise NotInterpolableError(
                 f"{len(clash)} input rows occur more than once with different targets: no "
                 "function interpolates them, whatever the strategy.")
+        keep = np.unique(inverse, return_index=True)[1]  # one row per distinct input
         width = X.shape[0] + X.shape[1]
         for _ in range(3):
             G, c = _lift(X, rng, width)
             H = np.maximum(X @ G + c, 0.0)
-            if _full_rank(H[np.unique(inverse, return_index=True)[1]]):
+            if _full_rank(H[keep]):
                 break
             width *= 2
-        keep = np.unique(inverse, return_index=True)[1]
         self._explicit(H[keep], Y[keep], rng, prefix=(G, c))
 
     def _regions(self, X, Y, rng):

@@ -272,7 +272,7 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
                 print(f"[{type(self).__name__}] no exact order within {budget} "
                       "hyperplane problems; peeling greedily with soft-margin fallback")
             if layers is None:
-                layers = self._peel(self._candidate_order(n_classes))
+                layers = self._peel(list(range(n_classes)))
         else:
             layers = self._peel(self._explicit_order())
         del self._X, self._y, self._means, self._xbar
@@ -289,9 +289,6 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
                              f"labels {self.classes_.tolist()}; got {labels.tolist()!r}.")
         return np.searchsorted(self.classes_, labels).tolist()
 
-    def _candidate_order(self, n_classes):
-        return list(range(n_classes))
-
     def _sides(self, j, remaining, base_points, positions=None):
         """Points that must go to the backward side (class j) and to the forward side."""
         X = self._X if positions is None else positions
@@ -305,33 +302,39 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         return neg, pos
 
     def _hyperplanes(self, candidates, remaining, base_points, positions=None):
-        """Hard-margin hyperplanes for each candidate class (None when not separable)."""
+        """Hard-margin hyperplane (None when not separable) and point sets per candidate.
+
+        The point sets are returned too: the layer and the soft-margin fallback
+        reuse them rather than copying the data again.
+        """
         tasks = [self._sides(j, remaining, base_points, positions) for j in candidates]
         self._solves += len(tasks)
         if len(tasks) > 1 and self.n_jobs not in (None, 1):
-            return Parallel(n_jobs=self.n_jobs)(
+            sols = Parallel(n_jobs=self.n_jobs)(
                 delayed(_separate)(neg, pos, self.solver) for neg, pos in tasks)
-        return [_separate(neg, pos, self.solver) for neg, pos in tasks]
+        else:
+            sols = [_separate(neg, pos, self.solver) for neg, pos in tasks]
+        return list(zip(sols, tasks))
 
     def _search(self, remaining, base_points, layers, budget):
         """Depth-first search for an order in which every step is separable."""
         if not remaining:
             return layers
         if self.order == "margin":
-            sols = self._hyperplanes(remaining, remaining, base_points)
-            ranked = sorted(((1.0 / np.linalg.norm(s[0]), j, s)
-                             for j, s in zip(remaining, sols) if s is not None),
+            found = self._hyperplanes(remaining, remaining, base_points)
+            ranked = sorted(((1.0 / np.linalg.norm(s[0]), j, s, sides)
+                             for j, (s, sides) in zip(remaining, found) if s is not None),
                             key=lambda t: -t[0])
-            candidates = ((j, s) for _, j, s in ranked)
+            candidates = ((j, s, sides) for _, j, s, sides in ranked)
         else:
-            candidates = ((j, self._hyperplanes([j], remaining, base_points)[0])
+            candidates = ((j, *self._hyperplanes([j], remaining, base_points)[0])
                           for j in remaining)
-        for j, sol in candidates:
+        for j, sol, sides in candidates:
             if sol is None:
                 if self._solves >= budget:
                     return None
                 continue
-            layer = self._layer(j, sol, remaining, base_points, separable=True)
+            layer = self._layer(j, sol, sides, separable=True)
             if self.verbose:
                 print(f"[{type(self).__name__}] step {len(layers) + 1}: class "
                       f"{self.classes_[j].tolist()!r} separable, margin {layer['margin']:.3g}")
@@ -354,12 +357,12 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         remaining, base_points, layers = list(sequence), [], []
         while remaining:
             cands = remaining[:1] if fixed else remaining
-            sols = self._hyperplanes(cands, remaining, base_points, positions)
-            pick = next(((j, s) for j, s in zip(cands, sols) if s is not None), None)
+            found = self._hyperplanes(cands, remaining, base_points, positions)
+            pick = next(((j, s, sides) for j, (s, sides) in zip(cands, found)
+                         if s is not None), None)
             if pick is not None:
-                j, sol = pick
-                layer = self._layer(j, sol, remaining, base_points, separable=True,
-                                    positions=positions)
+                j, sol, sides = pick
+                layer = self._layer(j, sol, sides, separable=True)
             else:
                 order_so_far = [self.classes_[layer["class"]].tolist() for layer in layers]
                 left = [self.classes_[k].tolist() for k in remaining]
@@ -369,11 +372,11 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
                         f"{'class ' + repr(left[0]) if fixed else 'any of the classes'} "
                         f"from the rest (Definition 5.1 fails); remaining classes {left}, "
                         f"order found so far {order_so_far}.")
-                soft = [self._soft(k, remaining, base_points, positions) for k in cands]
+                soft = [self._soft(sides, len(base_points)) for _, sides in found]
                 best = int(np.argmin([s[2] for s in soft]))
                 j, (w, b, n_wrong) = cands[best], soft[best]
-                layer = self._layer(j, (w, b), remaining, base_points, separable=False,
-                                    positions=positions, n_wrong=n_wrong)
+                layer = self._layer(j, (w, b), found[best][1], separable=False,
+                                    n_wrong=n_wrong)
                 warnings.warn(
                     f"Step {len(layers) + 1}: no hyperplane separates class "
                     f"{self.classes_[j].tolist()!r} from the remaining classes "
@@ -389,23 +392,21 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
             remaining = [k for k in remaining if k != j]
         return layers
 
-    def _soft(self, j, remaining, base_points, positions):
+    def _soft(self, sides, n_anchors):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
 
         The barycenter, which only places the base point on the segment of
         Definition 5.1, is left free: off the theorem's assumptions that constraint
         costs accuracy (on iris it sits between versicolor and virginica).
         """
-        neg, pos = self._sides(j, remaining, base_points, positions)
-        n_anchors = len(base_points)
+        neg, pos = sides
         # liblinear visits coordinates in random order: seeded, so fit is repeatable
         return soft_margin_hyperplane(neg, pos[:-n_anchors - 1], C=self.C,
                                       anchors_pos=pos[-n_anchors - 1:-1], random_state=0)
 
     # -- one layer ------------------------------------------------------------------
 
-    def _layer(self, j, hyperplane, remaining, base_points, *, separable, positions=None,
-               n_wrong=0):
+    def _layer(self, j, hyperplane, sides, *, separable, n_wrong=0):
         """The cone around a hyperplane's normal: aperture and apex from the data."""
         w, b = hyperplane
         norm = np.linalg.norm(w)
@@ -416,7 +417,7 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         denom = w @ (xbar - m)
         t = -(w @ m + b) / denom if denom != 0 else -1.0
         p0 = m + t * (xbar - m) if 0 < t < 1 else m - (w @ m + b) / norm ** 2 * w
-        neg, pos = self._sides(j, remaining, base_points, positions)
+        neg, pos = sides
         pos = pos[:-1]  # the barycenter constrains the hyperplane, not the cone
         a_neg, r_neg = axial_coordinates(neg, p0, h)
         a_pos, r_pos = axial_coordinates(pos, p0, h)

@@ -20,6 +20,7 @@ from ._base import (
     BaseConstructedClassifier,
     ConstructedNetworkMixin,
     resolve_targets,
+    weighted_l2_cost,
 )
 from ._describe import LayerTable
 from ._geometry import rank_tolerance
@@ -32,15 +33,6 @@ __all__ = ["ShallowBoundRegressor", "ShallowBoundClassifier", "shallow_bound_exp
 def _rms(R):
     """``sqrt((1/N) Σ_i |r_i|²)``: the cost normalisation of the paper (SHALLOW.md)."""
     return float(np.sqrt(np.einsum("ij,ij->", R, R) / R.shape[0]))
-
-
-def _weighted_rms(R, group):
-    """``C_N = sqrt(Σ_j (1/N_j) Σ_{i in j} |r_i|²)`` (Theorem 3.2's weighted cost)."""
-    per = np.einsum("ij,ij->i", R, R)
-    counts = np.bincount(group)
-    sums = np.bincount(group, weights=per, minlength=len(counts))
-    keep = counts > 0
-    return float(np.sqrt(np.sum(sums[keep] / counts[keep])))
 
 
 def theorem_3_2_cost(X, group, targets):
@@ -149,7 +141,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         self.bound_opnorm_ = float(np.linalg.norm(Y - y_center, 2) * self.delta_P_)
         out = self.network_.forward(X)
         self.training_cost_ = _rms(out - Y[group])
-        self.weighted_cost_ = _weighted_rms(out - Y[group], group)
+        self.weighted_cost_ = float(np.sqrt(weighted_l2_cost(out, Y[group], group)))
         self.theorem_3_2_cost_ = (theorem_3_2_cost(X, group, Y)
                                   if X.shape[1] == n_groups and rank == n_groups
                                   and not centred else None)
