@@ -5,14 +5,14 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 :class:`ReLUNetwork` that predicts by a plain forward pass.
 """
 
-from . import datasets, landscape, plotting
-from ._base import AssumptionWarning, ConditioningWarning
+from . import datasets, exceptions, landscape, plotting
 from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
 from ._network import ReLUNetwork
-from ._overparam import NotInterpolableError, OverparamInterpolator
+from ._overparam import OverparamInterpolator
 from ._sequential import SequentialSeparableClassifier
 from ._shallow import ShallowBoundClassifier, ShallowBoundRegressor, shallow_bound_experiment
+from .exceptions import AssumptionWarning, ConditioningWarning, NotInterpolableError, SktruncWarning
 
 __version__ = "0.1.0.dev0"
 
@@ -27,8 +27,10 @@ __all__ = [
     "SequentialSeparableClassifier",
     "ShallowBoundClassifier",
     "ShallowBoundRegressor",
+    "SktruncWarning",
     "shallow_bound_experiment",
     "datasets",
+    "exceptions",
     "landscape",
     "plotting",
     "__version__",

@@ -11,6 +11,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .exceptions import AssumptionWarning, ConditioningWarning
+
 __all__ = [
     "AssumptionWarning",
     "ConditioningWarning",
@@ -24,47 +26,6 @@ __all__ = [
     "BaseConstructedClassifier",
     "TruncationMixin",
 ]
-
-
-class AssumptionWarning(UserWarning):
-    """A theorem's assumption does not hold on the training data.
-
-    The message names the assumption and the measured values; the estimator
-    still returns its best-effort network.  Pass ``strict=True`` to the
-    estimator to get a ``ValueError`` instead.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sklearn.datasets import load_iris
-    >>> from sktrunc import AssumptionWarning, ClusteredTruncationClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     clf = ClusteredTruncationClassifier().fit(X, y)
-    >>> any(issubclass(w.category, AssumptionWarning) for w in caught)
-    True
-    """
-
-
-class ConditioningWarning(UserWarning):
-    """A constructed layer is ill-conditioned (condition number above ~1e8).
-
-    Predictions then lose digits through the pseudo-inverses that link the
-    layers (eq. 21-22); narrower cones (a smaller ``angle_margin``) help.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sktrunc import ClusteredTruncationClassifier, ConditioningWarning
-    >>> from sktrunc.datasets import make_clustered
-    >>> X, y = make_clustered(n_samples=30, n_features=3, n_classes=3, random_state=0)
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     clf = ClusteredTruncationClassifier(angle_margin=1 - 1e-12).fit(X, y)
-    >>> any(issubclass(w.category, ConditioningWarning) for w in caught)
-    True
-    """
 
 
 def resolve_targets(targets, n_classes):

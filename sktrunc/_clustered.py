@@ -36,12 +36,12 @@ from ._geometry import (
     widest_cone_cotangent,
 )
 from ._network import ReLUNetwork, relu
+from .exceptions import COND_WARN
 
 __all__ = ["ClusteredTruncationClassifier"]
 
 # A layer whose condition number passes this loses about half of float64's digits
 # in the pseudo-inverse that links it to the next layer.
-_COND_WARN = 1e8
 
 
 def _lift_layer(X, n_random, rng):
@@ -332,10 +332,10 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
 
         self.condition_numbers_ = np.array([np.linalg.cond(c) for c in self.coefs_[:-1]])
         worst = int(np.argmax(self.condition_numbers_))
-        if self.condition_numbers_[worst] > _COND_WARN:
+        if self.condition_numbers_[worst] > COND_WARN:
             warnings.warn(
                 f"Layer {worst} of the constructed network has condition number "
-                f"{self.condition_numbers_[worst]:.3g} > {_COND_WARN:.0e}; predictions "
+                f"{self.condition_numbers_[worst]:.3g} > {COND_WARN:.0e}; predictions "
                 "may lose precision. Lower angle_margin to narrow the cones.",
                 ConditioningWarning, stacklevel=3,
             )

@@ -19,11 +19,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from ._base import AssumptionWarning, l2_cost
+from ._base import l2_cost
 from ._clustered import ClusteredTruncationClassifier
 from ._sequential import SequentialSeparableClassifier
 from ._shallow import ShallowBoundClassifier
 from .datasets import make_clustered, make_sequentially_separable
+from .exceptions import AssumptionWarning
 
 __all__ = ["DATASETS", "ESTIMATORS", "compare", "explain", "format_table"]
 

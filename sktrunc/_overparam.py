@@ -16,29 +16,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import AssumptionWarning, ConstructedNetworkMixin
+from ._base import ConstructedNetworkMixin
 from ._network import ReLUNetwork
 from ._regions import search_regions
+from .exceptions import COND_WARN, AssumptionWarning, ConditioningWarning, NotInterpolableError
 
 __all__ = ["OverparamInterpolator", "NotInterpolableError"]
 
-_COND_WARN = 1e8
-
-
-class NotInterpolableError(ValueError):
-    """The chosen strategy cannot interpolate these inputs (e.g. rank-deficient ``X``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sktrunc import NotInterpolableError, OverparamInterpolator
-    >>> X = np.zeros((3, 2))
-    >>> try:
-    ...     OverparamInterpolator(strategy="explicit").fit(X, [0.0, 1.0, 2.0])
-    ... except NotInterpolableError as exc:
-    ...     print(str(exc)[:59])
-    The explicit construction needs linearly independent inputs
-    """
 
 
 def _inverse(activation, H):
@@ -315,9 +299,9 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
 
     def _check_conditioning(self, sv):
         cond = sv.max() / sv.min() if sv.min() > 0 else np.inf
-        if cond > _COND_WARN:
-            warnings.warn(f"cond([X 1]) = {cond:.3g} > {_COND_WARN:.0e}: the first layer's "
-                          "least squares loses precision.", AssumptionWarning, stacklevel=4)
+        if cond > COND_WARN:
+            warnings.warn(f"cond([X 1]) = {cond:.3g} > {COND_WARN:.0e}: the first layer's "
+                          "least squares loses precision.", ConditioningWarning, stacklevel=4)
 
     def _explicit(self, X, Y, rng, prefix):
         width = max(Y.shape[1], self.hidden_width or Y.shape[1])

@@ -38,10 +38,10 @@ from ._geometry import (
 from ._network import ReLUNetwork
 from ._separation import max_margin_hyperplane, soft_margin_hyperplane
 from ._truncation import truncate
+from .exceptions import COND_WARN
 
 __all__ = ["SequentialSeparableClassifier"]
 
-_COND_WARN = 1e8
 
 
 def _separate(X_neg, X_pos, solver):
@@ -478,10 +478,10 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         self.n_params_compact_ = Q * (X.shape[1] + 2)
         self.condition_numbers_ = np.array([np.linalg.cond(c) for c in self.coefs_[:-1]])
         worst = int(np.argmax(self.condition_numbers_))
-        if self.condition_numbers_[worst] > _COND_WARN:
+        if self.condition_numbers_[worst] > COND_WARN:
             warnings.warn(
                 f"Layer {worst} of the constructed network has condition number "
-                f"{self.condition_numbers_[worst]:.3g} > {_COND_WARN:.0e}; predictions may "
+                f"{self.condition_numbers_[worst]:.3g} > {COND_WARN:.0e}; predictions may "
                 "lose precision. Lower angle_margin to narrow the cones.",
                 ConditioningWarning, stacklevel=4)
         self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
