@@ -20,7 +20,6 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._validation import check_cvxpy_solver
-
 from ._patterns import activation_pattern, he_uniform, output_weights
 
 __all__ = ["RegionLeastSquares", "interpolation_tolerance", "solve_sampled_region",
