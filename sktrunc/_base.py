@@ -26,16 +26,20 @@ One meaning per name, in every estimator:
     2-norm condition number of each hidden layer's weights.
 """
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._describe import LayerTable
+from ._prototypes import split_classes
 from ._truncation import assemble_network
 
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "targets_are_orthogonal",
     "scaled_score_layer",
     "choose_output_layer",
+    "exact_output_layer",
     "fit_temperature",
     "ConstructedNetworkMixin",
     "BaseConstructedClassifier",
@@ -183,6 +188,32 @@ def choose_output_layer(candidates, Z, Y, y_idx):
         if best_key is None or key > best_key:
             best, best_key, best_name = (W, b), key, name
     return best_name, best
+
+
+def exact_output_layer(P, T, fit_intercept=True):
+    """The affine (or linear) layer sending each base point ``P[k]`` to ``T[k]``, if any.
+
+    Least squares on ``[P 1]``; the layer is exact when its residual is at
+    rounding level relative to the targets.  Base points that are affinely
+    independent always have one; dependent ones have one when their targets
+    are consistent (e.g. several prototypes of a class at the same place).
+
+    Returns
+    -------
+    layer : tuple (W, b)
+    exact : bool
+    """
+    design = np.column_stack([P, np.ones(len(P))]) if fit_intercept else P
+    sol = np.linalg.lstsq(design, T, rcond=None)[0]
+    W, b = (sol[:-1], sol[-1]) if fit_intercept else (sol, np.zeros(T.shape[1]))
+    residual = np.abs(P @ W + b - T).max(initial=0.0)
+    scale = max(np.abs(T).max(initial=0.0), 1e-300)
+    return (W, b), bool(residual <= _EXACT_RTOL * scale)
+
+
+# a last layer that reproduces the targets to this relative accuracy maps them exactly
+# (float64 rounding through a least-squares solve, with room for conditioning)
+_EXACT_RTOL = 1e-8
 
 
 # predict_proba's temperature, in units of the smallest separation ½|y_i - y_j|² of the
@@ -426,6 +457,9 @@ class ConeNetwork:
         space ``h`` (the input, or the lifted input).
     lift : tuple (coef, intercept) or None
         The lifting ReLU layer, when one precedes the cones.
+    failures : dict
+        Prototypes the construction was asked to collapse and could not, with
+        what it measured (construction-specific).
     """
 
     layers: list
@@ -434,6 +468,7 @@ class ConeNetwork:
     center: np.ndarray
     components: np.ndarray
     lift: tuple = None
+    failures: dict = field(default_factory=dict)
 
 
 class BaseConeClassifier(BaseConstructedClassifier):
@@ -461,6 +496,68 @@ class BaseConeClassifier(BaseConstructedClassifier):
     ``training_accuracy_``
         As documented in :mod:`sktrunc._base`.
     """
+
+    def _build(self, X, y_idx):
+        """Split the classes into prototypes and construct, by ``n_prototypes``.
+
+        ``"auto"`` first builds with one prototype per class: when that
+        construction is exact (every class collapsed, the base points mapped
+        onto the targets, zero loss) it is kept, the theorem's own network with
+        the fewest layers.  Otherwise the number of prototypes per class is
+        chosen on held-out data (:meth:`_auto_prototypes`).  Subclasses provide
+        ``_construct(X, y_idx, prototypes, rng) -> (ConeNetwork, prototypes,
+        stats)``.
+        """
+        n_classes = len(self.classes_)
+        rng = check_random_state(self.random_state)
+        if not isinstance(self.n_prototypes, str):
+            counts = _prototype_counts(self.n_prototypes, n_classes)
+            return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng),
+                                   rng)
+        one = np.ones(n_classes, dtype=int)
+        built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
+        if built[0].output_name == "exact":
+            return built
+        counts = self._auto_prototypes(X, y_idx)
+        if counts.max() == 1:
+            return built
+        return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng), rng)
+
+    def _auto_prototypes(self, X, y_idx):
+        """Prototypes per class that predict best on a held-out quarter of the data.
+
+        Each candidate of ``_AUTO_PROTOTYPES`` is fitted on a stratified 75 %
+        of the training data (of at most 5000 rows of it) and scored on the
+        rest (ties go to fewer prototypes); classes too small for a split keep
+        one prototype.
+        """
+        from sklearn.base import clone
+        from sklearn.model_selection import train_test_split
+
+        n_classes = len(self.classes_)
+        counts = np.bincount(y_idx, minlength=n_classes)
+        if counts.min() < _AUTO_MIN_CLASS_SIZE:
+            return np.ones(n_classes, dtype=int)
+        rng = check_random_state(self.random_state)
+        rows = np.arange(len(y_idx))
+        if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
+            rows = train_test_split(rows, train_size=_AUTO_MAX_ROWS, stratify=y_idx,
+                                    random_state=rng.randint(np.iinfo(np.int32).max))[0]
+        train, val = train_test_split(rows, test_size=0.25, stratify=y_idx[rows],
+                                      random_state=rng.randint(np.iinfo(np.int32).max))
+        best, best_score = 1, -np.inf
+        for k in _AUTO_PROTOTYPES:
+            if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
+                break
+            quiet = {"strict": False, **({"verbose": 0} if "verbose" in self.get_params() else {})}
+            est = clone(self).set_params(n_prototypes=k, **quiet)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(X[train], y_idx[train])
+            score = np.mean(est.predict(X[val]) == y_idx[val])
+            if score > best_score:
+                best, best_score = k, score
+        return np.full(n_classes, best)
 
     def _set_cone_network(self, construction, X, y_idx):
         layers = construction.layers
@@ -547,3 +644,23 @@ class BaseConeClassifier(BaseConstructedClassifier):
                  f"{self.training_cost_:.3g}, accuracy {self.training_accuracy_:.3f}; "
                  + summary)
         return LayerTable(columns, rows, title=title)
+
+
+# n_prototypes="auto": the candidates tried on a held-out split, the smallest class that
+# is split at all, and the fewest points a prototype of the smallest class may get
+_AUTO_PROTOTYPES = (1, 2, 3, 5, 8)
+_AUTO_MIN_CLASS_SIZE = 8
+_AUTO_POINTS_PER_PROTOTYPE = 4
+_AUTO_MAX_ROWS = 5000
+
+
+def _prototype_counts(n_prototypes, n_classes):
+    """Prototypes per class from an int or an array with one int per class."""
+    if isinstance(n_prototypes, Integral):
+        return np.full(n_classes, int(n_prototypes))
+    counts = np.asarray(n_prototypes)
+    if counts.shape != (n_classes,) or counts.dtype.kind not in "iu" or np.any(counts < 1):
+        raise ValueError(
+            f"n_prototypes must be 'auto', a positive int or an array of {n_classes} positive "
+            f"ints (one per class); got {n_prototypes!r}.")
+    return counts.astype(int)

@@ -5,11 +5,10 @@ Chen & Muñoz Ewald, JMLR 2025 (arXiv 2405.07098), Proposition 4.1 / Corollary
 """
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -17,6 +16,7 @@ from ._base import (
     BaseConeClassifier,
     ConeNetwork,
     choose_output_layer,
+    exact_output_layer,
     scaled_score_layer,
     targets_are_orthogonal,
 )
@@ -45,11 +45,12 @@ def _lift_width(n_classes):
 class ClusteredTruncationClassifier(BaseConeClassifier):
     """ReLU network built in closed form that collapses each class to a point.
 
-    Layer ``ℓ`` is a truncation map (a cone, Lemma 3.4) that sends class ``ℓ`` to a
-    base point on the segment from its mean toward the barycenter of the means
-    and leaves the other classes in place; the affine last layer maps the
-    collapsed points to the target vectors.  On clustered data the training cost
-    is zero (Proposition 4.1); no gradient descent is involved.
+    Layer ``ℓ`` is a truncation map (a cone, Lemma 3.4) that sends class ``ℓ`` (or
+    one of its prototypes, a k-means cluster of the class) to a base point on the
+    segment from its mean toward the barycenter of the means and leaves the other
+    classes in place; the affine last layer maps the collapsed points to the
+    target vectors.  On clustered data the training cost is zero (Proposition
+    4.1); no gradient descent is involved.
 
     Parameters
     ----------
@@ -80,6 +81,17 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         class not collapsed gets a layer that is the identity on the training
         data (``μ_j ∈ I_1``), so a pattern with ``False`` entries gives the
         ``2^Q - 1`` local minima of Theorem 2.5.
+    n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
+            default="auto"
+        Prototypes (sub-classes) per class: each class is split into that many
+        clusters by k-means (seeded by ``random_state``) and every cluster gets
+        its own cone; the last layer sends all clusters of a class to the
+        class's target.  A class that is a union of clusters, or wraps around
+        another class, can then be collapsed.  ``"auto"`` fits 1, 2, 3, 5 and 8
+        prototypes per class on 75 % of the training data and keeps the number
+        that predicts the other 25 % best (one when a class has fewer than 8
+        points).  A class with fewer distinct points than requested gets one
+        prototype per distinct point.
     output_layer : {"auto", "lstsq", "centroid"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
         layer maps the base points exactly onto the targets and this is
@@ -92,8 +104,9 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         Raise a ``ValueError`` instead of warning when a requested class cannot
         be collapsed (zero training loss is then out of reach).
     random_state : int, RandomState instance or None, default=None
-        Seeds the lifting layer, used only when the class means are affinely
-        dependent (e.g. more classes than ``n_features + 1``).
+        Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``
+        and the lifting layer, used only when the prototype means are affinely
+        dependent (e.g. more prototypes than ``n_features + 1``).
 
     Attributes
     ----------
@@ -129,7 +142,14 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         For each class asked to collapse that could not be, ``(n_in, n_out)``:
         its points and other points on the wrong side of every hyperplane
         orthogonal to its axis.
-    from_balls_ : ndarray of bool of shape (n_classes,)
+    n_prototypes_ : ndarray of int of shape (n_classes,)
+        Prototypes each class was split into.
+    prototype_classes_ : ndarray of shape (n_prototypes,)
+        Class label of every prototype (the order of ``layers_``).
+    prototype_ratios_ : ndarray of shape (n_prototypes,)
+        Radius of each prototype over its mean's distance to the barycenter of
+        the prototype means: its own share of condition (55).
+    from_balls_ : ndarray of bool of shape (n_layers,)
         Whether the class's cone was built from enclosing balls (the ball
         containing the class inside the backward cone, those of the other
         un-collapsed classes and the earlier base points inside the forward cone:
@@ -137,8 +157,9 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
     output_layer_ : {"exact", "lstsq", "centroid"}
         The last layer used: ``"exact"`` when every class collapsed.
     clustering_ratio_ : float
-        ``δ / min_j |x̄_j - x̄|`` measured in the input space; condition (55)
-        of Proposition 4.1 asks for less than 1/4.
+        ``δ / min_j |x̄_j - x̄|`` of the prototypes (the classes when each is one
+        prototype), measured in the input space; condition (55) of
+        Proposition 4.1 asks for less than 1/4.
     theta_star_ : float
         ``max_j θ_{*,j}`` of condition (58)-(59) (radians); the condition asks
         for less than ``π``; ``inf`` when a ``4δ``-ball contains another mean.
@@ -235,6 +256,8 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         "angle_margin": [Interval(Real, 0, 1, closed="neither")],
         "base_point": [Interval(Real, 0, 1, closed="neither")],
         "collapse": [StrOptions({"auto"}), "array-like"],
+        "n_prototypes": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                         "array-like"],
         "output_layer": [StrOptions({"auto", "lstsq", "centroid"})],
         "strict": ["boolean"],
         "random_state": ["random_state"],
@@ -248,6 +271,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         angle_margin=0.5,
         base_point=0.25,
         collapse="auto",
+        n_prototypes="auto",
         output_layer="auto",
         strict=False,
         random_state=None,
@@ -257,6 +281,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         self.angle_margin = angle_margin
         self.base_point = base_point
         self.collapse = collapse
+        self.n_prototypes = n_prototypes
         self.output_layer = output_layer
         self.strict = strict
         self.random_state = random_state
@@ -278,33 +303,54 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             The fitted classifier.
         """
         X, y_idx = self._validate_labels(X, y, "to collapse")
-        n_classes = len(self.classes_)
-        collapse = self._requested_collapse(n_classes)
+        self._requested_collapse(len(self.classes_))
+        construction, protos, stats = self._build(X, y_idx)
+        failures = construction.failures
+        if failures and self.strict:
+            raise ValueError(self._failure_message(failures, protos, stats.clustering_ratio))
+        self._set_cone_network(construction, X, y_idx)
+        layers = construction.layers
+        n_sub = len(protos.owner)
+        self.n_prototypes_ = protos.counts
+        self.prototype_classes_ = self.classes_[protos.owner]
+        self.delta_ = stats.delta
+        self.clustering_ratio_ = stats.clustering_ratio
+        self.theta_star_ = stats.theta_star
+        self.prototype_ratios_ = np.divide(
+            stats.radii, stats.center_distances, out=np.full(n_sub, np.inf),
+            where=stats.center_distances > 0)
+        self.from_balls_ = np.array([layer.from_balls for layer in layers], dtype=bool)
+        self.failed_ = failures
+        if failures:
+            msg = self._failure_message(failures, protos, stats.clustering_ratio)
+            warnings.warn(f"{msg} The training loss is {self.training_cost_:.3g}, not 0; see "
+                          "failed_ and describe().", AssumptionWarning, stacklevel=3)
+        return self
 
-        stats = class_statistics(X, y_idx, n_classes)
-        lift, H, space = self._embedding(X, y_idx, n_classes, stats)
+    def _construct(self, X, y_idx, protos, rng):
+        """Cones for the given prototypes (Prop. 4.1 for the refined labels).
+
+        Returns
+        -------
+        construction : ConeNetwork
+        protos : Prototypes
+        stats : ClassStatistics
+            Of the prototypes, in the input space.
+        """
+        collapse = self._requested_collapse(len(self.classes_))
+        sub, n_sub = protos.labels, len(protos.owner)
+        stats = class_statistics(X, sub, n_sub)
+        lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
         components = self._cone_basis(space.means, space.barycenter, H)
         center = space.barycenter
         # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
         Z = H @ components - center @ components
         means = (space.means - center) @ components
-        layers, Zt, failures = _cone_layers(Z, y_idx, means, collapse, self.angle_margin,
-                                            self.base_point)
-        if failures and self.strict:
-            raise ValueError(self._failure_message(failures, stats.clustering_ratio))
+        layers, Zt, failures = _cone_layers(Z, sub, means, collapse[protos.owner],
+                                            protos.owner, self.angle_margin, self.base_point)
         name, output = self._output_layer(layers, Zt, y_idx)
-        self._set_cone_network(ConeNetwork(layers, output, name, center, components, lift),
-                               X, y_idx)
-        self.delta_ = stats.delta
-        self.clustering_ratio_ = stats.clustering_ratio
-        self.theta_star_ = stats.theta_star
-        self.from_balls_ = np.array([layer.from_balls for layer in layers], dtype=bool)
-        self.failed_ = failures
-        if failures:
-            msg = self._failure_message(failures, stats.clustering_ratio)
-            warnings.warn(f"{msg} The training loss is {self.training_cost_:.3g}, not 0; see "
-                          "failed_ and describe().", AssumptionWarning, stacklevel=3)
-        return self
+        return (ConeNetwork(layers, output, name, center, components, lift, failures),
+                protos, stats)
 
     def _requested_collapse(self, n_classes):
         if isinstance(self.collapse, str):
@@ -317,7 +363,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             )
         return collapse.astype(bool)
 
-    def _embedding(self, X, y_idx, n_classes, stats):
+    def _embedding(self, X, y_idx, n_classes, stats, rng):
         """The input, or a lifted copy when the class means are affinely dependent.
 
         Returns the lifting layer (or None), the construction space's data and
@@ -328,7 +374,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             return None, X, stats
         coef, intercept, H = lift_until(
             X, lambda H: affine_rank(class_statistics(H, y_idx, n_classes).means) >= need,
-            _lift_width(n_classes), check_random_state(self.random_state), keep_linear=True)
+            _lift_width(n_classes), rng, keep_linear=True)
         return (coef, intercept), H, class_statistics(H, y_idx, n_classes)
 
     def _cone_basis(self, means, barycenter, H):
@@ -346,7 +392,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         return U[:, :r]
 
     def _output_layer(self, layers, Zt, y_idx):
-        """Affine last layer: exact on the base points when every class collapses.
+        """Affine last layer: exact on the base points when every prototype collapses.
 
         Otherwise (Theorem 2.5's un-truncated classes) one of two layers, by
         ``output_layer``: the least-squares fit of the truncated training data
@@ -363,11 +409,11 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         layer : tuple (W, b)
         """
         Y = self.targets_
-        n_classes = len(Y)
-        P = np.array([layer.base_point for layer in layers])
-        if all(layer.collapsed for layer in layers) and affine_rank(P) == n_classes - 1:
-            sol = np.linalg.lstsq(np.column_stack([P, np.ones(n_classes)]), Y, rcond=None)[0]
-            return "exact", (sol[:-1], sol[-1])
+        if all(layer.collapsed for layer in layers):
+            P = np.array([layer.base_point for layer in layers])
+            exact, ok = exact_output_layer(P, Y[[layer.label for layer in layers]])
+            if ok:
+                return "exact", exact
         candidates = {}
         if self.output_layer in ("auto", "lstsq"):
             sol = np.linalg.lstsq(np.column_stack([Zt, np.ones(Zt.shape[0])]), Y[y_idx],
@@ -393,12 +439,12 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         return scaled_score_layer(mt.T, -0.5 * np.einsum("ij,ij->i", mt, mt), Zt,
                                   self.targets_, y_idx)
 
-    def _failure_message(self, failures, clustering_ratio):
+    def _failure_message(self, failures, protos, clustering_ratio):
         """One or two sentences; the details are in ``failed_`` and ``describe()``."""
-        labels = [self.classes_[j].tolist() for j in failures]
-        return (f"Lemma 3.4's cone condition fails for classes {labels} (clustering ratio "
-                f"{clustering_ratio:.3g}; Prop. 4.1's (55) needs < 0.25): they are not "
-                "collapsed.")
+        labels = sorted({self.classes_[protos.owner[j]].tolist() for j in failures})
+        return (f"Lemma 3.4's cone condition fails for {len(failures)} prototype(s) of classes "
+                f"{labels} (clustering ratio {clustering_ratio:.3g}; Prop. 4.1's (55) needs "
+                "< 0.25): they are not collapsed.")
 
     def describe(self):
         """Layer-by-layer account of the constructed network.
@@ -427,12 +473,18 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
 
         def action(ell, layer):
             label = self.classes_[layer.label].tolist()
+            k = self.n_prototypes_[layer.label]
+            if k > 1:
+                rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
+                label = f"{label!r} (prototype {rank} of {k})"
+            else:
+                label = repr(label)
             if layer.collapsed:
-                return f"collapses class {label!r}"
-            n_in, n_out = self.failed_.get(layer.label, (0, 0))
+                return f"collapses class {label}"
+            n_in, n_out = self.failed_.get(layer.prototype, (0, 0))
             if (n_in, n_out) == (0, 0):
-                return f"keeps all (class {label!r} not collapsed)"
-            return (f"keeps all (class {label!r} not separable: {n_in} of its points and "
+                return f"keeps all (class {label} not collapsed)"
+            return (f"keeps all (class {label} not separable: {n_in} of its points and "
                     f"{n_out} others on the wrong side)")
 
         rows = self._layer_rows(action, balls=lambda layer: layer.from_balls)
@@ -441,8 +493,12 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         return self._describe(rows, ["balls"], summary)
 
 
-def _cone_layers(Z, y_idx, means, collapse, angle_margin, base_point):
-    """Cones of Lemma 3.4, class by class, in cone coordinates.
+def _cone_layers(Z, y_idx, means, collapse, owner, angle_margin, base_point):
+    """Cones of Lemma 3.4, prototype by prototype, in cone coordinates.
+
+    ``y_idx`` are prototype indices, ``means`` the prototypes' means and
+    ``owner`` their classes (each prototype is a class of its own when
+    ``n_prototypes=1``).
 
     The layer of class ``j`` lives on the axis line from its mean toward the
     barycenter (the origin of the cone coordinates), ``m_j + s f_j``.  Its cone
@@ -460,8 +516,8 @@ def _cone_layers(Z, y_idx, means, collapse, angle_margin, base_point):
         ``X^(τ, Q)``: the training data after every layer, from the proven
         action of each cone (identity forward, base point backward).
     failures : dict
-        ``class index -> (its points, other points)`` on the wrong side of
-        every hyperplane orthogonal to its axis, for the classes asked to
+        ``prototype index -> (its points, other points)`` on the wrong side of
+        every hyperplane orthogonal to its axis, for the prototypes asked to
         collapse that could not be.
     """
     n_classes, dim = means.shape
@@ -511,11 +567,12 @@ def _cone_layers(Z, y_idx, means, collapse, angle_margin, base_point):
         else:
             collapsed[j] = True
             live &= ~in_j
-        layers.append(ConeLayer(label=j, base_point=m + cone.position * f, axis=f,
+        layers.append(ConeLayer(label=int(owner[j]), prototype=j,
+                                base_point=m + cone.position * f, axis=f,
                                 theta=cone.theta, cone_margin=cone.margin,
                                 collapsed=bool(collapsed[j]), from_balls=from_balls))
     Zt = Z.copy()
     for layer in layers:
         if layer.collapsed:
-            Zt[y_idx == layer.label] = layer.base_point
+            Zt[y_idx == layer.prototype] = layer.base_point
     return layers, Zt, failures

@@ -166,6 +166,9 @@ class ConeLayer:
     ----------
     label : int
         Index (into ``classes_``) of the class the layer collapses.
+    prototype : int
+        Index of the prototype (sub-class) it collapses; equals ``label``
+        when every class is one prototype.
     base_point : ndarray of shape (n_cone_dims,)
         Apex ``p`` in cone coordinates: where the collapsed class is sent.
     axis : ndarray of shape (n_cone_dims,)
@@ -187,6 +190,7 @@ class ConeLayer:
     """
 
     label: int
+    prototype: int
     base_point: np.ndarray
     axis: np.ndarray
     theta: float

@@ -9,9 +9,12 @@ decided exactly.  When no hyperplane separates, the soft-margin hyperplane of
 :class:`sklearn.svm.LinearSVC` is the fallback.
 """
 
+import warnings
+
 import cvxpy as cp
 import numpy as np
 from scipy.optimize import linprog
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
 __all__ = ["strictly_separable", "max_margin_hyperplane", "soft_margin_hyperplane"]
@@ -197,7 +200,11 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
         weight[-len(anchors):] = 10.0 * len(y)
     svc = LinearSVC(C=C, loss="hinge", dual=True, max_iter=20_000,
                     random_state=random_state)
-    svc.fit(X, y, sample_weight=weight)
+    with warnings.catch_warnings():
+        # liblinear's "increase the number of iterations" is no advice a user can act on:
+        # the hyperplane it returns is used as it is, judged by its points on the wrong side
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        svc.fit(X, y, sample_weight=weight)
     w = svc.coef_.ravel() / scale
     b = float(svc.intercept_[0] - w @ center)
     n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))

@@ -12,8 +12,8 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
@@ -22,11 +22,12 @@ from ._base import (
     BaseConeClassifier,
     ConeNetwork,
     choose_output_layer,
+    exact_output_layer,
     scaled_score_layer,
     targets_are_orthogonal,
 )
 from ._cones import ConeLayer, Items, fit_cone
-from ._geometry import affine_rank, axial_coordinates, class_statistics
+from ._geometry import affine_rank, axial_coordinates, class_statistics, lift_until
 from ._separation import max_margin_hyperplane, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
@@ -85,6 +86,18 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         training accuracy is 0.933 / 0.953 / 0.973 for C = 1 / 10 / 100 against
         0.947 for ``LinearSVC``, with 5-fold CV 0.927 / 0.907 / 0.933 (LinearSVC
         0.933).
+    n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
+            default="auto"
+        Prototypes (sub-classes) per class: each class is split into that many
+        clusters by k-means (seeded by ``random_state``) and every cluster is
+        peeled off by its own hyperplane; the last layer sends all clusters of
+        a class to the class's target.  When the prototype means are affinely
+        dependent (more prototypes than ``n_features + 1``) a ReLU lift puts
+        them in general position first.  ``"auto"``: one prototype per class
+        when that is sequentially separable (Theorem 5.2 then gives zero loss
+        with the fewest layers); otherwise 1, 2, 3, 5 or 8 per class, whichever
+        predicts a held-out quarter of the training data best.  A class with
+        fewer distinct points than requested gets one prototype per point.
     output_layer : {"auto", "lstsq", "svc"}, default="auto"
         Last layer when some step is not separable (when all are, the last layer
         maps the base points exactly onto the targets and this is ignored):
@@ -100,8 +113,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         Budget of hyperplane problems for the order search; ``4 * n_classes``
         when None.
     random_state : int, RandomState instance or None, default=None
-        Seeds the soft-margin ``LinearSVC`` fits (liblinear visits coordinates
-        in random order).
+        Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``,
+        the lift and the soft-margin ``LinearSVC`` fits (liblinear visits
+        coordinates in random order).
     verbose : int, default=0
         Print the order search's progress when positive.
 
@@ -126,6 +140,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         Apex ``p_ℓ`` of each layer's cone: where class ``order_[ℓ]`` is sent.
     angles_ : ndarray of shape (n_classes,)
         Aperture θ of each cone (radians).
+    n_prototypes_ : ndarray of int of shape (n_classes,)
+        Prototypes each class was split into.
+    prototype_classes_ : ndarray of shape (n_prototypes,)
+        Class label of every prototype.
     hyperplane_margins_ : ndarray of shape (n_classes,)
         Margin ``1/|w|`` of each layer's separating hyperplane.
     collapsed_ : ndarray of bool of shape (n_classes,)
@@ -215,6 +233,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         "angle_margin": [Interval(Real, 0, 1, closed="neither")],
         "base_point": [Interval(Real, 0, 1, closed="neither")],
         "C": [Interval(Real, 0, None, closed="neither")],
+        "n_prototypes": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                         "array-like"],
         "output_layer": [StrOptions({"auto", "lstsq", "svc"})],
         "fit_intercept": ["boolean"],
         "max_solves": [None, Interval(Integral, 1, None, closed="left")],
@@ -233,6 +253,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         angle_margin=0.5,
         base_point=0.5,
         C=100.0,
+        n_prototypes="auto",
         output_layer="auto",
         fit_intercept=True,
         max_solves=None,
@@ -247,6 +268,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         self.angle_margin = angle_margin
         self.base_point = base_point
         self.C = C
+        self.n_prototypes = n_prototypes
         self.output_layer = output_layer
         self.fit_intercept = fit_intercept
         self.max_solves = max_solves
@@ -271,50 +293,96 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         """
         X, y_idx = self._validate_labels(X, y, "to peel off")
         check_cvxpy_solver(self.solver)
-        n_classes = len(self.classes_)
-        stats = class_statistics(X, y_idx, n_classes)
-        budget = 4 * n_classes if self.max_solves is None else self.max_solves
-        # the data of one fit travels in this object, never on the estimator
-        state = _Peeling(X, y_idx, stats.means, stats.barycenter, budget,
-                         check_random_state(self.random_state))
-        if isinstance(self.order, str):
-            layers = self._search(state, list(range(n_classes)), [], [])
-            if layers is None and self.verbose:
-                print(f"[{type(self).__name__}] no exact order within {budget} "
-                      "hyperplane problems; peeling greedily with soft-margin fallback")
-            if layers is None:
-                layers = self._peel(state, list(range(n_classes)))
-        else:
-            layers = self._peel(state, self._explicit_order())
-        steps = [step.layer for step in layers]
-        if all(layer.collapsed for layer in steps):
-            # Theorem 5.2: every class sits at its base point
-            truncated = np.empty_like(X)
-            for layer in steps:
-                truncated[y_idx == layer.label] = layer.base_point
-        else:
-            truncated = layers[-1].positions
-        name, output = self._output_layer(steps, truncated, y_idx, state.rng)
-        eye = np.eye(X.shape[1])
-        self._set_cone_network(ConeNetwork(steps, output, name, np.zeros(X.shape[1]), eye),
-                               X, y_idx)
+        if not isinstance(self.order, str) and not (
+                isinstance(self.n_prototypes, str) or np.all(np.asarray(self.n_prototypes) == 1)):
+            raise ValueError("A fixed order takes one prototype per class: set n_prototypes=1 "
+                             f"or 'auto' with order={self.order!r}.")
+        built = self._build(X, y_idx)
+        construction, protos, stats = built
+        self._set_cone_network(construction, X, y_idx)
+        steps = construction.layers
         self.order_ = self.classes_[[layer.label for layer in steps]]
+        self.n_prototypes_ = protos.counts
+        self.prototype_classes_ = self.classes_[protos.owner]
         self.hyperplane_margins_ = np.array([layer.hyperplane_margin for layer in steps])
         self.separable_ = self.collapsed_.copy()
         self.n_wrong_side_ = np.array([layer.n_wrong_side for layer in steps], dtype=int)
         self.clustering_ratio_ = stats.clustering_ratio
         self.theta_star_ = stats.theta_star
+        if not self.separable_.all():
+            soft = np.flatnonzero(~self.separable_)
+            warnings.warn(
+                f"Definition 5.1 fails for this order and these base points at {soft.size} of "
+                f"{len(steps)} steps (first: step {soft[0] + 1}, class "
+                f"{self.order_[soft[0]].tolist()!r}); soft-margin hyperplanes leave "
+                f"{int(self.n_wrong_side_.sum())} points on the wrong side. See separable_ "
+                "and describe().", AssumptionWarning, stacklevel=3)
         return self
+
+    def _construct(self, X, y_idx, protos, rng):
+        """Order search, hyperplanes and last layer for the given prototypes.
+
+        Returns
+        -------
+        construction : ConeNetwork
+        protos : Prototypes
+        stats : ClassStatistics
+            Of the prototypes, in the input space.
+        """
+        sub, n_sub = protos.labels, len(protos.owner)
+        stats = class_statistics(X, sub, n_sub)
+        lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
+        budget = 4 * n_sub if self.max_solves is None else self.max_solves
+        # the data of one fit travels in this object, never on the estimator
+        state = _Peeling(H, sub, protos.owner, space.means, space.barycenter, budget, rng)
+        if not isinstance(self.order, str):
+            layers = self._peel(state, self._explicit_order(protos))
+        else:
+            layers = self._search(state, list(range(n_sub)), [], [])
+            if layers is None and self.verbose:
+                print(f"[{type(self).__name__}] no exact order within {budget} "
+                      "hyperplane problems; peeling greedily with soft-margin fallback")
+            if layers is None:
+                layers = self._peel(state, list(range(n_sub)))
+        steps = [step.layer for step in layers]
+        if all(layer.collapsed for layer in steps):
+            # Theorem 5.2: every prototype sits at its base point
+            truncated = np.empty_like(H)
+            for layer in steps:
+                truncated[sub == layer.prototype] = layer.base_point
+        else:
+            truncated = layers[-1].positions
+        name, output = self._output_layer(steps, truncated, y_idx, rng)
+        eye = np.eye(H.shape[1])
+        return ConeNetwork(steps, output, name, np.zeros(H.shape[1]), eye, lift), protos, stats
+
+    def _embedding(self, X, sub, n_sub, stats, rng):
+        """The input, or a lifted copy when the prototype means are affinely dependent.
+
+        Theorem 5.2's last layer maps the base points, which lie near the means,
+        to the targets: with more prototypes than ``n_features + 1`` a ReLU lift
+        (:func:`~sktrunc._geometry.lift_until`) puts the means in general
+        position first.
+        """
+        need = n_sub - 1
+        if affine_rank(stats.means) >= need:
+            return None, X, stats
+        coef, intercept, H = lift_until(
+            X, lambda H: affine_rank(class_statistics(H, sub, n_sub).means) >= need,
+            max(2 * n_sub, _MIN_LIFT_UNITS), rng, keep_linear=True)
+        return (coef, intercept), H, class_statistics(H, sub, n_sub)
 
     # -- order search -------------------------------------------------------------
 
-    def _explicit_order(self):
+    def _explicit_order(self, protos):
+        """Prototype indices in the order of ``order``: each class's prototypes together."""
         labels = np.asarray(self.order)
         if labels.shape != self.classes_.shape or not np.array_equal(np.sort(labels),
                                                                       self.classes_):
             raise ValueError(f"order must be 'greedy', 'margin' or a permutation of the class "
                              f"labels {self.classes_.tolist()}; got {labels.tolist()!r}.")
-        return np.searchsorted(self.classes_, labels).tolist()
+        return [int(k) for c in np.searchsorted(self.classes_, labels)
+                for k in np.flatnonzero(protos.owner == c)]
 
     @staticmethod
     def _sides(state, j, remaining, base_points, positions=None):
@@ -369,7 +437,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             step = self._layer(state, j, sol, sides, separable=True)
             if self.verbose:
                 print(f"[{type(self).__name__}] step {len(layers) + 1}: class "
-                      f"{self.classes_[j].tolist()!r} separable, margin "
+                      f"{self.classes_[state.owner[j]].tolist()!r} separable, margin "
                       f"{step.layer.hyperplane_margin:.3g}")
             found = self._search(state, [k for k in remaining if k != j],
                                  base_points + [step.layer.base_point], layers + [step])
@@ -397,12 +465,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 j, sol, sides = pick
                 step = self._layer(state, j, sol, sides, separable=True)
             else:
-                left = [self.classes_[k].tolist() for k in remaining]
+                left = sorted({self.classes_[state.owner[k]].tolist() for k in remaining})
                 if self.strict:
                     done = [self.classes_[step.layer.label].tolist() for step in layers]
                     raise ValueError(
                         f"Step {len(layers) + 1}: no hyperplane separates "
-                        f"{'class ' + repr(left[0]) if fixed else 'any class'} from the rest "
+                        + (f"class {self.classes_[state.owner[remaining[0]]].tolist()!r}"
+                           if fixed else "any class") + " from the rest "
                         "and the earlier base points (Definition 5.1 fails for this order "
                         f"and these base points); remaining classes {left}, order found so "
                         f"far {done}.")
@@ -411,12 +480,6 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 j, (w, b, n_wrong) = cands[best], soft[best]
                 step = self._layer(state, j, (w, b), found[best][1], separable=False,
                                    n_wrong=n_wrong)
-                warnings.warn(
-                    f"Step {len(layers) + 1}: no hyperplane separates class "
-                    f"{self.classes_[j].tolist()!r} from the classes left (Definition 5.1 "
-                    f"fails for this order and these base points); a soft-margin one "
-                    f"leaves {n_wrong} points on the wrong side.",
-                    AssumptionWarning, stacklevel=4)
             layer = step.layer
             positions = truncate(positions, layer.cumulative_coef, layer.cumulative_intercept)
             step.positions = positions
@@ -461,7 +524,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                         base_point=self.base_point, envelope=True)
         if cone is None:  # cannot happen with the sides split at the hyperplane
             raise RuntimeError("no cone around a separating hyperplane; please report")
-        layer = ConeLayer(label=j, base_point=p0 + cone.position * h, axis=h,
+        layer = ConeLayer(label=int(state.owner[j]), prototype=j,
+                          base_point=p0 + cone.position * h, axis=h,
                           theta=cone.theta, cone_margin=cone.margin, collapsed=separable,
                           hyperplane_margin=1.0 / norm, n_wrong_side=n_wrong)
         return _Step(layer)
@@ -478,20 +542,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         layer : tuple (W, b)
         """
         Y = self.targets_
-        Q = len(Y)
         P = np.array([layer.base_point for layer in layers])
-        classes = [layer.label for layer in layers]
         affine = self.fit_intercept
-        design = np.column_stack([P, np.ones(Q)]) if affine else P
-        rank = affine_rank(P) if affine else np.linalg.matrix_rank(P)
-        sol = np.linalg.lstsq(design, Y[classes], rcond=None)[0]
-        exact = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
+        exact, ok = exact_output_layer(P, Y[[layer.label for layer in layers]], affine)
         separable = all(layer.collapsed for layer in layers)
-        if separable and rank == (Q - 1 if affine else Q):
+        if separable and ok:
             return "exact", exact
         if separable:
+            rank = affine_rank(P) if affine else np.linalg.matrix_rank(P)
             warnings.warn(
-                f"The {Q} base points are not {'affinely' if affine else 'linearly'} "
+                f"The {len(P)} base points are not {'affinely' if affine else 'linearly'} "
                 f"independent (rank {rank}, n_features = {P.shape[1]}): no last layer maps "
                 "them exactly to the targets, so the training loss is not zero.",
                 AssumptionWarning, stacklevel=4)
@@ -514,8 +574,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         With one-hot-like targets the prediction is the argmax of the outputs, so
         outputs ``α·decision_function + β`` reproduce one-vs-rest ``LinearSVC``.
         """
-        svc = LinearSVC(C=self.C, max_iter=20_000,
-                        random_state=rng.randint(np.iinfo(np.int32).max)).fit(truncated, y_idx)
+        svc = LinearSVC(C=self.C, max_iter=20_000, random_state=rng.randint(np.iinfo(np.int32).max))
+        with warnings.catch_warnings():
+            # a candidate layer, kept only if it classifies the training data best
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svc.fit(truncated, y_idx)
         W, b = svc.coef_.T, svc.intercept_
         if W.shape[1] == 1:  # binary: the decision d stands for class 1 against class 0
             W, b = np.hstack([-W / 2, W / 2]), np.array([-b[0] / 2, b[0] / 2])
@@ -557,12 +620,20 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         return self._describe(rows, list(extra), summary)
 
 
+# random units of the lift beyond the 2 n_features linear ones
+_MIN_LIFT_UNITS = 16
+
+
 @dataclass
 class _Peeling:
-    """The data of one fit and the search's bookkeeping (kept off the estimator)."""
+    """The data of one fit and the search's bookkeeping (kept off the estimator).
+
+    ``y`` holds prototype indices, ``owner`` the class of each prototype.
+    """
 
     X: np.ndarray
     y: np.ndarray
+    owner: np.ndarray
     means: np.ndarray
     xbar: np.ndarray
     budget: int

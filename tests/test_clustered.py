@@ -144,7 +144,7 @@ def test_best_effort_never_below_nearest_centroid_in_training_accuracy(loader):
 def test_warning_names_assumption_and_measured_values_and_strict_raises():
     X, y = _standardized(load_wine)
     with pytest.warns(AssumptionWarning) as record:
-        clf = ClusteredTruncationClassifier().fit(X, y)
+        clf = ClusteredTruncationClassifier(n_prototypes=1).fit(X, y)
     # one short warning per fit, naming the assumption and the measured value; the
     # details live in the fitted attributes
     assert len(record) == 1
@@ -155,7 +155,7 @@ def test_warning_names_assumption_and_measured_values_and_strict_raises():
     assert clf.clustering_ratio_ == pytest.approx(3.32, abs=0.01)
     assert set(clf.failed_) == set(np.flatnonzero(~clf.collapsed_))
     assert all(n_in + n_out > 0 for n_in, n_out in clf.failed_.values())
-    strict = ClusteredTruncationClassifier(strict=True)
+    strict = ClusteredTruncationClassifier(n_prototypes=1, strict=True)
     with pytest.raises(ValueError, match=r"cone condition fails.*\(55\) needs < 0.25"):
         strict.fit(X, y)
     # a fit that raised leaves no network behind (only what input validation sets)
@@ -182,7 +182,8 @@ def test_pipeline_gridsearch_cross_val_clone_pickle():
     best = int(np.argmax(grid.cv_results_["mean_test_score"]))
     assert grid.best_params_ == grid.cv_results_["params"][best]
     # the tuned parameter reaches the construction: different networks, same data
-    nets = [clone(pipe).set_params(clusteredtruncationclassifier__angle_margin=a).fit(X, y)
+    nets = [clone(pipe).set_params(clusteredtruncationclassifier__angle_margin=a,
+                                   clusteredtruncationclassifier__n_prototypes=1).fit(X, y)
             [-1].coefs_ for a in (0.2, 0.8)]
     assert any(not np.allclose(a, b) for a, b in zip(*nets))
     X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)

@@ -29,7 +29,8 @@ def test_describe_matches_the_fitted_network():
 def test_describe_reports_kept_classes_and_the_lift():
     X, y = load_iris(return_X_y=True)
     with pytest.warns(AssumptionWarning):
-        clf = ClusteredTruncationClassifier().fit(StandardScaler().fit_transform(X), y)
+        clf = ClusteredTruncationClassifier(n_prototypes=1).fit(
+            StandardScaler().fit_transform(X), y)
     actions = [r["action"] for r in clf.describe()]
     assert actions[0] == "collapses class 0"
     n_in, n_out = clf.failed_[1]

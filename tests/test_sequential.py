@@ -70,13 +70,14 @@ def test_blobs(n_classes, n_features):
 
 def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
     X, y = load_iris(return_X_y=True)
-    pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier())
-    with pytest.warns(AssumptionWarning, match=r"Step 2: no hyperplane separates class"):
+    # one prototype per class: the soft-margin fallback of the classes themselves
+    pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier(n_prototypes=1))
+    with pytest.warns(AssumptionWarning, match=r"Definition 5.1 fails .* at \d of \d+ steps"):
         scores = cross_val_score(pipe, X, y, cv=5)
     assert np.all(np.isfinite(scores)) and scores.mean() > 0.85
     Xs = StandardScaler().fit_transform(X)
     with pytest.warns(AssumptionWarning, match="points on the wrong side"):
-        clf = SequentialSeparableClassifier().fit(Xs, y)
+        clf = SequentialSeparableClassifier(n_prototypes=1).fit(Xs, y)
     assert not clf.separable_.all() and clf.n_wrong_side_.sum() > 0
     assert clf.score(Xs, y) >= LinearSVC().fit(Xs, y).score(Xs, y)
     assert clf.training_cost_ == pytest.approx(cost(clf, Xs, y))
@@ -122,14 +123,17 @@ def test_n_jobs_gives_the_same_network():
         np.testing.assert_allclose(Wa, Wb)
 
 
-def test_three_classes_on_a_line_are_not_sequentially_separable():
-    # the middle class sits between the two base points on the line
+def test_three_classes_on_a_line_are_lifted_then_peeled_exactly():
+    # on the line itself the middle class sits between the two base points (Definition
+    # 5.1 fails); three means on a line are affinely dependent, so the construction first
+    # lifts the input by a ReLU layer, where the classes are sequentially separable
     x = np.concatenate([np.linspace(0, 1, 20), np.linspace(2, 3, 20), np.linspace(4, 5, 20)])
     y = np.repeat([0, 1, 2], 20)
-    with pytest.warns(AssumptionWarning, match="Step 3: no hyperplane"):
-        clf = SequentialSeparableClassifier().fit(x[:, None], y)
-    assert clf.separable_[:2].all() and not clf.separable_[2]
-    assert clf.score(x[:, None], y) >= LinearSVC().fit(x[:, None], y).score(x[:, None], y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AssumptionWarning)
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(x[:, None], y)
+    assert clf.lifted_ and clf.separable_.all() and cost(clf, x[:, None], y) < 1e-18
+    assert clf.coefs_[0].shape == (1, 2 + 16)  # [σ(x - x̄), σ(x̄ - x)] and 16 random units
 
 
 def test_verbose_prints_only_when_asked(capsys):
@@ -155,10 +159,10 @@ def test_bias_free_last_layer_of_the_paper():
 
 def test_every_construction_parameter_changes_the_network():
     X, y = make_sequentially_separable(n_samples=90, n_features=3, random_state=1)
-    base = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    base = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
 
     def differs(**params):
-        other = SequentialSeparableClassifier(random_state=0, **params).fit(X, y)
+        other = SequentialSeparableClassifier(n_prototypes=1, random_state=0, **params).fit(X, y)
         assert cost(other, X, y) < 1e-18  # still exact
         return any(not np.allclose(a, b) for a, b in zip(base.coefs_, other.coefs_))
 
@@ -170,8 +174,9 @@ def test_every_construction_parameter_changes_the_network():
     Xi = StandardScaler().fit_transform(Xi)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AssumptionWarning)
-        soft = SequentialSeparableClassifier(random_state=0).fit(Xi, yi)
-        soft_c = SequentialSeparableClassifier(C=0.01, random_state=0).fit(Xi, yi)
+        soft = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(Xi, yi)
+        soft_c = SequentialSeparableClassifier(n_prototypes=1, C=0.01,
+                                               random_state=0).fit(Xi, yi)
         assert any(not np.allclose(a, b) for a, b in zip(soft.coefs_, soft_c.coefs_))
     # max_solves bounds the hyperplane problems of the order search
     calls = []
@@ -185,10 +190,12 @@ def test_every_construction_parameter_changes_the_network():
         calls.clear()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AssumptionWarning)
-            SequentialSeparableClassifier(max_solves=1, random_state=0).fit(Xi, yi)
+            SequentialSeparableClassifier(n_prototypes=1, max_solves=1,
+                                          random_state=0).fit(Xi, yi)
             budget_1 = len(calls)
             calls.clear()
-            SequentialSeparableClassifier(max_solves=8, random_state=0).fit(Xi, yi)
+            SequentialSeparableClassifier(n_prototypes=1, max_solves=8,
+                                          random_state=0).fit(Xi, yi)
         assert budget_1 < len(calls)
     finally:
         seq._separate = original
@@ -210,7 +217,7 @@ def test_soft_margin_anchors_stay_on_the_positive_side():
     X = StandardScaler().fit_transform(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AssumptionWarning)
-        clf = SequentialSeparableClassifier(random_state=0).fit(X, y)
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
     for ell, layer in enumerate(clf.layers_):
         for earlier in clf.layers_[:ell]:
             assert (earlier.base_point - layer.base_point) @ layer.axis > 0
