@@ -67,13 +67,14 @@ def _parser():
     )
     exp.add_argument("--dataset", choices=datasets, default="iris",
                      help="dataset (default: iris)")
-    exp.add_argument("--estimator", choices=[n for n, f in ESTIMATORS if hasattr(f(), "describe")],
-                     default="ClusteredTruncation", help="sktrunc estimator to explain")
-    return parser, cmp_
+    exp.add_argument("--estimator", choices=estimators, default="ClusteredTruncation",
+                     metavar="NAME", help="sktrunc estimator to explain (one with a describe() "
+                                          "method; default: ClusteredTruncation)")
+    return parser, cmp_, exp
 
 
 def main(argv=None):
-    parser, cmp_parser = _parser()
+    parser, cmp_parser, explain_parser = _parser()
     args = parser.parse_args(argv)
 
     if args.command == "compare":
@@ -94,8 +95,12 @@ def main(argv=None):
                 fmt=args.fmt, verbose=int(args.verbose))
         print(f"Done in {time.perf_counter() - start:.1f} s.", file=sys.stderr, flush=True)
     elif args.command == "explain":
-        from ._compare import explain
+        from ._compare import ESTIMATORS, explain
 
+        explainable = [name for name, factory in ESTIMATORS if hasattr(factory(), "describe")]
+        if args.estimator not in explainable:
+            explain_parser.error(f"argument --estimator: {args.estimator} cannot describe its "
+                                 f"layers; choose from {explainable}")
         print(explain(args.dataset, args.estimator))
     return 0
 
