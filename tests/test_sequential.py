@@ -45,7 +45,6 @@ def test_zero_loss_where_the_clustered_conditions_fail(n_features, seed):
     assert clf.training_cost_ == pytest.approx(cost(clf, X, y), abs=1e-18)
     assert clf.score(X, y) == 1.0
     assert len(clf.coefs_) == 4 and all(W.shape[1] == n_features for W in clf.coefs_[:-1])
-    assert clf.n_params_compact_ == 3 * (n_features + 2)
     # every base point lies between the class mean and the barycenter, off by at most
     # the slide along the normal (Definition 5.1)
     np.testing.assert_allclose(clf.truncate(X), clf.base_points_[
@@ -77,7 +76,7 @@ def test_blobs(n_classes, n_features):
                                                       np.vstack([X[y != j], xbar]))[0])
              for j in range(n_classes)]
     assert clf.order_[0] == np.argmax(first)
-    assert clf.margins_[0] == pytest.approx(max(first), rel=1e-4)
+    assert clf.hyperplane_margins_[0] == pytest.approx(max(first), rel=1e-4)
 
 
 def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
@@ -97,9 +96,14 @@ def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
 def test_strict_raises_with_step_classes_and_order_so_far():
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
+    strict = SequentialSeparableClassifier(strict=True)
     with pytest.raises(ValueError, match=r"Step 2: .*remaining classes \[1, 2\], order found "
                                          r"so far \[0\]"):
-        SequentialSeparableClassifier(strict=True).fit(X, y)
+        strict.fit(X, y)
+    # a fit that raised keeps neither a network nor the training data
+    assert not hasattr(strict, "network_")
+    assert sorted(k for k, v in vars(strict).items()
+                  if isinstance(v, np.ndarray)) == ["classes_", "targets_"]
     # a forced order that cannot work: versicolor first
     with pytest.raises(ValueError, match=r"Step 1: no hyperplane separates class 1 .*order "
                                          r"found so far \[\]"):
@@ -149,7 +153,7 @@ def test_verbose_prints_only_when_asked(capsys):
 
 def test_bias_free_last_layer_of_the_paper():
     X, y = make_sequentially_separable(n_samples=90, n_features=4, random_state=2)
-    clf = SequentialSeparableClassifier(output="linear").fit(X, y)
+    clf = SequentialSeparableClassifier(fit_intercept=False).fit(X, y)
     assert clf.output_layer_ == "exact" and cost(clf, X, y) < 1e-18
     # eq. (62): the output is W^(L+1) τ(x) with no cumulative bias, on any input
     X_test = np.random.default_rng(0).normal(scale=2.0, size=(50, 4))
