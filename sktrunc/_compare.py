@@ -151,15 +151,17 @@ def _n_params(est):
 def _l2_cost_per_sample(est, Xs, y):
     """Eq. (14) divided by N, for estimators with an output vector to compare to targets.
 
-    sktrunc networks: their forward pass against ``targets_``; probabilistic
+    sktrunc networks: their forward pass against ``targets_`` (one-hot without); probabilistic
     scikit-learn classifiers: ``predict_proba`` against one-hot targets.  Margin
     classifiers (LinearSVC, SVC) and NearestCentroid have no such output: ``None``.
     """
     idx = np.searchsorted(est.classes_, y)
+    one_hot = np.eye(len(est.classes_))[idx]
     if hasattr(est, "network_"):
-        return l2_cost(est.network_.forward(Xs), est.targets_[idx]) / len(y)
+        targets = est.targets_[idx] if hasattr(est, "targets_") else one_hot
+        return l2_cost(est.network_.forward(Xs), targets) / len(y)
     if hasattr(est, "predict_proba"):
-        return l2_cost(est.predict_proba(Xs), np.eye(len(est.classes_))[idx]) / len(y)
+        return l2_cost(est.predict_proba(Xs), one_hot) / len(y)
     return None
 
 
