@@ -12,7 +12,7 @@ from sktrunc._compare import DATASETS, ESTIMATORS, compare, format_table, max_fo
 
 
 def test_compare_lists_every_estimator_with_finite_numbers():
-    rows = compare(datasets=["iris", "make_clustered"], cv=3)
+    rows = compare(datasets=["iris", "make_clustered"], cv=2)
     assert [r["estimator"] for r in rows] == [name for name, _ in ESTIMATORS] * 2
     for r in rows:
         assert r["error"] is None
@@ -93,16 +93,6 @@ def test_rows_are_streamed_and_flushed_before_the_next_fit(monkeypatch):
     header = next(i for i, (kind, payload) in enumerate(events)
                   if kind == "flushed" and "iris (N=150" in payload)
     assert header < kinds.index(("fit", "first"))
-
-
-def test_module_entry_point_streams_through_a_pipe():
-    proc = subprocess.Popen([sys.executable, "-m", "sktrunc", "compare", "--datasets", "iris",
-                             "--estimators", "NearestCentroid", "--cv", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = [line.rstrip("\n") for line in proc.stdout]
-    proc.wait()
-    assert proc.returncode == 0, proc.stderr.read()
-    assert any(line.startswith("NearestCentroid ") for line in lines)
 
 
 def test_module_entry_point_rejects_unknown_command():
