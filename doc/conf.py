@@ -58,8 +58,14 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
 }
 
+# API pages: the "On this page" column lists ``fit``, ``predict``, ... rather than the
+# class name repeated before each
+toc_object_entries_show_parents = "hide"
+
 html_theme = "pydata_sphinx_theme"
 html_title = f"sktrunc {release}"
+html_static_path = ["_static"]
+html_css_files = ["sktrunc.css"]
 html_theme_options = {
     # the header shows the top-level pages; the left sidebar the current section
     "navbar_align": "left",

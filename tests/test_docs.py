@@ -37,7 +37,7 @@ def html(tmp_path_factory):
 def test_documentation_builds_without_warnings(html):
     page = (html / "auto_examples" / "plot_clustered.html").read_text(encoding="utf-8")
     assert "training cost" in page  # the example ran and its output was captured
-    for page in ("install", "changelog", "which_estimator", "why", "api"):
+    for page in ("install", "user_guide", "changelog", "which_estimator", "why", "api"):
         assert (html / f"{page}.html").exists(), page
 
 
