@@ -327,7 +327,8 @@ class _Table:
         if self.fmt == "markdown":
             return "| " + " | ".join(cells) + " |"
         if self.fmt == "rst":
-            return self._line(cells)
+            # a lone "-" in a cell would be an empty bullet list
+            return self._line([r"\-" if c == "-" else c for c in cells])
         if row["error"]:
             return f"{cells[0]:<{self.name_width}}error: {row['error']}"
         return f"{cells[0]:<{self.name_width}}" + "".join(

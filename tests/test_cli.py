@@ -185,7 +185,16 @@ def test_rst_and_markdown_tables():
     rows = compare(["iris", "xor"], ["NearestCentroid", "LinearSVC"], cv=2)
     rst = format_table(rows, fmt="rst", cv=2)
     # a valid document: any docutils warning is an error here
-    docutils_core.publish_doctree(rst, settings_overrides={"halt_level": 2, "report_level": 5})
+    doctree = docutils_core.publish_doctree(rst, settings_overrides={"halt_level": 2,
+                                                                     "report_level": 5})
+    from docutils import nodes
+
+    tables = list(doctree.findall(nodes.table))
+    assert len(tables) == 2
+    for table in tables:
+        assert not list(table.findall(nodes.bullet_list))  # "-" cells stay text
+        cells = [entry.astext() for entry in table.findall(nodes.entry)]
+        assert "-" in cells  # LinearSVC has no L2 cost
     assert rst.count("NearestCentroid ") == 2 and ":math:" in rst
     markdown = format_table(rows, fmt="markdown", cv=2)
     table_lines = [line for line in markdown.splitlines() if line.startswith("|")]
