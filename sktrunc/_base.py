@@ -29,6 +29,8 @@ One meaning per name, in every estimator:
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -44,6 +46,7 @@ __all__ = [
     "targets_are_orthogonal",
     "scaled_score_layer",
     "choose_output_layer",
+    "fit_temperature",
     "ConstructedNetworkMixin",
     "BaseConstructedClassifier",
     "BaseConeClassifier",
@@ -182,6 +185,51 @@ def choose_output_layer(candidates, Z, Y, y_idx):
     return best_name, best
 
 
+# predict_proba's temperature, in units of the smallest separation ½|y_i - y_j|² of the
+# targets, is kept above this: a network that interpolates its training data would
+# otherwise be fitted an infinitely confident softmax (odds at most e^10 : 1 here)
+_MIN_TEMPERATURE = 0.1
+_MAX_TEMPERATURE = 1e3
+# rows used to fit the temperature: a 1-D problem needs no more
+_TEMPERATURE_ROWS = 20_000
+
+
+def fit_temperature(scores, y_idx, *, min_temperature=_MIN_TEMPERATURE):
+    """Temperature ``T`` minimising the log-loss of ``softmax(scores / T)``.
+
+    A one-dimensional bounded minimisation over ``log T`` in
+    ``[log min_temperature, log 1000]`` (the log-loss is smooth in ``T``).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_classes)
+        Class scores whose argmax is the prediction.
+    y_idx : ndarray of shape (n_samples,)
+        True class indices.
+    min_temperature : float, default=0.1
+        Lower bound of ``T``.
+
+    Returns
+    -------
+    temperature : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    >>> round(fit_temperature(scores, np.array([0, 1, 0, 1])), 2)
+    0.91
+    """
+    rows = np.arange(len(y_idx))
+
+    def log_loss(log_t):
+        return -np.mean(log_softmax(scores / np.exp(log_t), axis=1)[rows, y_idx])
+
+    res = minimize_scalar(log_loss, bounds=(np.log(min_temperature), np.log(_MAX_TEMPERATURE)),
+                          method="bounded")
+    return float(np.exp(res.x))
+
+
 class ConstructedNetworkMixin:
     """Fitted-state plumbing for estimators that return a :class:`ReLUNetwork`."""
 
@@ -246,12 +294,65 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
             expects.
         """
-        out = self._network_output(X)
-        Y = self.targets_
-        scores = out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+        scores = self._scores(self._network_output(X))
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
+
+    def _scores(self, out):
+        """``f(x)·y_j - ½|y_j|²`` for every class: ``-½|f(x) - y_j|²`` up to a row constant."""
+        Y = self.targets_
+        return out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+
+    def predict_proba(self, X):
+        """Class probabilities: a softmax of the decision scores with a fitted temperature.
+
+        ``p_j(x) ∝ exp(-½|f(x) - y_j|² / (T s))``, where ``s`` is the smallest
+        separation ``½|y_i - y_j|²`` of the target vectors and the temperature
+        ``T = temperature_`` minimises the log-loss on the training data, kept at
+        least 0.1 so that a network with zero training loss is not infinitely
+        confident.  Its argmax is :meth:`predict`.  These are scores turned into
+        probabilities, not calibrated ones: wrap the estimator in
+        :class:`~sklearn.calibration.CalibratedClassifierCV` for calibration on
+        held-out data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(self._network_output(X))
+        return softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(self._network_output(X))
+        return log_softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+
+    def _score_unit(self):
+        """Smallest ``½|y_i - y_j|²``: the scores' natural unit."""
+        d2 = squared_distances_to_targets(self.targets_, self.targets_)
+        np.fill_diagonal(d2, np.inf)
+        return 0.5 * float(d2.min())
+
+    def _fit_temperature(self, X, y_idx):
+        """``temperature_`` from an evenly spaced subset of the training rows."""
+        step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
+        rows = slice(None, None, step)
+        scores = self._scores(self.network_.forward(X[rows])) / self._score_unit()
+        return fit_temperature(scores, y_idx[rows])
 
     def predict(self, X):
         """Class of the target vector nearest to the network's output (eq. 2.61).
@@ -382,6 +483,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         self.condition_numbers_ = cond
         self.output_layer_ = construction.output_name
         self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
+        self.temperature_ = self._fit_temperature(X, y_idx)
         return self
 
     def truncate(self, X, layer=None):

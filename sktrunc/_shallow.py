@@ -511,6 +511,7 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         """
         X, group = self._validate_labels(X, y)
         self._construct(X, group, len(self.classes_))
+        self.temperature_ = self._fit_temperature(X, group)
         return self
 
     def metric_predict(self, X):

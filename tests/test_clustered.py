@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import cost, forward
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import NotFittedError
@@ -14,22 +15,6 @@ from sklearn.preprocessing import StandardScaler
 
 from sktrunc import AssumptionWarning, ClusteredTruncationClassifier, ConditioningWarning
 from sktrunc.datasets import make_clustered
-
-
-def forward(est, X):
-    """Genuine forward pass from the public coefs_/intercepts_ (not the network object)."""
-    a = np.asarray(X, dtype=np.float64)
-    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
-        a = np.maximum(a @ W + b, 0.0)
-    return a @ est.coefs_[-1] + est.intercepts_[-1]
-
-
-def cost(est, X, y):
-    """Eq. (14) from the forward pass, targets looked up by label."""
-    out = forward(est, X)
-    idx = np.searchsorted(est.classes_, y)
-    return 0.5 * np.sum((out - est.targets_[idx]) ** 2)
-
 
 # (n_features, n_classes, width): M = Q, M > Q, Q = M + 1, M = 100, Q up to 30
 CASES = [(3, 3, w) for w in ("reduced", "full")] + [
@@ -194,7 +179,12 @@ def test_pipeline_gridsearch_cross_val_clone_pickle():
         assert cross_val_score(pipe, Xw, yw, cv=5).mean() > 0.9
         grid = GridSearchCV(pipe, {"clusteredtruncationclassifier__angle_margin": [0.2, 0.8]},
                             cv=3).fit(X, y)
-    assert grid.best_params_["clusteredtruncationclassifier__angle_margin"] in (0.2, 0.8)
+    best = int(np.argmax(grid.cv_results_["mean_test_score"]))
+    assert grid.best_params_ == grid.cv_results_["params"][best]
+    # the tuned parameter reaches the construction: different networks, same data
+    nets = [clone(pipe).set_params(clusteredtruncationclassifier__angle_margin=a).fit(X, y)
+            [-1].coefs_ for a in (0.2, 0.8)]
+    assert any(not np.allclose(a, b) for a, b in zip(*nets))
     X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)
     clf = ClusteredTruncationClassifier(angle_margin=0.3).fit(X, y)
     assert clone(clf).get_params() == clf.get_params()

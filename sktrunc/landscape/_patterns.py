@@ -9,7 +9,7 @@ a favorable loss landscape" (Sections 3-5).  A network
 
 from itertools import product
 from math import comb
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
@@ -18,7 +18,6 @@ from .._separation import strictly_separable
 
 __all__ = [
     "activation_pattern",
-    "he_uniform",
     "output_weights",
     "region_jacobian",
     "jacobian_rank",
@@ -29,6 +28,10 @@ __all__ = [
 ]
 
 
+@validate_params(
+    {"X": ["array-like"], "coef": ["array-like"], "intercept": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def activation_pattern(X, coef, intercept):
     """``A_ik = 1`` iff hidden unit ``k`` is active (pre-activation > 0) on ``x_i``.
 
@@ -53,6 +56,11 @@ def he_uniform(rng, n_features, width):
             rng.uniform(-limit, limit, width))
 
 
+@validate_params(
+    {"width": [Interval(Integral, 1, None, closed="left")],
+     "n_outputs": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def output_weights(width, n_outputs=1):
     """Fixed output weights: unit ``k`` feeds output ``k mod n_outputs`` with sign ±1.
 
@@ -75,6 +83,11 @@ def _design(X, bias):
     return np.column_stack([X, np.ones(len(X))]) if bias else X
 
 
+@validate_params(
+    {"X": ["array-like"], "pattern": ["array-like"], "output_weights": ["array-like"],
+     "bias": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def region_jacobian(X, pattern, output_weights, bias=True):
     """Jacobian of the outputs w.r.t. the first-layer parameters on a region.
 
@@ -103,6 +116,11 @@ def region_jacobian(X, pattern, output_weights, bias=True):
     return (D[:, :, None] * Xt[:, None, :]).reshape(len(Xt), -1)
 
 
+@validate_params(
+    {"X": ["array-like"], "pattern": ["array-like"], "output_weights": ["array-like"],
+     "bias": ["boolean"], "tol": [None, Interval(Real, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def jacobian_rank(X, pattern, output_weights, bias=True, tol=None):
     """Rank of :func:`region_jacobian` from the eigenvalues of ``J Jᵀ``.
 
@@ -159,6 +177,10 @@ def pattern_is_realizable(X, column, bias=True):
     return strictly_separable(X[~column], X[column], fit_intercept=bias)
 
 
+@validate_params(
+    {"x": ["array-like"], "column": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def step_vector_test(x, column):
     """Lemma 9: on 1-D data a unit's pattern is realizable iff it is a step.
 
@@ -234,6 +256,10 @@ def count_regions_general_position(n_samples, n_features, width, *, log=False):
     return per_unit ** width
 
 
+@validate_params(
+    {"X": ["array-like"], "bias": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def count_unit_patterns(X, bias=True):
     """Exact number of realisable patterns of one unit on ``X``, by enumeration.
 
