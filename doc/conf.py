@@ -41,7 +41,8 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "*.
 # the summary mid-phrase in the API tables.
 sphinx.ext.autosummary.WELL_KNOWN_ABBREVIATIONS = (
     *sphinx.ext.autosummary.WELL_KNOWN_ABBREVIATIONS,
-    "w.r.t.", "i.i.d.", "App.", "Thm.", "Prop.", "Sec.", "Fig.", "Figs.", "Eq.", "eq.", "Def.", "cf.",
+    "w.r.t.", "i.i.d.", "App.", "Thm.", "Prop.", "Sec.", "Fig.", "Figs.", "Eq.", "eq.", "Def.",
+    "cf.",
 )
 
 # No intersphinx: nothing may be downloaded at build time.
