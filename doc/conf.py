@@ -6,6 +6,8 @@ into ``_static`` (``sphinx-mathjax-offline``), and nothing is fetched (no inters
 """
 
 import re
+import shutil
+from pathlib import Path
 
 import sphinx.ext.autosummary
 
@@ -29,6 +31,9 @@ extensions = [
 ]
 
 autosummary_generate = True
+# autosummary never deletes a page: a name that left the API would keep a stale, failing page
+# from an earlier build.  The pages are build output (git-ignored), so start afresh.
+shutil.rmtree(Path(__file__).parent / "generated", ignore_errors=True)
 numpydoc_show_class_members = False
 # ``compare_table.inc`` is included by which_estimator.rst, not a page of its own.
 # sphinx-gallery's execution-time pages load DataTables and jQuery from CDNs: not written, and
