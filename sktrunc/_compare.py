@@ -49,7 +49,7 @@ __all__ = ["DATASETS", "ESTIMATORS", "FORMATS", "compare", "explain", "format_ta
 # otherwise pick.  Seeds are fixed so that two runs print the same table.
 ESTIMATORS = [
     ("ClusteredTruncation", lambda: ClusteredTruncationClassifier(random_state=0)),
-    ("SequentialSeparable", SequentialSeparableClassifier),
+    ("SequentialSeparable", lambda: SequentialSeparableClassifier(random_state=0)),
     ("ShallowBound", ShallowBoundClassifier),
     ("MLPClassifier", lambda: MLPClassifier(random_state=0)),
     ("LogisticRegression", lambda: LogisticRegression(max_iter=1000)),

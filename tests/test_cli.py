@@ -234,3 +234,13 @@ def test_l2_column_is_eq_14_as_the_estimator_reports_it(name):
     est = dict(ESTIMATORS)[name]().fit(StandardScaler().fit_transform(X), y)
     assert row["train_l2_cost"] * len(y) == pytest.approx(est.training_cost_, rel=1e-9,
                                                           abs=1e-12)
+
+
+def test_two_runs_print_the_same_numbers():
+    # the documentation's table must not change when it is regenerated without a code change
+    def numbers(rows):
+        return [(r["estimator"], r["train_l2_cost"], r["train_accuracy"], r["cv_accuracy"],
+                 r["n_params"]) for r in rows]
+
+    names = ["ClusteredTruncation", "SequentialSeparable"]
+    assert numbers(compare(["xor"], names, cv=2)) == numbers(compare(["xor"], names, cv=2))
