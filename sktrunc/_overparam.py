@@ -71,13 +71,13 @@ def _ridge_solve(X, P, alpha):
     The penalty is ``alpha ||X - x̄||_F²``, relative to the inputs' spread, so
     ``alpha`` does not depend on their scale.
     """
-    if alpha == 0:
-        design = np.column_stack([X, np.ones(len(X))])
-        sol = np.linalg.lstsq(design, P, rcond=None)[0]
-        return sol[:-1], sol[-1]
     xm, pm = X.mean(axis=0), P.mean(axis=0)
     Xc = X - xm
     lam = alpha * float(np.einsum("ij,ij->", Xc, Xc))
+    if lam == 0:  # alpha = 0, or all rows equal: least squares
+        design = np.column_stack([X, np.ones(len(X))])
+        sol = np.linalg.lstsq(design, P, rcond=None)[0]
+        return sol[:-1], sol[-1]
     if X.shape[1] <= X.shape[0]:
         W = np.linalg.solve(Xc.T @ Xc + lam * np.eye(X.shape[1]), Xc.T @ (P - pm))
     else:  # dual form: fewer samples than features
