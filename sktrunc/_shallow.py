@@ -211,7 +211,7 @@ def truncated_shallow_network(X, group, targets, coef, intercept):
     >>> net, value = truncated_shallow_network(X, [0, 0, 1, 1], np.eye(2), np.eye(2),
     ...                                        np.array([-0.05, 0.0]))
     >>> net.layer_sizes, round(value, 4)
-    ((2, 2, 2), 0.1056)
+    ((2, 2, 2), 0.1073)
     """
     X = np.asarray(X, dtype=np.float64)
     group = np.asarray(group, dtype=np.intp)
