@@ -352,6 +352,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         self._y_1d = np.ndim(y) == 1
         Y_all = np.asarray(y, dtype=np.float64).reshape(len(X_all), -1)
         exact = self.alpha == 0
+        if self.strategy == "explicit":  # Theorem 2.2 as stated: on the rows as given
+            self._check_independent(X_all)
         X, Y = _deduplicate(X_all, Y_all, exact)
         rng = check_random_state(self.random_state)
         sv = _singular_values(X)
@@ -364,12 +366,6 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
                           "fits their noise too; set alpha > 0 (tuned by cross-validation) "
                           "to generalise.", AssumptionWarning, stacklevel=3)
         if strategy == "explicit":
-            if not independent:
-                raise NotInterpolableError(
-                    f"The explicit construction needs linearly independent inputs "
-                    f"(rank [X 1] = n_samples), but rank [X 1] = {rank} with n_samples = "
-                    f"{X.shape[0]} and n_features = {X.shape[1]} (duplicated rows or "
-                    "n_features < n_samples - 1). Use strategy='region' or 'lift'.")
             self._check_conditioning(sv)
             self._explicit(X, Y, rng, prefix=None)
         elif strategy == "lift":
@@ -437,6 +433,17 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
                 f"{self.max_memory_gb:g}. Subsample the data, raise max_memory_gb, or use "
                 "a model that does not interpolate.")
         return strategy, estimates[strategy]
+
+    @staticmethod
+    def _check_independent(X):
+        """Refuse the explicit construction on dependent inputs, naming the rank."""
+        rank = _rank(_singular_values(X), (X.shape[0], X.shape[1] + 1))
+        if rank < len(X):
+            raise NotInterpolableError(
+                f"The explicit construction needs linearly independent inputs "
+                f"(rank [X 1] = n_samples), but rank [X 1] = {rank} with n_samples = "
+                f"{X.shape[0]} and n_features = {X.shape[1]} (duplicated rows or "
+                "n_features < n_samples - 1). Use strategy='region' or 'lift'.")
 
     def _check_conditioning(self, sv):
         cond = sv.max() / sv.min() if sv.min() > 0 else np.inf
