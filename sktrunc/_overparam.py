@@ -30,9 +30,9 @@ _LIFT_COPIES = 3
 # cvxpy's compiled region QP: measured about 500 bytes per nonzero of the constraint
 # matrix (n x width x (n_features + 1) nonzeros; 8.6 GB at n = 1000, width 1500, M = 10).
 _REGION_BYTES_PER_NONZERO = 500
-# Above this many nonzeros a region QP takes tens of seconds (about 2 s at 6.6e5:
-# n = 200, width 300, M = 10); "auto" takes the lift instead.
-_REGION_MAX_NONZEROS = 1e6
+# A region QP's time grows with its n x width sign constraints (CLARABEL, measured:
+# 2.8 s at 6e4, 4.1 s at 9.4e4, 8.6 s at 1.35e5); above this "auto" takes the lift.
+_REGION_MAX_CONSTRAINTS = 1e5
 _GB = 2.0 ** 30
 
 
@@ -190,9 +190,9 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         initialisations and the least squares inside each region (a QP, Appendix
         E.2 of Karhadkar et al.) is solved until a region holds an interpolant.
         ``"auto"``: by cost, estimated before anything is allocated: explicit
-        for independent inputs; else region when its QP is small (at most 1e6
-        constraint nonzeros ``n × width × (M + 1)``, a few seconds) and
-        ``alpha == 0``; else lift.  Repeated rows are merged first.
+        for independent inputs; else region when its QP is small (at most 1e5
+        sign constraints ``n × width``, about 5 s) and ``alpha == 0``; else
+        lift.  Repeated rows are merged first.
     alpha : float, default=0
         Ridge penalty of the construction's one least-squares solve (the first
         layer of the explicit construction, on the lifted features for the
@@ -393,25 +393,27 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         d = Y.shape[1]
         width = max(d, self.hidden_width or d)
         lift_width = n + 2 * m
-        region_nnz = n * self._region_width(n, m) * (m + 1) * d
+        constraints = n * self._region_width(n, m)
+        region_nnz = constraints * (m + 1) * d
         return {
             "explicit": _BYTES * (3 * n * (m + 1) + self.n_hidden_layers * (2 * width ** 2
                                                                             + 2 * n * width)),
             "lift": _BYTES * _LIFT_COPIES * n * lift_width,
             "region": _REGION_BYTES_PER_NONZERO * region_nnz,
-        }, region_nnz
+        }, region_nnz, constraints
 
     def _choose_strategy(self, X, Y, independent):
         """The strategy (by cost when "auto") and its memory estimate; refuse what cannot fit."""
         budget = self.max_memory_gb * _GB
-        estimates, region_nnz = self._estimates(X, Y)
+        estimates, region_nnz, constraints = self._estimates(X, Y)
         strategy = self.strategy
         relu_only = {"lift", "region"}
         if strategy == "auto":
             if independent:
                 strategy = "explicit"
             elif (self.alpha == 0 and self.activation == "relu"
-                  and region_nnz <= _REGION_MAX_NONZEROS and estimates["region"] <= budget):
+                  and constraints <= _REGION_MAX_CONSTRAINTS
+                  and estimates["region"] <= budget):
                 strategy = "region"
             else:
                 strategy = "lift"
