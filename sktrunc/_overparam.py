@@ -66,22 +66,25 @@ def _into_domain(G, activation):
 
 
 def _ridge_solve(X, P, alpha):
-    """``[X 1] W ≈ P``: least squares (``alpha = 0``) or ridge with an unpenalised intercept.
+    """``[X 1] W ≈ P``: min-norm least squares (``alpha = 0``) or ridge, intercept free.
 
-    The penalty is ``alpha ||X - x̄||_F²``, relative to the inputs' spread, so
-    ``alpha`` does not depend on their scale.
+    Solved on the centred inputs divided by their largest entry, so the network
+    does not depend on the inputs' location or scale (the min-norm solution of
+    the raw ``[X 1]`` would trade weight against intercept differently at each
+    scale).  The ridge penalty is ``alpha ||X - x̄||_F²``, relative likewise.
     """
     xm, pm = X.mean(axis=0), P.mean(axis=0)
     Xc = X - xm
+    scale = float(np.max(np.abs(Xc), initial=0.0)) or 1.0
+    Xc = Xc / scale
     lam = alpha * float(np.einsum("ij,ij->", Xc, Xc))
     if lam == 0:  # alpha = 0, or all rows equal: least squares
-        design = np.column_stack([X, np.ones(len(X))])
-        sol = np.linalg.lstsq(design, P, rcond=None)[0]
-        return sol[:-1], sol[-1]
-    if X.shape[1] <= X.shape[0]:
+        W = np.linalg.lstsq(Xc, P - pm, rcond=None)[0]
+    elif X.shape[1] <= X.shape[0]:
         W = np.linalg.solve(Xc.T @ Xc + lam * np.eye(X.shape[1]), Xc.T @ (P - pm))
     else:  # dual form: fewer samples than features
         W = Xc.T @ np.linalg.solve(Xc @ Xc.T + lam * np.eye(X.shape[0]), P - pm)
+    W = W / scale
     return W, pm - xm @ W
 
 

@@ -192,3 +192,20 @@ def test_auto_takes_the_cheap_route():
     big = OverparamInterpolator(random_state=0).fit(X, rng.normal(size=600))
     assert big.strategy_ == "lift" and big.interpolates_
     assert big.memory_estimate_gb_ < 2.0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from([{}, {"strategy": "lift"}, {"alpha": 0.1}]), st.floats(-10, 10))
+def test_scale_invariance(params, log_scale):
+    rng = np.random.default_rng(0)
+    X, y = (rng.normal(size=(20, 30)), rng.normal(size=20)) if not params else (
+        rng.normal(size=(60, 4)), rng.normal(size=60))
+    s = 10.0 ** log_scale
+    X_new = 1.3 * X[:10] + 0.1
+    a = OverparamInterpolator(random_state=0, **params).fit(X, y).predict(X_new)
+    b = OverparamInterpolator(random_state=0, **params).fit(X * s, y).predict(X_new * s)
+    np.testing.assert_allclose(b, a, rtol=1e-8, atol=1e-9 * np.abs(a).max())
