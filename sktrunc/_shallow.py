@@ -329,6 +329,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         Y = self.targets_
         _check_magnitude(Y, "Targets")
         scale = _global_scale(X)
+        self._input_scale = scale
         Xs = X / scale
         means, counts = _group_means(Xs, group, n_groups)
         kind = self.output_layer
@@ -347,7 +348,6 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         self.center_ = self.center_ * scale
         self.group_means_ = means * scale
         self.group_counts_ = counts
-        self._input_scale = scale
         for name, value in paper_bounds(Xs, group, means, Y).items():
             setattr(self, name + "_", value)
         out = self.network_.forward(X)
@@ -375,21 +375,26 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         return basis, rank
 
     def _beta(self, Z):
-        """β: the paper's ``2 max |x|`` on the projected data, or the user's (checked)."""
+        """β: the paper's ``2 max |x|`` on the projected data, or the user's (checked).
+
+        ``Z`` is in the construction's rescaled units; the user's ``beta`` and
+        the messages are in the units of ``x``.
+        """
         beta, radius = _shift(Z)
         if self.beta is None:
             return beta
-        beta = float(self.beta)
+        s = self._input_scale
+        beta = float(self.beta) / s
         if radius > 0 and beta > _BETA_MAX_RATIO * radius:
             raise ValueError(
-                f"beta = {beta:.3g} is {beta / radius:.1e} times the radius of the projected "
-                f"data: adding it erases more than {int(np.log10(_BETA_MAX_RATIO))} of "
-                "float64's 16 digits of x. Use beta=None (2 max |P(x - c)|) or a value "
+                f"beta = {beta * s:.3g} is {beta / radius:.1e} times the radius of the "
+                f"projected data: adding it erases more than {int(np.log10(_BETA_MAX_RATIO))} "
+                "of float64's 16 digits of x. Use beta=None (2 max |P(x - c)|) or a value "
                 "closer to the data's scale.")
         if beta <= radius * (1 + 1e-12):
-            warnings.warn(f"beta = {beta:.3g} does not exceed max |P(x - c)| = {radius:.3g}: "
-                          "ReLU truncates some training points (Theorem 3.1 takes beta >= 2 "
-                          "max |x|).", AssumptionWarning, stacklevel=5)
+            warnings.warn(f"beta = {beta * s:.3g} does not exceed max |P(x - c)| = "
+                          f"{radius * s:.3g}: ReLU truncates some training points (Theorem "
+                          "3.1 takes beta >= 2 max |x|).", AssumptionWarning, stacklevel=5)
         return beta
 
     def _constructive_layers(self, Xs, group, means, Y):

@@ -244,8 +244,10 @@ def test_iris_and_beta():
     assert constructive(width="full").fit(X, y).network_.layer_sizes == (4, 4, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        constructive(beta=100.0).fit(X, y)
-    with pytest.warns(AssumptionWarning, match="beta"):
+        assert constructive(beta=100.0).fit(X, y).beta_ == pytest.approx(100.0)
+    assert constructive().fit(10 * X, y).beta_ == pytest.approx(10 * clf.beta_)
+    with pytest.warns(AssumptionWarning, match=r"beta = 0.001 does not exceed max \|P\(x - c\)\| "
+                                               r"= 3\.\d"):
         constructive(beta=1e-3).fit(X, y)
     with pytest.raises(ValueError, match="erases"):
         constructive(beta=1e300).fit(X, y)
