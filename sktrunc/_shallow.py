@@ -518,14 +518,22 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         >>> from sklearn.datasets import load_iris
         >>> from sktrunc import ShallowBoundClassifier
         >>> X, y = load_iris(return_X_y=True)
-        >>> [r["action"] for r in ShallowBoundClassifier().fit(X, y).describe()]
-        ['projects onto the span of the 3 means, shifted by beta', 'nearest_mean output']
+        >>> table = ShallowBoundClassifier().fit(X, y).describe()
+        >>> [r["action"] for r in table][1]
+        'nearest_mean output'
+        >>> [r["action"] for r in table][0]
+        'whitens, then projects onto the span of the 3 means, shifted by beta'
         """
         check_is_fitted(self)
+        action = f"projects onto the span of the {len(self.targets_)} means, shifted by beta"
+        if self.output_layer == "ridge":
+            action = (f"rotation onto the span of the {len(self.targets_)} means, shifted by "
+                      f"beta, and {self.n_hinge_units_} hinge units at the means")
+        elif self.output_layer == "nearest_mean":
+            action = "whitens, then " + action
         rows = [
             {"layer": 1, "width": self.coefs_[0].shape[1], "beta": self.beta_,
-             "action": f"projects onto the span of the {len(self.targets_)} means, shifted by "
-                       "beta",
+             "action": action,
              "cond": float(np.linalg.cond(self.coefs_[0]))},
             {"layer": 2, "width": self.coefs_[1].shape[1],
              "action": f"{self.output_layer} output",
