@@ -25,7 +25,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    AssumptionWarning,
     BaseConstructedClassifier,
     ConstructedNetworkMixin,
     resolve_targets,
@@ -36,6 +35,7 @@ from ._base import (
 from ._describe import LayerTable
 from ._geometry import rank_tolerance
 from ._network import ReLUNetwork
+from .exceptions import AssumptionWarning
 
 __all__ = ["ShallowBoundRegressor", "ShallowBoundClassifier", "shallow_bound_experiment",
            "theorem_3_2_cost", "truncated_shallow_network"]
@@ -119,6 +119,10 @@ def paper_bounds(X, group, means, Y):
             "bound_centred": _rms(deviations @ A_c)}
 
 
+@validate_params(
+    {"X": ["array-like"], "group": ["array-like"], "targets": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def theorem_3_2_cost(X, group, targets):
     """Value ``C_N`` of Theorem 3.2's degenerate configuration (``M = Q``).
 
@@ -155,6 +159,7 @@ def theorem_3_2_cost(X, group, targets):
     0.099504
     """
     X = np.asarray(X, dtype=np.float64)
+    group = np.asarray(group, dtype=np.intp)
     targets = np.asarray(targets, dtype=np.float64)
     Q = targets.shape[0]
     if X.shape[1] != Q:
@@ -169,6 +174,11 @@ def theorem_3_2_cost(X, group, targets):
     return float(np.linalg.norm(targets.T @ middle))
 
 
+@validate_params(
+    {"X": ["array-like"], "group": ["array-like"], "targets": ["array-like"],
+     "coef": ["array-like"], "intercept": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def truncated_shallow_network(X, group, targets, coef, intercept):
     """Theorem 3.5: the shallow network on truncated inputs, and its value.
 
@@ -983,6 +993,7 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         X, group = self._validate_labels(X, y)
         self._construct(X, self.targets_[group], group, len(self.classes_))
         _, self.training_accuracy_ = self._training_cost(X, group)
+        self.temperature_ = self._fit_temperature(X, group)
         return self
 
     def metric_predict(self, X):
