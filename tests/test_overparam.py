@@ -3,19 +3,10 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import forward
 from sklearn.datasets import make_regression
 
 from sktrunc import AssumptionWarning, NotInterpolableError, OverparamInterpolator
-
-ACT = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-       "softplus": lambda z: np.logaddexp(0, z)}
-
-
-def forward(est, X, activation="relu"):
-    a = np.asarray(X, dtype=np.float64)
-    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
-        a = ACT[activation](a @ W + b)
-    return a @ est.coefs_[-1] + est.intercepts_[-1]
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "softplus"])

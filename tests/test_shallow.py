@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import forward
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_diabetes, load_iris, make_friedman1
@@ -18,13 +19,6 @@ from sktrunc import (
     shallow_bound_experiment,
 )
 from sktrunc._shallow import theorem_3_2_cost, truncated_shallow_network
-
-
-def forward(est, X):
-    a = np.asarray(X, dtype=np.float64)
-    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
-        a = np.maximum(a @ W + b, 0.0)
-    return a @ est.coefs_[-1] + est.intercepts_[-1]
 
 
 def mixture(n_classes, n_features, std, seed, per_class=10):
