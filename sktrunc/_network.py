@@ -4,13 +4,32 @@ Layers are stored in scikit-learn's MLP orientation: ``coefs[l]`` has shape
 ``(n_in, n_out)`` and a layer computes ``relu(a @ coef + intercept)`` (the last
 layer is affine).  The papers write ``W_l x + b_l`` with ``W_l`` of shape
 ``(n_out, n_in)``; ``coef = W_l.T``.
+
+Besides the forward pass the network knows its gradients (the cost of eq. (14)
+by backpropagation, the Jacobian of the outputs with respect to every weight,
+whose rank Chen & Moore study) and how to become a scikit-learn MLP that
+gradient descent can continue from (:meth:`ReLUNetwork.to_mlp`,
+:meth:`ReLUNetwork.to_mlp_classifier`, :func:`fit_temperature`).
 """
 
+from numbers import Integral, Real
+
 import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS"]
+__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS", "fit_temperature"]
 
-_BLOCK_ROWS = 8192
+# Rows per block of the forward pass: a 64-wide float64 block of 2048 rows (1 MiB)
+# stays in L2, so each layer's few passes over it do not go to memory.
+_BLOCK_ROWS = 2048
+# A square layer ``coef = alpha I + U V^T`` of rank r runs as two thin products when
+# that saves at least this factor of the dense product's flops.
+_LOW_RANK_GAIN = 4
+# New units of a widened network: incoming weights this fraction of the existing ones.
+_WIDEN_SCALE = 0.1
 
 
 def relu(x):
@@ -25,6 +44,84 @@ def _softplus(x):
 # hidden activations a network can use: the ramp (the papers' σ), and the two smooth
 # ones Chen & Moore's explicit construction also covers
 ACTIVATIONS = {"relu": relu, "tanh": np.tanh, "softplus": _softplus}
+
+
+def _derivative_from_output(activation, a):
+    """``σ'(z)`` written with the activation ``a = σ(z)`` (no pre-activations kept).
+
+    ReLU's derivative at 0 is taken as 0, as scikit-learn's MLP does.
+    """
+    if activation == "relu":
+        return (a > 0).astype(np.float64)
+    if activation == "tanh":
+        return 1.0 - a * a
+    # softplus: a = log(1 + e^z) gives σ'(z) = expit(z) = 1 - e^{-a}
+    return -np.expm1(-a)
+
+
+def _low_rank_form(coef):
+    """``(alpha, U, V)`` with ``coef = alpha I + U V^T`` to rounding, or None.
+
+    The cone layers of Lemma 3.4 are ``W = (λ I + (1 - λ) e eᵀ) H`` with ``H`` a
+    Householder reflection, so a real layer ``W^(l) (W^(l-1))^+`` (eq. 2.45) is
+    a multiple of the identity plus a matrix of rank at most 4: two thin products
+    instead of a dense one.  ``alpha`` is the eigenvalue shared by all but a few
+    directions (the median eigenvalue); the rest is kept only when it reproduces
+    ``coef`` to ``n eps |coef|``.
+    """
+    n = coef.shape[0]
+    if coef.shape[1] != n or n < 4 * _LOW_RANK_GAIN:
+        return None
+    eig = np.linalg.eigvals(coef)
+    alpha = float(np.median(eig.real))
+    if not alpha > 0:
+        return None
+    R = coef - alpha * np.eye(n)
+    u, s, vt = np.linalg.svd(R)
+    scale = max(np.abs(coef).max(), alpha)
+    tol = n * np.finfo(np.float64).eps * scale
+    r = int(np.sum(s > tol))
+    if 2 * (r + 1) * _LOW_RANK_GAIN > n:
+        return None
+    U, V = u[:, :r] * s[:r], vt[:r].T
+    if np.abs(R - U @ V.T).max() > 10 * tol:
+        return None
+    return alpha, U, V
+
+
+def _build_plan(coefs, intercepts):
+    """Steps of the forward pass: dense layers, and chains of low-rank square layers.
+
+    In a chain, ``relu(a C + b)`` with ``C = alpha I + U Vᵀ`` and ``alpha > 0``
+    equals ``alpha relu(a + (a U)(Vᵀ/alpha) + b/alpha)`` (ReLU is positively
+    homogeneous), so the chain runs on ``g = a / S`` with ``S`` the product of
+    the alphas so far and the identity term costs one addition; ``S`` is folded
+    into the next dense layer.
+    """
+    steps, scale = [], 1.0
+    for c, b in zip(coefs[:-1], intercepts[:-1]):
+        form = _low_rank_form(c)
+        if form is None:
+            steps.append(("dense", scale * c, b.copy()))
+            scale = 1.0
+            continue
+        alpha, U, V = form
+        scale *= alpha
+        # [g U, 1] @ [[Vᵀ/alpha]; [b / S]]: the intercept rides in the thin product
+        right = np.vstack([V.T / alpha, b / scale])
+        steps.append(("lowrank", np.ascontiguousarray(U.T), right))
+    last = (scale * coefs[-1], intercepts[-1].copy())
+    return steps, last
+
+
+def _frozen(arrays):
+    """Float64 copies that refuse in-place writes (the forward plan is built once)."""
+    out = []
+    for a in arrays:
+        a = np.array(a, dtype=np.float64)
+        a.flags.writeable = False
+        out.append(a)
+    return out
 
 
 class ReLUNetwork:
@@ -46,9 +143,10 @@ class ReLUNetwork:
     Attributes
     ----------
     coefs : list of ndarray
-        Float64 copies of the weight matrices.
+        Float64 read-only copies of the weight matrices (build a new network to
+        change them: the forward pass precomputes from them).
     intercepts : list of ndarray
-        Float64 copies of the bias vectors.
+        Float64 read-only copies of the bias vectors.
 
     Examples
     --------
@@ -66,8 +164,8 @@ class ReLUNetwork:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got "
                              f"{activation!r}.")
         self.activation = activation
-        coefs = [np.asarray(c, dtype=np.float64) for c in coefs]
-        intercepts = [np.asarray(b, dtype=np.float64).reshape(-1) for b in intercepts]
+        coefs = _frozen(coefs)
+        intercepts = [b.reshape(-1) for b in _frozen(intercepts)]
         if len(coefs) == 0 or len(coefs) != len(intercepts):
             raise ValueError(
                 "A ReLUNetwork needs at least one layer and as many intercepts as "
@@ -86,6 +184,13 @@ class ReLUNetwork:
                 )
         self.coefs = coefs
         self.intercepts = intercepts
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # unpickled arrays are writeable again; the cached plan assumes they are not
+        self.coefs = _frozen(self.coefs)
+        self.intercepts = _frozen(self.intercepts)
+        self.__dict__.pop("_plan_cache", None)
 
     @classmethod
     def from_cumulative(cls, cumulative_coefs, cumulative_intercepts):
@@ -155,6 +260,16 @@ class ReLUNetwork:
         """Number of weights and biases."""
         return int(sum(c.size + b.size for c, b in zip(self.coefs, self.intercepts)))
 
+    # -- forward pass ---------------------------------------------------------------
+
+    def _check_X(self, X, name="X"):
+        """``X`` as a finite 2-D float64 array with ``d_0`` columns, or a clear error."""
+        X = check_array(X, dtype=np.float64, input_name=name)
+        if X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"{name} has {X.shape[1]} features, but this network takes "
+                             f"{self.layer_sizes[0]} inputs.")
+        return X
+
     def hidden_outputs(self, X):
         """Activations of every hidden layer.
 
@@ -168,23 +283,25 @@ class ReLUNetwork:
             ``activations[l]`` has shape ``(n_samples, d_{l+1})``; one entry per
             hidden layer (the output layer is not included).
         """
-        return self._propagate(np.asarray(X, dtype=np.float64), keep=True)[1]
+        return self._activations(self._check_X(X))[1:]
 
-    def _propagate(self, a, keep=False):
-        """Run the hidden layers on ``a``; return the last activation (and all, if kept)."""
-        kept = []
-        relu_net = self.activation == "relu"
+    def _activations(self, X):
+        """``[X, a_1, ..., a_{L-1}]``: the input and every hidden activation (plain pass)."""
+        acts = [X]
         sigma = ACTIVATIONS[self.activation]
         for c, b in zip(self.coefs[:-1], self.intercepts[:-1]):
-            a = a @ c
-            a += b
-            if relu_net:
-                np.maximum(a, 0.0, out=a)
-            else:
-                a = sigma(a)
-            if keep:
-                kept.append(a)
-        return a, kept
+            acts.append(sigma(acts[-1] @ c + b))
+        return acts
+
+    def _plan(self):
+        """The forward plan of :func:`_build_plan`, built once for these arrays."""
+        cache = self.__dict__.get("_plan_cache")
+        key = self.coefs + self.intercepts
+        if cache is None or len(cache[0]) != len(key) or any(
+                a is not b for a, b in zip(cache[0], key)):
+            cache = (key, _build_plan(self.coefs, self.intercepts))
+            self._plan_cache = cache
+        return cache[1]
 
     def forward(self, X):
         """Output of the network: ReLU on hidden layers, affine last layer.
@@ -192,34 +309,260 @@ class ReLUNetwork:
         Parameters
         ----------
         X : array-like of shape (n_samples, d_0)
+            A single sample must be passed as one row, ``x.reshape(1, -1)``.
 
         Returns
         -------
         output : ndarray of shape (n_samples, d_L)
         """
-        X = np.asarray(X)
-        out = np.empty((X.shape[0], self.layer_sizes[-1]))
-        # Row blocks keep each layer's activations in cache: with narrow layers the
-        # pass is memory-bound, and whole-array temporaries cost more than the matmuls.
-        for start in range(0, X.shape[0], _BLOCK_ROWS):
-            a = self._propagate(np.asarray(X[start:start + _BLOCK_ROWS], dtype=np.float64))[0]
-            out[start:start + _BLOCK_ROWS] = a @ self.coefs[-1] + self.intercepts[-1]
+        return self._forward(self._check_X(X))
+
+    def _forward(self, X):
+        """:meth:`forward` on an already validated 2-D float array (no checks)."""
+        n = X.shape[0]
+        out = np.empty((n, self.layer_sizes[-1]))
+        if self.activation != "relu":
+            for start in range(0, n, _BLOCK_ROWS):
+                a = self._activations(np.asarray(X[start:start + _BLOCK_ROWS],
+                                                 dtype=np.float64))[-1]
+                out[start:start + _BLOCK_ROWS] = a @ self.coefs[-1] + self.intercepts[-1]
+            return out
+        steps, (c_last, b_last) = self._plan()
+        widest = max(self.layer_sizes[:-1])
+        block = min(n, _BLOCK_ROWS)
+        # two ping-pong buffers per block: each layer writes into the other, so the
+        # pass allocates nothing per layer
+        bufs = (np.empty(block * widest), np.empty(block * widest))
+        thin = np.empty(block * (widest + 1))
+        zeros = np.zeros(widest)
+        for start in range(0, n, _BLOCK_ROWS):
+            a = np.asarray(X[start:start + _BLOCK_ROWS], dtype=np.float64)
+            m = a.shape[0]
+            for i, (kind, left, right) in enumerate(steps):
+                d = right.shape[-1]
+                nxt = bufs[i % 2][:m * d].reshape(m, d)
+                if kind == "dense":
+                    np.matmul(a, left, out=nxt)
+                    nxt += right
+                else:
+                    # a @ U as r matrix-vector products (2x faster than one thin
+                    # matmul in OpenBLAS), into the rows of [g U, 1]ᵀ
+                    r = left.shape[0]
+                    t = thin[:m * (r + 1)].reshape(r + 1, m)
+                    for k in range(r):
+                        np.matmul(a, left[k], out=t[k])
+                    t[r] = 1.0
+                    np.matmul(t.T, right, out=nxt)
+                    nxt += a
+                # a zero row, not the scalar 0: numpy's broadcast path is 2x faster
+                np.maximum(nxt, zeros[:d], out=nxt)
+                a = nxt
+            np.matmul(a, c_last, out=out[start:start + m])
+            out[start:start + m] += b_last
         return out
 
-    def to_mlp(self, **mlp_params):
+    # -- gradients ------------------------------------------------------------------
+
+    def _deltas(self, acts, top):
+        """Backpropagate ``top`` (gradient w.r.t. the output) through the hidden layers.
+
+        ``acts`` are the activations of :meth:`_activations`, each repeated as
+        ``top`` rows need (``top`` has ``k`` rows per sample when stacked).
+        Returns the gradient w.r.t. every layer's pre-activation, first layer first.
+        """
+        deltas = [top]
+        for ell in range(self.n_layers - 1, 0, -1):
+            back = deltas[0] @ self.coefs[ell].T
+            back *= _derivative_from_output(self.activation, acts[ell])
+            deltas.insert(0, back)
+        return deltas
+
+    @validate_params({"X": ["array-like"], "Y": ["array-like"]},
+                     prefer_skip_nested_validation=True)
+    def cost_gradient(self, X, Y):
+        """Gradient of the L2 cost ``½ Σ_i |f(x_i) - y_i|²`` (eq. 14) by backpropagation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, d_0)
+        Y : array-like of shape (n_samples, d_L)
+            Target of each row (``Y_ext`` of the papers; ``(n_samples,)`` is
+            accepted for a single output).
+
+        Returns
+        -------
+        coef_grads : list of ndarray
+            Same shapes as :attr:`coefs`.
+        intercept_grads : list of ndarray
+            Same shapes as :attr:`intercepts`.
+
+        Notes
+        -----
+        The cost is a sum, not the mean scikit-learn's MLP minimises (eq. (4)
+        of Chen & Moore divides by ``2N``); the ReLU derivative at 0 is 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktrunc import ReLUNetwork
+        >>> net = ReLUNetwork([np.eye(1), np.eye(1)], [np.zeros(1), np.zeros(1)])
+        >>> gc, gb = net.cost_gradient(np.array([[2.0]]), np.array([[0.0]]))
+        >>> gc[1], gb[1]
+        (array([[4.]]), array([2.]))
+        """
+        X = self._check_X(X)
+        Y = check_array(Y, dtype=np.float64, ensure_2d=False, input_name="Y")
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        if Y.shape != (X.shape[0], self.layer_sizes[-1]):
+            raise ValueError(f"Y must have shape {(X.shape[0], self.layer_sizes[-1])} "
+                             f"(one target row per sample); got {Y.shape}.")
+        acts = self._activations(X)
+        residual = acts[-1] @ self.coefs[-1] + self.intercepts[-1] - Y
+        deltas = self._deltas(acts, residual)
+        coef_grads = [a.T @ d for a, d in zip(acts, deltas)]
+        intercept_grads = [d.sum(axis=0) for d in deltas]
+        return coef_grads, intercept_grads
+
+    @validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
+    def parameter_jacobian(self, X):
+        """Jacobian of the outputs with respect to every weight and bias.
+
+        The matrix ``D`` of Chen & Moore (Definition 3.1 (3)), for any depth and
+        any number of outputs: row ``i * d_L + k`` is the gradient of output
+        ``k`` at sample ``i``; columns are the parameters in scikit-learn's
+        packing order, all ``coefs`` (each raveled row-major) and then all
+        ``intercepts``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, d_0)
+
+        Returns
+        -------
+        jacobian : ndarray of shape (n_samples * d_L, n_params)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktrunc import ReLUNetwork
+        >>> net = ReLUNetwork([np.ones((1, 2)), np.ones((2, 1))], [np.zeros(2), np.zeros(1)])
+        >>> net.parameter_jacobian(np.array([[3.0]]))
+        array([[3., 3., 3., 3., 1., 1., 1.]])
+        """
+        X = self._check_X(X)
+        n, q = X.shape[0], self.layer_sizes[-1]
+        # one backward pass per (sample, output) pair, stacked as rows
+        acts = [np.repeat(a, q, axis=0) for a in self._activations(X)]
+        top = np.tile(np.eye(q), (n, 1))
+        deltas = self._deltas(acts, top)
+        blocks = [(a[:, :, None] * d[:, None, :]).reshape(n * q, -1)
+                  for a, d in zip(acts, deltas)]
+        return np.hstack(blocks + deltas)
+
+    # -- export to scikit-learn ---------------------------------------------------
+
+    def _widened(self, widen, random_state):
+        """Layers with ``widen`` extra units per hidden layer and the same output.
+
+        New unit ``k`` of layer ``l`` reads the old and new units of layer
+        ``l - 1`` with random weights of ``_WIDEN_SCALE`` times the typical norm
+        of the existing units' incoming weights (so its pre-activation is on the
+        scale of theirs), and feeds nothing: its outgoing weights, to old units
+        and to the output, are zero.  Old units never read new ones, so every
+        output is unchanged; gradient descent gives the new units their
+        outgoing weights from the first step on.
+        """
+        coefs = [c.copy() for c in self.coefs]
+        intercepts = [b.copy() for b in self.intercepts]
+        if widen == 0:
+            return coefs, intercepts
+        rng = check_random_state(random_state)
+        extra_in = 0
+        for ell in range(self.n_layers - 1):
+            c, b = coefs[ell], intercepts[ell]
+            n_in, n_out = c.shape
+            col_norm = np.sqrt(np.mean(np.sum(c * c, axis=0)))
+            bias_scale = np.sqrt(np.mean(b * b))
+            new_in = rng.normal(size=(n_in + extra_in, widen))
+            new_in *= _WIDEN_SCALE * col_norm / np.linalg.norm(new_in, axis=0)
+            grown = np.zeros((n_in + extra_in, n_out + widen))
+            grown[:n_in, :n_out] = c
+            grown[:, n_out:] = new_in
+            coefs[ell] = grown
+            intercepts[ell] = np.concatenate(
+                [b, _WIDEN_SCALE * bias_scale * rng.normal(size=widen)])
+            extra_in = widen
+        coefs[-1] = np.vstack([coefs[-1], np.zeros((widen, coefs[-1].shape[1]))])
+        return coefs, intercepts
+
+    def _mlp(self, cls, coefs, intercepts, random_state, mlp_params):
+        """An ``MLPRegressor``/``MLPClassifier`` holding these layers as its fitted state.
+
+        Sets what scikit-learn's ``BaseMultilayerPerceptron._initialize`` sets
+        for the estimator's parameters (the stochastic-solver bookkeeping
+        depends on ``solver`` and ``early_stopping``), so that ``predict``,
+        ``partial_fit`` and a ``warm_start`` fit all take these weights as the
+        current state.
+        """
+        if self.n_layers < 2:
+            raise ValueError(f"{cls.__name__} needs at least one hidden layer; this "
+                             "network is affine.")
+        if self.activation == "softplus":
+            raise ValueError(f"scikit-learn's {cls.__name__} has no softplus activation; "
+                             "a softplus network cannot be converted.")
+        for key in ("hidden_layer_sizes", "activation"):
+            if key in mlp_params:
+                raise TypeError(f"{key} is fixed by the network and cannot be passed.")
+        mlp = cls(hidden_layer_sizes=tuple(c.shape[1] for c in coefs[:-1]),
+                  activation=self.activation, random_state=random_state, **mlp_params)
+        mlp.n_iter_ = 0
+        mlp.t_ = 0
+        mlp.n_outputs_ = coefs[-1].shape[1]
+        mlp.n_layers_ = len(coefs) + 1
+        mlp.n_features_in_ = self.layer_sizes[0]
+        mlp.coefs_ = coefs
+        mlp.intercepts_ = intercepts
+        mlp._best_coefs = [c.copy() for c in coefs]
+        mlp._best_intercepts = [b.copy() for b in intercepts]
+        if mlp.solver in ("sgd", "adam"):
+            mlp.loss_curve_ = []
+            mlp._no_improvement_count = 0
+            if mlp.early_stopping:
+                mlp.validation_scores_ = []
+                mlp.best_validation_score_ = -np.inf
+                mlp.best_loss_ = None
+            else:
+                mlp.best_loss_ = np.inf
+                mlp.validation_scores_ = None
+                mlp.best_validation_score_ = None
+        return mlp
+
+    @validate_params(
+        {"widen": [Interval(Integral, 0, None, closed="left")],
+         "random_state": ["random_state"]},
+        prefer_skip_nested_validation=True)
+    def to_mlp(self, *, widen=0, random_state=None, **mlp_params):
         """A fitted-state :class:`~sklearn.neural_network.MLPRegressor` equal to this network.
 
         The regressor's ``predict`` equals :meth:`forward` to float precision
         (raveled when there is a single output, as scikit-learn does), and
-        ``fit`` with ``warm_start=True`` continues by gradient descent from
-        these weights.
+        ``fit`` with ``warm_start=True`` (or ``partial_fit``) continues by
+        gradient descent from these weights.
 
         Parameters
         ----------
+        widen : int, default=0
+            Extra units added to every hidden layer without changing the output
+            (zero outgoing weights, small random incoming ones), so that
+            gradient descent has capacity beyond the construction.
+        random_state : int, RandomState instance or None, default=None
+            Draws the new units' weights, and is the MLP's ``random_state``.
         **mlp_params
             Passed to ``MLPRegressor`` (e.g. ``solver='sgd'``,
-            ``learning_rate_init=1e-3``, ``warm_start=True``).
-            ``hidden_layer_sizes`` and ``activation`` are set from the network.
+            ``learning_rate_init=1e-3``, ``warm_start=True``,
+            ``early_stopping=True``).  ``hidden_layer_sizes`` and
+            ``activation`` are set from the network.
 
         Returns
         -------
@@ -233,42 +576,178 @@ class ReLUNetwork:
         >>> net = ReLUNetwork([rng.normal(size=(3, 4)), rng.normal(size=(4, 2))],
         ...                   [rng.normal(size=4), rng.normal(size=2)])
         >>> X = rng.normal(size=(5, 3))
-        >>> mlp = net.to_mlp(warm_start=True)
-        >>> bool(np.allclose(mlp.predict(X), net.forward(X)))
-        True
+        >>> mlp = net.to_mlp(warm_start=True, widen=3, random_state=0)
+        >>> mlp.hidden_layer_sizes, bool(np.allclose(mlp.predict(X), net.forward(X)))
+        ((7,), True)
         """
         from sklearn.neural_network import MLPRegressor
 
-        if self.n_layers < 2:
-            raise ValueError("to_mlp needs at least one hidden layer; this network "
-                             "is affine.")
-        if self.activation == "softplus":
-            raise ValueError("scikit-learn's MLPRegressor has no softplus activation; a "
-                             "softplus network cannot be converted.")
-        for key in ("hidden_layer_sizes", "activation"):
-            if key in mlp_params:
-                raise TypeError(f"{key} is fixed by the network and cannot be passed.")
-        mlp = MLPRegressor(hidden_layer_sizes=self.layer_sizes[1:-1],
-                           activation=self.activation, **mlp_params)
-        # The attributes MLPRegressor._initialize would set, so that predict and
-        # a warm-started fit both take these weights as the current state.
-        mlp.coefs_ = [c.copy() for c in self.coefs]
-        mlp.intercepts_ = [b.copy() for b in self.intercepts]
-        mlp.n_features_in_ = self.layer_sizes[0]
-        mlp.n_outputs_ = self.layer_sizes[-1]
-        mlp.n_layers_ = self.n_layers + 1
+        coefs, intercepts = self._widened(widen, random_state)
+        mlp = self._mlp(MLPRegressor, coefs, intercepts, random_state, mlp_params)
         mlp.out_activation_ = "identity"
-        mlp.n_iter_ = 0
-        mlp.t_ = 0
-        mlp._best_coefs = [c.copy() for c in self.coefs]
-        mlp._best_intercepts = [b.copy() for b in self.intercepts]
-        mlp.loss_curve_ = []
-        mlp._no_improvement_count = 0
-        mlp.best_loss_ = np.inf
-        mlp.validation_scores_ = None
-        mlp.best_validation_score_ = None
+        return mlp
+
+    @validate_params(
+        {"classes": ["array-like"], "targets": ["array-like", None],
+         "temperature": [Interval(Real, 0, None, closed="neither")],
+         "widen": [Interval(Integral, 0, None, closed="left")],
+         "random_state": ["random_state"]},
+        prefer_skip_nested_validation=True)
+    def to_mlp_classifier(self, classes, targets=None, *, temperature=1.0, widen=0,
+                          random_state=None, **mlp_params):
+        """A fitted-state :class:`~sklearn.neural_network.MLPClassifier` predicting as we do.
+
+        The constructed classifiers predict the class of the nearest target,
+        ``argmin_j |f(x) - y_j|`` (eq. 2.61 of arXiv 2309.10639), which is
+        ``argmax_j (f(x)·y_j - ½|y_j|²)``.  That affine map of the output,
+        divided by ``temperature``, is folded into the last layer, which then
+        gives logits: a softmax over ``Q`` outputs, or for two classes one
+        logistic output, the difference of the two scores.  The MLP's
+        ``predict`` equals the metric prediction, and ``fit`` with
+        ``warm_start=True`` (or ``partial_fit``) continues from these weights
+        with the log-loss.
+
+        Parameters
+        ----------
+        classes : array-like of shape (n_classes,)
+            The labels, ``classes[j]`` being the class of target ``y_j``.
+        targets : array-like of shape (n_classes, d_L), default=None
+            The target vectors ``y_j`` as rows (pairwise distinct); one-hot when
+            None.
+        temperature : float, default=1.0
+            Logits are the scores divided by it.  It does not change the
+            prediction but sets the initial log-loss and its gradient: see
+            :func:`fit_temperature`.
+        widen : int, default=0
+            Extra units per hidden layer that leave the output unchanged (see
+            :meth:`to_mlp`).
+        random_state : int, RandomState instance or None, default=None
+            Draws the new units' weights, and is the MLP's ``random_state``.
+        **mlp_params
+            Passed to ``MLPClassifier``; ``hidden_layer_sizes`` and
+            ``activation`` are set from the network.
+
+        Returns
+        -------
+        mlp : MLPClassifier
+
+        See Also
+        --------
+        fit_temperature : the temperature that minimises the log-loss of the scores.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktrunc import ReLUNetwork
+        >>> rng = np.random.default_rng(0)
+        >>> net = ReLUNetwork([rng.normal(size=(3, 5)), rng.normal(size=(5, 3))],
+        ...                   [rng.normal(size=5), rng.normal(size=3)])
+        >>> X = rng.normal(size=(20, 3))
+        >>> mlp = net.to_mlp_classifier(["a", "b", "c"])
+        >>> bool(np.all(mlp.predict(X) == np.array(["a", "b", "c"])[
+        ...     net.forward(X).argmax(axis=1)]))
+        True
+        """
+        from sklearn.neural_network import MLPClassifier
+        from sklearn.preprocessing import LabelBinarizer
+
+        from ._base import resolve_targets
+
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or len(np.unique(classes)) != len(classes) or len(classes) < 2:
+            raise ValueError("classes must be a 1-D array of at least 2 distinct labels; "
+                             f"got {classes!r}.")
+        Y = resolve_targets(targets, len(classes))
+        if Y.shape[1] != self.layer_sizes[-1]:
+            raise ValueError(f"targets have dimension {Y.shape[1]} but the network has "
+                             f"{self.layer_sizes[-1]} outputs.")
+        binarizer = LabelBinarizer().fit(classes)
+        # MLPClassifier orders its outputs as the sorted classes (binarizer.classes_)
+        Y = Y[np.argsort(classes, kind="stable")]
+        coefs, intercepts = self._widened(widen, random_state)
+        # scores S = f Yᵀ - ½|y_j|²; logits = S / T (softmax) or (S_1 - S_0) / T
+        half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
+        if len(classes) == 2:
+            dy, dh = Y[1] - Y[0], half_sq[1] - half_sq[0]
+            coefs[-1] = (coefs[-1] @ dy)[:, None] / temperature
+            intercepts[-1] = np.atleast_1d((intercepts[-1] @ dy - dh) / temperature)
+        else:
+            coefs[-1] = coefs[-1] @ Y.T / temperature
+            intercepts[-1] = (intercepts[-1] @ Y.T - half_sq) / temperature
+        mlp = self._mlp(MLPClassifier, coefs, intercepts, random_state, mlp_params)
+        mlp._label_binarizer = binarizer
+        mlp.classes_ = binarizer.classes_
+        mlp.out_activation_ = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
         return mlp
 
     def __repr__(self):
         act = "" if self.activation == "relu" else f", activation={self.activation!r}"
         return f"ReLUNetwork(layer_sizes={self.layer_sizes}, n_params={self.n_params}{act})"
+
+
+@validate_params(
+    {"scores": ["array-like"], "y_idx": ["array-like"],
+     "bounds": [tuple]},
+    prefer_skip_nested_validation=True)
+def fit_temperature(scores, y_idx, *, bounds=(1e-3, 1e3)):
+    """The temperature ``T`` minimising the log-loss of ``softmax(scores / T)``.
+
+    The constructed networks are not trained for the log-loss: their scores
+    ``f(x)·y_j - ½|y_j|²`` can be far too large (weights up to ~1000 after a
+    deep construction), and a softmax on them is saturated, so the first
+    gradient steps of fine-tuning are huge on the misclassified points and
+    destroy the construction.  Dividing the scores by ``T`` keeps the
+    prediction and makes the initial log-loss (and its gradient) that of a
+    calibrated model.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples, n_classes) or (n_samples,)
+        ``decision_function`` of a constructed classifier: class scores, or for
+        two classes the score of class 1 minus that of class 0.
+    y_idx : array-like of shape (n_samples,)
+        Index of each sample's class in ``0..n_classes-1``.
+    bounds : tuple of float, default=(1e-3, 1e3)
+        Search interval, relative to the scores' scale (their standard
+        deviation): on training data the construction separates perfectly, the
+        log-loss decreases all the way to ``T = 0``, and the lower bound decides.
+
+    Returns
+    -------
+    temperature : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 500)
+    >>> scores = 3.0 * (2 * y - 1) + 3.0 * rng.normal(size=500)   # logits ×3
+    >>> print(round(fit_temperature(scores, y) / 3.0, 1))
+    0.5
+    """
+    S = check_array(scores, dtype=np.float64, ensure_2d=False, input_name="scores")
+    y_idx = np.asarray(y_idx)
+    if S.ndim == 1:
+        S = np.column_stack([np.zeros_like(S), S])
+    if S.ndim != 2 or y_idx.shape != (S.shape[0],):
+        raise ValueError("scores must be (n_samples, n_classes) or (n_samples,) and "
+                         "y_idx (n_samples,).")
+    if not np.issubdtype(y_idx.dtype, np.integer) or y_idx.min() < 0 or \
+            y_idx.max() >= S.shape[1]:
+        raise ValueError(f"y_idx must hold class indices in 0..{S.shape[1] - 1}.")
+    lo, hi = bounds
+    if not 0 < lo < hi:
+        raise ValueError(f"bounds must satisfy 0 < low < high; got {bounds}.")
+    scale = float(np.std(S - S.mean(axis=1, keepdims=True)))
+    if scale == 0:
+        return 1.0
+    rows = np.arange(S.shape[0])
+
+    def loss(log_t):
+        Z = log_softmax(S / (scale * np.exp(log_t)), axis=1)
+        return -float(np.mean(Z[rows, y_idx]))
+
+    res = minimize_scalar(loss, bounds=(np.log(lo), np.log(hi)), method="bounded",
+                          options={"xatol": 1e-4})
+    return float(scale * np.exp(res.x))
+
