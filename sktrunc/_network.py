@@ -18,13 +18,14 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS", "fit_temperature"]
+__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS", "fit_temperature", "fine_tune"]
 
-# Rows per block of the forward pass: a 64-wide float64 block of 2048 rows (1 MiB)
-# stays in L2, so each layer's few passes over it do not go to memory.
-_BLOCK_ROWS = 2048
+# Bytes per row block of the forward pass: a block of 1 MiB (2048 rows of 64 floats)
+# stays in L2, so each layer's few passes over it do not go to memory, and narrow
+# layers get more rows per numpy call.
+_BLOCK_BYTES = 1 << 20
 # A square layer ``coef = alpha I + U V^T`` of rank r runs as two thin products when
 # that saves at least this factor of the dense product's flops.
 _LOW_RANK_GAIN = 4
@@ -322,21 +323,22 @@ class ReLUNetwork:
         n = X.shape[0]
         out = np.empty((n, self.layer_sizes[-1]))
         if self.activation != "relu":
-            for start in range(0, n, _BLOCK_ROWS):
-                a = self._activations(np.asarray(X[start:start + _BLOCK_ROWS],
-                                                 dtype=np.float64))[-1]
-                out[start:start + _BLOCK_ROWS] = a @ self.coefs[-1] + self.intercepts[-1]
+            rows = max(256, _BLOCK_BYTES // (8 * max(self.layer_sizes)))
+            for start in range(0, n, rows):
+                a = self._activations(np.asarray(X[start:start + rows], dtype=np.float64))[-1]
+                out[start:start + rows] = a @ self.coefs[-1] + self.intercepts[-1]
             return out
         steps, (c_last, b_last) = self._plan()
         widest = max(self.layer_sizes[:-1])
-        block = min(n, _BLOCK_ROWS)
+        rows = max(256, _BLOCK_BYTES // (8 * widest))
+        block = min(n, rows)
         # two ping-pong buffers per block: each layer writes into the other, so the
         # pass allocates nothing per layer
         bufs = (np.empty(block * widest), np.empty(block * widest))
         thin = np.empty(block * (widest + 1))
         zeros = np.zeros(widest)
-        for start in range(0, n, _BLOCK_ROWS):
-            a = np.asarray(X[start:start + _BLOCK_ROWS], dtype=np.float64)
+        for start in range(0, n, rows):
+            a = np.asarray(X[start:start + rows], dtype=np.float64)
             m = a.shape[0]
             for i, (kind, left, right) in enumerate(steps):
                 d = right.shape[-1]
@@ -751,3 +753,106 @@ def fit_temperature(scores, y_idx, *, bounds=(1e-3, 1e3)):
                           options={"xatol": 1e-4})
     return float(scale * np.exp(res.x))
 
+
+@validate_params(
+    {"mlp": [HasMethods(["partial_fit", "score"])], "X": ["array-like"], "y": ["array-like"],
+     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+     "max_iter": [Interval(Integral, 0, None, closed="left")],
+     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
+def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_change=10,
+              random_state=None):
+    """Gradient descent from an exported network that never ends below where it started.
+
+    Runs epochs of ``mlp.partial_fit`` on part of ``(X, y)`` and scores the
+    held-out rest after each (accuracy, ties broken by the log-loss, for a
+    classifier; ``score`` for a regressor); keeps the weights of the best
+    epoch, **epoch 0 (the construction) included**, and stops after ``n_iter_no_change`` epochs
+    without improvement.  scikit-learn's ``early_stopping=True`` restores the
+    best validation weights too, but only among epochs 1, 2, ...: it cannot
+    fall back on the weights it started from, and a sharp constructed minimum
+    (deep cone networks, weights up to ~1000) can leave every epoch worse.
+
+    Parameters
+    ----------
+    mlp : MLPClassifier or MLPRegressor
+        From :meth:`ReLUNetwork.to_mlp_classifier` or :meth:`ReLUNetwork.to_mlp`,
+        with a stochastic solver and ``early_stopping=False``.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    validation_fraction : float in (0, 1), default=0.1
+        Held out for the choice of epoch (stratified for a classifier).
+    max_iter : int, default=200
+        Epochs at most.
+    n_iter_no_change : int, default=10
+        Patience.
+    random_state : int, RandomState instance or None, default=None
+        The split.
+
+    Returns
+    -------
+    mlp : the same estimator, holding the best weights
+        With ``validation_scores_`` (epoch 0 first), ``best_validation_score_``
+        and ``best_iter_`` (0 when the construction was kept) set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktrunc import ReLUNetwork
+    >>> from sktrunc._network import fine_tune
+    >>> rng = np.random.default_rng(0)
+    >>> net = ReLUNetwork([rng.normal(size=(2, 8)), rng.normal(size=(8, 2))],
+    ...                   [rng.normal(size=8), rng.normal(size=2)])
+    >>> X = rng.normal(size=(200, 2))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> mlp = net.to_mlp_classifier([0, 1], solver="adam", random_state=0)
+    >>> start = mlp.score(X, y)
+    >>> mlp = fine_tune(mlp, X, y, random_state=0)
+    >>> bool(mlp.best_validation_score_ >= mlp.validation_scores_[0])
+    True
+    """
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import train_test_split
+
+    if getattr(mlp, "early_stopping", False):
+        raise ValueError("fine_tune holds out its own validation set; pass an MLP with "
+                         "early_stopping=False.")
+    y = np.asarray(y)
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X, y, test_size=validation_fraction, random_state=random_state,
+        stratify=y if is_classifier(mlp) else None)
+    classifier = is_classifier(mlp)
+
+    def criterion():
+        # accuracy first; among equal accuracies (a small validation set has few
+        # distinct values) the lower log-loss, so that progress is still seen
+        score = mlp.score(X_val, y_val)
+        if not classifier:
+            return score, (score,)
+        proba = np.clip(mlp.predict_proba(X_val), 1e-300, 1.0)
+        if proba.shape[1] == 1:
+            proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+        idx = np.searchsorted(mlp.classes_, y_val)
+        return score, (score, float(np.mean(np.log(proba[np.arange(len(idx)), idx]))))
+
+    score, key = criterion()
+    best, scores = score, [score]
+    best_weights = ([c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_])
+    best_iter, since = 0, 0
+    for epoch in range(1, max_iter + 1):
+        mlp.partial_fit(X_fit, y_fit)
+        score, new_key = criterion()
+        scores.append(score)
+        if new_key > key:
+            best, key, best_iter, since = score, new_key, epoch, 0
+            best_weights = ([c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_])
+        else:
+            since += 1
+            if since >= n_iter_no_change:
+                break
+    mlp.coefs_, mlp.intercepts_ = best_weights
+    mlp.validation_scores_ = scores
+    mlp.best_validation_score_ = best
+    mlp.best_iter_ = best_iter
+    return mlp

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sktrunc import ReLUNetwork
+from sktrunc._network import _BLOCK_BYTES
 from sktrunc._truncation import compose_truncations
 
 
@@ -25,7 +26,9 @@ def _random_layers(widths, seed):
 def test_forward_matches_manual_relu_pass(widths):
     coefs, intercepts = _random_layers(widths, 0)
     net = ReLUNetwork(coefs, intercepts)
-    X = np.random.default_rng(1).normal(size=(20_000, widths[0]))  # spans several row blocks
+    # spans several row blocks, the last one partial
+    rows = max(256, _BLOCK_BYTES // (8 * max(widths[:-1])))
+    X = np.random.default_rng(1).normal(size=(2 * rows + 7, widths[0]))
     np.testing.assert_allclose(net.forward(X), _manual_forward(coefs, intercepts, X),
                                rtol=1e-12, atol=1e-12)
     assert net.layer_sizes == widths
