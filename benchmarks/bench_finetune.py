@@ -77,7 +77,7 @@ def main():
             row = (np.mean([m.score(Xte, yte) for m in tuned]),
                    np.mean([m.best_iter_ for m in tuned]),
                    np.mean([m.score(Xte, yte) for m in scratch]),
-                   np.mean([m.best_iter_ for m in scratch]))
+                   np.mean([m.best_iter_ for m in scratch]) + 1)  # + its first epoch
             print(f"{name:14s} {type(est).__name__:32s} {acc0:8.3f} {row[0]:6.3f} {row[1]:6.1f} "
                   f"{row[2]:11.3f} {row[3]:6.1f} {mlp_acc:6.3f} {mlp_ep:6.1f}")
     print(f"tuned = construction exported with widen={WIDEN}, {RECIPE}, fine_tune (best of "

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from joblib import parallel_config
 
 from sktrunc import ReLUNetwork
 from sktrunc.landscape._jacobian import depth_rank_experiment, network_jacobian_rank
@@ -86,8 +87,9 @@ def test_depth_loses_rank_where_width_does_not():
     # of width 5 lose it in most trials
     assert res["wide_full_rank"][1] == 1.0 and res["deep_full_rank"][1] < 0.75
     assert res["deep_conditioning"][1] < res["wide_conditioning"][1]
-    # seeds are drawn up front: the same results with workers
-    again = depth_rank_experiment([1, 48], n_jobs=2, **kw)
+    # seeds are drawn up front: the same results with workers (threads: no start-up)
+    with parallel_config(backend="threading"):
+        again = depth_rank_experiment([1, 48], n_jobs=2, **kw)
     np.testing.assert_array_equal(again["deep_full_rank"], res["deep_full_rank"])
     with pytest.raises(ValueError, match="positive"):
         depth_rank_experiment([0])
