@@ -359,3 +359,27 @@ def test_low_rank_layers_run_as_thin_products_like_the_dense_pass():
     np.testing.assert_array_equal(again.forward(X), net.forward(X))
     with pytest.raises(ValueError, match="read-only"):
         again.coefs[0][0, 0] = 0.0
+
+
+def test_fine_tune_keeps_the_construction_when_descent_only_hurts():
+    from sktrunc._network import fine_tune
+
+    net = _softplus_free_net((3, 8, 3), 60)
+    rng = np.random.default_rng(61)
+    X = rng.normal(size=(300, 3))
+    y = np.argmax(net.forward(X), axis=1)  # the construction is perfect on these labels
+    # a learning rate far too large: every epoch is worse than epoch 0
+    mlp = net.to_mlp_classifier(np.arange(3), solver="sgd", learning_rate_init=50.0,
+                                random_state=0)
+    mlp = fine_tune(mlp, X, y, max_iter=5, n_iter_no_change=3, random_state=0)
+    assert mlp.best_iter_ == 0 and mlp.validation_scores_[0] == 1.0
+    assert min(mlp.validation_scores_[1:]) < 1.0
+    for got, want in zip(mlp.coefs_, net.coefs):
+        np.testing.assert_array_equal(got, want)
+    # a reasonable step improves a construction that is not perfect
+    y_noisy = np.where(rng.random(300) < 0.9, y, (y + 1) % 3)
+    mlp = net.to_mlp_classifier(np.arange(3), widen=4, solver="adam", random_state=0)
+    mlp = fine_tune(mlp, X, y_noisy, random_state=0)
+    assert mlp.best_validation_score_ >= mlp.validation_scores_[0]
+    with pytest.raises(ValueError, match="early_stopping=False"):
+        fine_tune(net.to_mlp_classifier([0, 1, 2], early_stopping=True), X, y_noisy)
