@@ -15,6 +15,7 @@ gradient descent can continue from (:meth:`ReLUNetwork.to_mlp`,
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.linalg.blas import dgemm as _dgemm
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 from sklearn.utils import check_array, check_random_state
@@ -110,9 +111,17 @@ def _build_plan(coefs, intercepts):
         scale *= alpha
         # [g U, 1] @ [[Vᵀ/alpha]; [b / S]]: the intercept rides in the thin product
         right = np.vstack([V.T / alpha, b / scale])
-        steps.append(("lowrank", np.ascontiguousarray(U.T), right))
+        # transposed and Fortran-ordered for BLAS dgemm on the transposed activations
+        steps.append(("lowrank", np.ascontiguousarray(U.T), np.asfortranarray(right.T)))
     last = (scale * coefs[-1], intercepts[-1].copy())
-    return steps, last
+    # the output of a sample whose activation is zero after layer l: a constant
+    dead = []
+    for ell in range(len(coefs) - 1):
+        a = np.zeros((1, coefs[ell].shape[1]))
+        for c, b in zip(coefs[ell + 1:-1], intercepts[ell + 1:-1]):
+            a = np.maximum(a @ c + b, 0.0)
+        dead.append((a @ coefs[-1] + intercepts[-1])[0])
+    return steps, last, dead
 
 
 def _frozen(arrays):
@@ -265,7 +274,12 @@ class ReLUNetwork:
 
     def _check_X(self, X, name="X"):
         """``X`` as a finite 2-D float64 array with ``d_0`` columns, or a clear error."""
-        X = check_array(X, dtype=np.float64, input_name=name)
+        # fast path for what a validated estimator passes: one sum decides finiteness
+        # (a NaN or inf propagates; a non-finite sum of finite values falls through)
+        fast = (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2
+                and X.shape[0] > 0 and np.isfinite(X.sum()))
+        if not fast:
+            X = check_array(X, dtype=np.float64, input_name=name)
         if X.shape[1] != self.layer_sizes[0]:
             raise ValueError(f"{name} has {X.shape[1]} features, but this network takes "
                              f"{self.layer_sizes[0]} inputs.")
@@ -328,7 +342,7 @@ class ReLUNetwork:
                 a = self._activations(np.asarray(X[start:start + rows], dtype=np.float64))[-1]
                 out[start:start + rows] = a @ self.coefs[-1] + self.intercepts[-1]
             return out
-        steps, (c_last, b_last) = self._plan()
+        steps, (c_last, b_last), dead_out = self._plan()
         widest = max(self.layer_sizes[:-1])
         rows = max(256, _BLOCK_BYTES // (8 * widest))
         block = min(n, rows)
@@ -336,31 +350,62 @@ class ReLUNetwork:
         # pass allocates nothing per layer
         bufs = (np.empty(block * widest), np.empty(block * widest))
         thin = np.empty(block * (widest + 1))
-        zeros = np.zeros(widest)
+        zeros, ones = np.zeros(widest), np.ones(widest)
+        n_steps = len(steps)
         for start in range(0, n, rows):
             a = np.asarray(X[start:start + rows], dtype=np.float64)
             m = a.shape[0]
+            # rows of the block still running (None: all); the others are done
+            live = None
+            cur = 1  # which ping-pong buffer holds ``a`` (the other one is free)
             for i, (kind, left, right) in enumerate(steps):
-                d = right.shape[-1]
-                nxt = bufs[i % 2][:m * d].reshape(m, d)
                 if kind == "dense":
+                    d = right.shape[0]
+                    cur = 1 - cur
+                    nxt = bufs[cur][:m * d].reshape(m, d)
                     np.matmul(a, left, out=nxt)
                     nxt += right
                 else:
                     # a @ U as r matrix-vector products (2x faster than one thin
                     # matmul in OpenBLAS), into the rows of [g U, 1]ᵀ
-                    r = left.shape[0]
+                    r, d = left.shape[0], right.shape[0]
                     t = thin[:m * (r + 1)].reshape(r + 1, m)
                     for k in range(r):
                         np.matmul(a, left[k], out=t[k])
                     t[r] = 1.0
-                    np.matmul(t.T, right, out=nxt)
-                    nxt += a
+                    if i == 0:
+                        # the caller's rows: into a buffer first, the input is never
+                        # updated in place
+                        cur = 1 - cur
+                        nxt = bufs[cur][:m * d].reshape(m, d)
+                        np.copyto(nxt, a)
+                    else:
+                        nxt = a
+                    # g + [g U, 1] @ right, in place: one BLAS call with beta = 1 on the
+                    # transposed (Fortran-ordered) activations saves a pass over them
+                    nxt = _dgemm(1.0, right, t.T, beta=1.0, c=nxt.T, trans_b=1,
+                                 overwrite_c=1).T
                 # a zero row, not the scalar 0: numpy's broadcast path is 2x faster
                 np.maximum(nxt, zeros[:d], out=nxt)
                 a = nxt
-            np.matmul(a, c_last, out=out[start:start + m])
-            out[start:start + m] += b_last
+                if kind == "lowrank" and i + 1 < n_steps:
+                    # a cone layer collapses a class to its base point: a row whose
+                    # activation is zero gives a known constant output, and dropping
+                    # such rows pays when enough of the later layers are saved
+                    alive = (a @ ones[:d]) > 0  # rows of non-negative numbers
+                    n_dead = m - np.count_nonzero(alive)
+                    if n_dead and 2 * n_dead * (n_steps - 1 - i) >= m:
+                        idx = np.arange(start, start + m) if live is None else live
+                        out[idx[~alive]] = dead_out[i]
+                        live, a = idx[alive], a[alive]
+                        m = a.shape[0]
+                        if m == 0:
+                            break
+            if live is None:
+                np.matmul(a, c_last, out=out[start:start + m])
+                out[start:start + m] += b_last
+            elif m:
+                out[live] = a @ c_last + b_last
         return out
 
     # -- gradients ------------------------------------------------------------------

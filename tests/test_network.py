@@ -331,12 +331,17 @@ def test_parameter_jacobian_matches_finite_differences_and_the_gradient(activati
                                rtol=1e-10, atol=1e-12)
 
 
-def test_low_rank_layers_run_as_thin_products_like_the_dense_pass():
+@pytest.mark.parametrize("kinds", ["LLLL", "DLLDL", "LDLD"])
+def test_low_rank_layers_run_as_thin_products_like_the_dense_pass(kinds):
     # the cone layers of Lemma 3.4: alpha I + low rank (a reflection and a rank-one
     # stretch), chained as in a sequential construction
     rng = np.random.default_rng(50)
     n, coefs, intercepts = 48, [], []
-    for _ in range(4):
+    for kind in kinds:
+        if kind == "D":  # a dense layer between cone layers
+            coefs.append(rng.normal(size=(n, n)) / np.sqrt(n))
+            intercepts.append(rng.normal(size=n))
+            continue
         v = rng.normal(size=n)
         v /= np.linalg.norm(v)
         e = np.full(n, n ** -0.5)
@@ -347,13 +352,17 @@ def test_low_rank_layers_run_as_thin_products_like_the_dense_pass():
     coefs.append(rng.normal(size=(n, 3)))
     intercepts.append(rng.normal(size=3))
     net = ReLUNetwork(coefs, intercepts)
-    assert [kind for kind, *_ in net._plan()[0]] == ["lowrank"] * 4
+    assert "".join(kind[0].upper() for kind, *_ in net._plan()[0]) == kinds
     X = rng.normal(size=(5000, n))
+    X_before = X.copy()
     want = _manual_forward(coefs, intercepts, X)
     # rounding of the two forms differs by the layers' condition numbers times eps
     cond = np.prod([np.linalg.cond(c) for c in coefs[:-1]])
     np.testing.assert_allclose(net.forward(X), want, rtol=0,
                                atol=50 * cond * np.finfo(float).eps * np.abs(want).max())
+    np.testing.assert_array_equal(X, X_before)  # the input is never updated in place
+    # Fortran-ordered and float32 input take the same path
+    np.testing.assert_allclose(net.forward(np.asfortranarray(X)), net.forward(X), rtol=1e-12)
     # a network pickled and loaded runs the same plan
     again = pickle.loads(pickle.dumps(net))
     np.testing.assert_array_equal(again.forward(X), net.forward(X))
@@ -383,3 +392,22 @@ def test_fine_tune_keeps_the_construction_when_descent_only_hurts():
     assert mlp.best_validation_score_ >= mlp.validation_scores_[0]
     with pytest.raises(ValueError, match="early_stopping=False"):
         fine_tune(net.to_mlp_classifier([0, 1, 2], early_stopping=True), X, y_noisy)
+
+
+def test_forward_of_a_sequential_construction_drops_collapsed_rows_exactly():
+    # each cone layer collapses a class (activation 0): those rows leave the pass with
+    # the constant output of a zero activation, precomputed
+    from sklearn.datasets import make_blobs
+
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = make_blobs(n_samples=600, n_features=40, centers=5, random_state=0)
+    net = SequentialSeparableClassifier().fit(X, y).network_
+    assert {kind for kind, *_ in net._plan()[0]} == {"lowrank"}
+    acts = net._activations(X)
+    assert sum(int((~(a > 0).any(axis=1)).sum()) for a in acts[1:-1]) > 100
+    want = acts[-1] @ net.coefs[-1] + net.intercepts[-1]
+    cond = np.prod([np.linalg.cond(c) for c in net.coefs[:-1]])
+    np.testing.assert_allclose(net.forward(X), want, rtol=0,
+                               atol=50 * cond * np.finfo(float).eps * np.abs(want).max())
+    np.testing.assert_array_equal(net.forward(X).argmax(1), want.argmax(1))
