@@ -808,10 +808,15 @@ def fit_temperature(scores, y_idx, *, bounds=(1e-3, 1e3)):
      "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
      "max_iter": [Interval(Integral, 0, None, closed="left")],
      "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+     "freeze": [ReLUNetwork, None],
      "random_state": ["random_state"]},
     prefer_skip_nested_validation=True)
+def _rows(X, rows):
+    return X[rows] if hasattr(X, "shape") else np.asarray(X)[rows]
+
+
 def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_change=10,
-              random_state=None):
+              freeze=None, random_state=None):
     """Gradient descent from an exported network that never ends below where it started.
 
     Runs epochs of ``mlp.partial_fit`` on part of ``(X, y)`` and scores the
@@ -836,6 +841,12 @@ def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_cha
         Epochs at most.
     n_iter_no_change : int, default=10
         Patience.
+    freeze : ReLUNetwork, default=None
+        The network ``mlp`` was exported from: its hidden layers are held fixed
+        (put back after every mini-batch step), so only the units added by
+        ``widen`` and the output layer learn, on top of the construction's
+        features.  For sharp constructions, which any step of their own
+        weights destroys.
     random_state : int, RandomState instance or None, default=None
         The split.
 
@@ -889,8 +900,29 @@ def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_cha
     best, scores = score, [score]
     best_weights = ([c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_])
     best_iter, since = 0, 0
+    if freeze is not None:
+        frozen = [(ell, c, b) for ell, (c, b) in
+                  enumerate(zip(freeze.coefs[:-1], freeze.intercepts[:-1]))]
+        for ell, c, _ in frozen:
+            if (mlp.coefs_[ell].shape[0] < c.shape[0] or mlp.coefs_[ell].shape[1] < c.shape[1]
+                    or not np.array_equal(mlp.coefs_[ell][:c.shape[0], :c.shape[1]], c)):
+                raise ValueError(f"freeze: hidden layer {ell} of the MLP does not start "
+                                 "with the network's weights (export it from this network).")
+        rng = check_random_state(random_state)
+        n_batch = min(200, len(X_fit)) if mlp.batch_size == "auto" else mlp.batch_size
     for epoch in range(1, max_iter + 1):
-        mlp.partial_fit(X_fit, y_fit)
+        if freeze is None:
+            mlp.partial_fit(X_fit, y_fit)
+        else:
+            # one partial_fit per mini-batch, each followed by putting the frozen
+            # weights back: the descent only moves the new units and the output layer
+            order = rng.permutation(len(X_fit))
+            for lo in range(0, len(order), n_batch):
+                rows = order[lo:lo + n_batch]
+                mlp.partial_fit(_rows(X_fit, rows), y_fit[rows])
+                for ell, c, b in frozen:
+                    mlp.coefs_[ell][:c.shape[0], :c.shape[1]] = c
+                    mlp.intercepts_[ell][:b.shape[0]] = b
         score, new_key = criterion()
         scores.append(score)
         if new_key > key:

@@ -415,3 +415,30 @@ def test_forward_of_a_sequential_construction_drops_collapsed_rows_exactly():
     np.testing.assert_allclose(net.forward(X), want, rtol=0,
                                atol=_rounding_bound(net.coefs, want))
     np.testing.assert_array_equal(net.forward(X).argmax(1), want.argmax(1))
+
+
+def test_fine_tune_freeze_moves_only_the_new_units_and_the_output():
+    from sktrunc._network import fine_tune
+
+    net = _softplus_free_net((3, 6, 5, 3), 70)
+    rng = np.random.default_rng(71)
+    X = rng.normal(size=(240, 3))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    Y = np.eye(3)
+    mlp = net.to_mlp_classifier(np.arange(3), Y, widen=4, solver="adam",
+                                learning_rate_init=1e-2, random_state=0)
+    start = [c.copy() for c in mlp.coefs_]
+    mlp = fine_tune(mlp, X, y, max_iter=5, n_iter_no_change=5, freeze=net, random_state=0)
+    assert mlp.t_ == 5 * 216  # five epochs of the 90 % kept for descent
+    for ell in range(2):
+        np.testing.assert_array_equal(mlp.coefs_[ell][:, :net.coefs[ell].shape[1]][
+            :net.coefs[ell].shape[0]], net.coefs[ell])
+        np.testing.assert_array_equal(mlp.intercepts_[ell][:net.intercepts[ell].shape[0]],
+                                      net.intercepts[ell])
+    # what did move: the new units and the output layer
+    assert mlp.best_iter_ > 0
+    assert not np.array_equal(mlp.coefs_[-1], start[-1])
+    assert not np.array_equal(mlp.coefs_[1][:, 5:], start[1][:, 5:])
+    other = _softplus_free_net((3, 6, 5, 3), 72)
+    with pytest.raises(ValueError, match="does not start with the network's weights"):
+        fine_tune(net.to_mlp_classifier(np.arange(3), widen=2), X, y, freeze=other)
