@@ -2,29 +2,54 @@
 
 Target vectors ``y_j``, the metric prediction of eq. (2.61) of arXiv 2309.10639
 (``argmin_j |f(x) - y_j|``), the L2 cost of eq. (14) of the JMLR paper computed
-from a genuine forward pass, and the fitted attributes every estimator exposes
-(``network_``, ``coefs_``, ``intercepts_``, ``n_params_``).
+from a genuine forward pass, and the fitted attributes every estimator exposes.
+
+One meaning per name, in every estimator:
+
+``network_``, ``coefs_``, ``intercepts_``, ``n_params_``
+    The constructed :class:`~sktrunc.ReLUNetwork` and its layers, in
+    ``MLPClassifier``'s orientation.
+``training_cost_``
+    Eq. (14), ``½ Σ_i |f(x_i) - y_i|²``, of a genuine forward pass on the
+    training data (``y_i`` the target vector of the point's class).
+``training_accuracy_``
+    Accuracy of ``predict`` on the training data (classifiers).
+``output_layer`` / ``output_layer_``
+    Which last layer to use when the construction does not map the data
+    exactly (``"auto"``: the candidate with the highest training accuracy, then
+    the lowest cost), and which was used (``"exact"`` when the construction's
+    own affine layer maps every collapsed point to its target).
+``cone_margins_``
+    Distance from the nearest training point to the boundary of its side of
+    each layer's cone (cone networks).
+``condition_numbers_``
+    2-norm condition number of each hidden layer's weights.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .exceptions import AssumptionWarning, ConditioningWarning
+from ._describe import LayerTable
+from ._truncation import assemble_network
 
 __all__ = [
-    "AssumptionWarning",
-    "ConditioningWarning",
     "resolve_targets",
     "squared_distances_to_targets",
     "l2_cost",
     "weighted_l2_cost",
     "targets_are_orthogonal",
     "scaled_score_layer",
+    "choose_output_layer",
+    "fit_temperature",
     "ConstructedNetworkMixin",
     "BaseConstructedClassifier",
-    "TruncationMixin",
+    "BaseConeClassifier",
 ]
 
 
@@ -130,6 +155,81 @@ def scaled_score_layer(W, b, Z, Y, y_idx):
     return alpha * W @ Y, (alpha * b + beta) @ Y
 
 
+def choose_output_layer(candidates, Z, Y, y_idx):
+    """The candidate last layer with the best training accuracy, then the lowest cost.
+
+    Parameters
+    ----------
+    candidates : dict
+        ``name -> (W, b)``, affine layers on the rows of ``Z``.
+    Z : ndarray of shape (n_samples, n_dims)
+        What the last layer sees (the truncated training data).
+    Y : ndarray of shape (n_classes, d)
+        Target vectors.
+    y_idx : ndarray of shape (n_samples,)
+        Class index of each row.
+
+    Returns
+    -------
+    name : str
+    layer : tuple (W, b)
+    """
+    best, best_key, best_name = None, None, None
+    for name, (W, b) in candidates.items():
+        out = Z @ W + b
+        r = out - Y[y_idx]
+        accuracy = np.mean(np.argmin(squared_distances_to_targets(out, Y), axis=1) == y_idx)
+        key = (accuracy, -np.einsum("ij,ij->", r, r))
+        if best_key is None or key > best_key:
+            best, best_key, best_name = (W, b), key, name
+    return best_name, best
+
+
+# predict_proba's temperature, in units of the smallest separation ½|y_i - y_j|² of the
+# targets, is kept above this: a network that interpolates its training data would
+# otherwise be fitted an infinitely confident softmax (odds at most e^10 : 1 here)
+_MIN_TEMPERATURE = 0.1
+_MAX_TEMPERATURE = 1e3
+# rows used to fit the temperature: a 1-D problem needs no more
+_TEMPERATURE_ROWS = 20_000
+
+
+def fit_temperature(scores, y_idx, *, min_temperature=_MIN_TEMPERATURE):
+    """Temperature ``T`` minimising the log-loss of ``softmax(scores / T)``.
+
+    A one-dimensional bounded minimisation over ``log T`` in
+    ``[log min_temperature, log 1000]`` (the log-loss is smooth in ``T``).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_classes)
+        Class scores whose argmax is the prediction.
+    y_idx : ndarray of shape (n_samples,)
+        True class indices.
+    min_temperature : float, default=0.1
+        Lower bound of ``T``.
+
+    Returns
+    -------
+    temperature : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    >>> round(fit_temperature(scores, np.array([0, 1, 0, 1])), 2)
+    0.91
+    """
+    rows = np.arange(len(y_idx))
+
+    def log_loss(log_t):
+        return -np.mean(log_softmax(scores / np.exp(log_t), axis=1)[rows, y_idx])
+
+    res = minimize_scalar(log_loss, bounds=(np.log(min_temperature), np.log(_MAX_TEMPERATURE)),
+                          method="bounded")
+    return float(np.exp(res.x))
+
+
 class ConstructedNetworkMixin:
     """Fitted-state plumbing for estimators that return a :class:`ReLUNetwork`."""
 
@@ -150,44 +250,6 @@ class ConstructedNetworkMixin:
         """
         check_is_fitted(self)
         return self.network_.to_mlp(**mlp_params)
-
-
-class TruncationMixin:
-    """``truncate`` for networks built from cumulative truncation layers.
-
-    Needs ``self._cumulative = (cumulative_coefs, cumulative_intercepts)`` of the
-    truncation layers, in the coordinates the cones live in, and ``lifted_``
-    when a lifting layer precedes them.
-    """
-
-    def truncate(self, X, layer=None):
-        """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).
-
-        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2:
-        ``x^(ℓ) = W^(ℓ) X^(τ, ℓ) + b^(ℓ)`` (eq. 23).  After all layers, a
-        training point of a collapsed class sits at its base point.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        layer : int, default=None
-            Number ``ℓ`` of truncation layers applied, from 1 to their number;
-            ``None`` means all of them.
-
-        Returns
-        -------
-        X_trunc : ndarray of shape (n_samples, n_cone_dims)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        cum_coefs, cum_intercepts = self._cumulative
-        n_layers = len(cum_coefs)
-        layer = n_layers if layer is None else layer
-        if not 1 <= layer <= n_layers:
-            raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
-        hidden = self.network_.hidden_outputs(X)[layer - 1 + int(getattr(self, "lifted_", 0))]
-        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
-        return np.linalg.solve(coef.T, (hidden - intercept).T).T
 
 
 class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEstimator):
@@ -232,12 +294,65 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
             expects.
         """
-        out = self._network_output(X)
-        Y = self.targets_
-        scores = out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+        scores = self._scores(self._network_output(X))
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
+
+    def _scores(self, out):
+        """``f(x)·y_j - ½|y_j|²`` for every class: ``-½|f(x) - y_j|²`` up to a row constant."""
+        Y = self.targets_
+        return out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+
+    def predict_proba(self, X):
+        """Class probabilities: a softmax of the decision scores with a fitted temperature.
+
+        ``p_j(x) ∝ exp(-½|f(x) - y_j|² / (T s))``, where ``s`` is the smallest
+        separation ``½|y_i - y_j|²`` of the target vectors and the temperature
+        ``T = temperature_`` minimises the log-loss on the training data, kept at
+        least 0.1 so that a network with zero training loss is not infinitely
+        confident.  Its argmax is :meth:`predict`.  These are scores turned into
+        probabilities, not calibrated ones: wrap the estimator in
+        :class:`~sklearn.calibration.CalibratedClassifierCV` for calibration on
+        held-out data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(self._network_output(X))
+        return softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(self._network_output(X))
+        return log_softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+
+    def _score_unit(self):
+        """Smallest ``½|y_i - y_j|²``: the scores' natural unit."""
+        d2 = squared_distances_to_targets(self.targets_, self.targets_)
+        np.fill_diagonal(d2, np.inf)
+        return 0.5 * float(d2.min())
+
+    def _fit_temperature(self, X, y_idx):
+        """``temperature_`` from an evenly spaced subset of the training rows."""
+        step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
+        rows = slice(None, None, step)
+        scores = self._scores(self.network_.forward(X[rows])) / self._score_unit()
+        return fit_temperature(scores, y_idx[rows])
 
     def predict(self, X):
         """Class of the target vector nearest to the network's output (eq. 2.61).
@@ -292,3 +407,143 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             pred = np.argmax(out @ Y.T - half_sq, axis=1)
             correct += int(np.count_nonzero(pred == idx))
         return cost, correct / X.shape[0]
+
+
+@dataclass
+class ConeNetwork:
+    """What a cone construction hands to :meth:`BaseConeClassifier._set_cone_network`.
+
+    Attributes
+    ----------
+    layers : list of ConeLayer
+        The truncation layers, first applied first.
+    output : tuple (W, b)
+        Affine last layer on cone coordinates.
+    output_name : str
+        Which last layer it is (``output_layer_``).
+    center, components : ndarray
+        Cone coordinates ``z = (h - center) @ components`` of the construction
+        space ``h`` (the input, or the lifted input).
+    lift : tuple (coef, intercept) or None
+        The lifting ReLU layer, when one precedes the cones.
+    """
+
+    layers: list
+    output: tuple
+    output_name: str
+    center: np.ndarray
+    components: np.ndarray
+    lift: tuple = None
+
+
+class BaseConeClassifier(BaseConstructedClassifier):
+    """The documented contract of networks built from truncation cones (Lemma 3.4).
+
+    A subclass's ``fit`` builds a :class:`ConeNetwork` (the per-layer
+    :class:`~sktrunc._cones.ConeLayer` records, the last layer, the cones'
+    coordinates and an optional lift) and passes it to
+    :meth:`_set_cone_network`, which assembles the :class:`ReLUNetwork` from
+    the cumulative parameters (eq. 21-22) and sets the fitted attributes every
+    cone network has, which :meth:`truncate`, :meth:`describe` and
+    :class:`~sktrunc.plotting.TruncationDisplay` read:
+
+    ``layers_``
+        The list of ``ConeLayer`` records.
+    ``base_points_``, ``axes_``, ``angles_``, ``cone_margins_``, ``collapsed_``
+        Their fields stacked, one row per truncation layer.
+    ``center_``, ``components_``
+        Cone coordinates of a point ``h`` of the construction space:
+        ``(h - center_) @ components_``.
+    ``lifted_``
+        Whether a lifting ReLU layer precedes the cones (``h`` is then its
+        output, not the input).
+    ``condition_numbers_``, ``output_layer_``, ``training_cost_``,
+    ``training_accuracy_``
+        As documented in :mod:`sktrunc._base`.
+    """
+
+    def _set_cone_network(self, construction, X, y_idx):
+        layers = construction.layers
+        cum_coefs = [layer.cumulative_coef for layer in layers] + [construction.output[0]]
+        cum_intercepts = ([layer.cumulative_intercept for layer in layers]
+                          + [construction.output[1]])
+        network, cond = assemble_network(
+            cum_coefs, cum_intercepts, input_map=(construction.center, construction.components),
+            prefix=construction.lift, stacklevel=4)
+        self._set_network(network)
+        self._cumulative = (cum_coefs[:-1], cum_intercepts[:-1])
+        self.layers_ = layers
+        self.base_points_ = np.array([layer.base_point for layer in layers])
+        self.axes_ = np.array([layer.axis for layer in layers])
+        self.angles_ = np.array([layer.theta for layer in layers])
+        self.cone_margins_ = np.array([layer.cone_margin for layer in layers])
+        self.collapsed_ = np.array([layer.collapsed for layer in layers], dtype=bool)
+        self.center_, self.components_ = construction.center, construction.components
+        self.lifted_ = construction.lift is not None
+        self.condition_numbers_ = cond
+        self.output_layer_ = construction.output_name
+        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
+        self.temperature_ = self._fit_temperature(X, y_idx)
+        return self
+
+    def truncate(self, X, layer=None):
+        """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).
+
+        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2:
+        ``x^(ℓ) = W^(ℓ) X^(τ, ℓ) + b^(ℓ)`` (eq. 23).  After all layers, a
+        training point of a collapsed class sits at its base point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        layer : int, default=None
+            Number ``ℓ`` of truncation layers applied, from 1 to their number;
+            ``None`` means all of them.
+
+        Returns
+        -------
+        X_trunc : ndarray of shape (n_samples, n_cone_dims)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        cum_coefs, cum_intercepts = self._cumulative
+        n_layers = len(cum_coefs)
+        layer = n_layers if layer is None else layer
+        if not 1 <= layer <= n_layers:
+            raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
+        hidden = self.network_.hidden_outputs(X)[layer - 1 + int(self.lifted_)]
+        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
+        return np.linalg.solve(coef.T, (hidden - intercept).T).T
+
+    def _layer_rows(self, action, **extra_columns):
+        """The rows of :meth:`describe` every cone network shares.
+
+        ``action(ℓ, layer)`` says what layer ``ℓ`` does; ``extra_columns`` maps a
+        column name to ``f(layer)``.
+        """
+        rows = []
+        offset = int(self.lifted_)
+        if self.lifted_:
+            rows.append({"layer": 1, "action": "lifts the input (random ReLU features)",
+                         "width": self.coefs_[0].shape[1],
+                         "cond": float(self.condition_numbers_[0])})
+        for ell, layer in enumerate(self.layers_):
+            row = {"layer": ell + 1 + offset, "action": action(ell, layer),
+                   "base point": layer.base_point, "axis": layer.axis,
+                   "aperture [deg]": float(np.degrees(layer.theta)),
+                   "cone margin": float(layer.cone_margin)}
+            row.update({name: f(layer) for name, f in extra_columns.items()})
+            row.update({"width": self.coefs_[ell + offset].shape[1],
+                        "cond": float(self.condition_numbers_[ell + offset])})
+            rows.append(row)
+        rows.append({"layer": len(self.coefs_), "width": self.coefs_[-1].shape[1],
+                     "action": f"affine output ({self.output_layer_})"})
+        return rows
+
+    def _describe(self, rows, extra_columns, summary):
+        columns = (["layer", "action"] + list(extra_columns)
+                   + ["base point", "axis", "aperture [deg]", "cone margin", "width", "cond"])
+        title = (f"{type(self).__name__}: {self.network_}; training cost (eq. 14) "
+                 f"{self.training_cost_:.3g}, accuracy {self.training_accuracy_:.3f}; "
+                 + summary)
+        return LayerTable(columns, rows, title=title)

@@ -18,8 +18,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import ConstructedNetworkMixin
 from ._network import ReLUNetwork
-from ._regions import search_regions
 from .exceptions import COND_WARN, AssumptionWarning, ConditioningWarning, NotInterpolableError
+from .landscape import search_regions
 
 __all__ = ["OverparamInterpolator", "NotInterpolableError"]
 

@@ -16,7 +16,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    AssumptionWarning,
     BaseConstructedClassifier,
     ConstructedNetworkMixin,
     resolve_targets,
@@ -25,6 +24,7 @@ from ._base import (
 from ._describe import LayerTable
 from ._geometry import rank_tolerance
 from ._network import ReLUNetwork
+from .exceptions import AssumptionWarning
 
 __all__ = ["ShallowBoundRegressor", "ShallowBoundClassifier", "shallow_bound_experiment",
            "theorem_3_2_cost"]
@@ -511,6 +511,7 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         """
         X, group = self._validate_labels(X, y)
         self._construct(X, group, len(self.classes_))
+        self.temperature_ = self._fit_temperature(X, group)
         return self
 
     def metric_predict(self, X):
