@@ -4,8 +4,9 @@
     python benchmarks/bench_finetune.py --quick    # one seed
 
 The recipe (doc/finetune.rst): construct, export with
-``to_mlp_classifier(temperature=fit_temperature(scores, y), widen=128,
-solver="adam", learning_rate_init=1e-3)`` and run :func:`sktrunc._network.fine_tune`,
+``to_mlp_classifier(temperature=clf.temperature_ * clf._score_unit(), widen=128,
+solver="adam", learning_rate_init=1e-3)`` (the temperature of the classifier's
+``predict_proba``) and run :func:`sktrunc._network.fine_tune`,
 which keeps the best epoch on a held-out 10 %, the construction (epoch 0)
 included.  Each row: test accuracy of the construction (epoch 0), after
 fine-tuning, the epochs run; the same widened architecture from a random
@@ -31,7 +32,7 @@ from sktrunc import (
     SequentialSeparableClassifier,
     ShallowBoundClassifier,
 )
-from sktrunc._network import fine_tune, fit_temperature
+from sktrunc._network import fine_tune
 
 WIDEN = 128
 RECIPE = {"solver": "adam", "learning_rate_init": 1e-3}
@@ -39,8 +40,7 @@ RECIPE = {"solver": "adam", "learning_rate_init": 1e-3}
 
 def finetuned(est, X, y, seed, freeze=False):
     """The recipe: calibrated temperature, widened export, guarded fine-tuning."""
-    y_idx = np.searchsorted(est.classes_, y)
-    T = fit_temperature(est.decision_function(X), y_idx)
+    T = est.temperature_ * est._score_unit()  # predict_proba's: the MLP's probabilities
     mlp = est.network_.to_mlp_classifier(est.classes_, est.targets_, temperature=T,
                                          widen=WIDEN, random_state=seed, **RECIPE)
     return fine_tune(mlp, X, y, freeze=est.network_ if freeze else None, random_state=seed)

@@ -9,10 +9,11 @@ construction does (the nearest-target rule becomes softmax logits), and
 ``fine_tune`` continues with the log-loss without ever ending below where it
 started.  The recipe (see the user guide page "Fine-tuning"):
 
-* ``temperature=fit_temperature(scores, y)``: divide the scores by the
-  temperature that minimises the training log-loss, so the first gradients are
-  those of a calibrated model rather than of a saturated softmax;
-* ``widen=64``: extra units per hidden layer, invisible at epoch 0 (zero
+* ``temperature=clf.temperature_ * clf._score_unit()``: the temperature of the
+  classifier's ``predict_proba`` (fitted to the training log-loss), so that the
+  MLP has the classifier's probabilities and the first gradients are those of a
+  calibrated model rather than of a saturated softmax;
+* ``widen=128``: extra units per hidden layer, invisible at epoch 0 (zero
   outgoing weights), so descent has capacity beyond the construction;
 * adam with ``learning_rate_init=1e-3``, and ``fine_tune``, which keeps the
   best epoch on a held-out 10 %, **the construction (epoch 0) included**.
@@ -31,7 +32,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sktrunc import ShallowBoundClassifier
-from sktrunc._network import fine_tune, fit_temperature
+from sktrunc._network import fine_tune
 
 warnings.simplefilter("ignore")  # ConvergenceWarning of the one-epoch partial fits
 X, y = load_digits(return_X_y=True)
@@ -41,8 +42,8 @@ scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
 clf = ShallowBoundClassifier().fit(X_train, y_train)
-T = fit_temperature(clf.decision_function(X_train), np.searchsorted(clf.classes_, y_train))
-mlp = clf.network_.to_mlp_classifier(clf.classes_, clf.targets_, temperature=T, widen=64,
+T = clf.temperature_ * clf._score_unit()
+mlp = clf.network_.to_mlp_classifier(clf.classes_, clf.targets_, temperature=T, widen=128,
                                      random_state=0, solver="adam", learning_rate_init=1e-3)
 print(f"constructed: test accuracy {clf.score(X_test, y_test):.3f}; exported MLP: "
       f"{mlp.score(X_test, y_test):.3f} (the same predictions), temperature {T:.3f}")

@@ -9,19 +9,17 @@ Besides the forward pass the network knows its gradients (the cost of eq. (14)
 by backpropagation, the Jacobian of the outputs with respect to every weight,
 whose rank Chen & Moore study) and how to become a scikit-learn MLP that
 gradient descent can continue from (:meth:`ReLUNetwork.to_mlp`,
-:meth:`ReLUNetwork.to_mlp_classifier`, :func:`fit_temperature`).
+:meth:`ReLUNetwork.to_mlp_classifier`, :func:`fine_tune`).
 """
 
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg.blas import dgemm as _dgemm
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS", "fit_temperature", "fine_tune"]
+__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS", "fine_tune"]
 
 # Bytes per row block of the forward pass: a block of 1 MiB (2048 rows of 64 floats)
 # stays in L2, so each layer's few passes over it do not go to memory, and narrow
@@ -667,8 +665,13 @@ class ReLUNetwork:
             None.
         temperature : float, default=1.0
             Logits are the scores divided by it.  It does not change the
-            prediction but sets the initial log-loss and its gradient: see
-            :func:`fit_temperature`.
+            prediction but sets the initial log-loss and its gradient.  A
+            fitted classifier's ``temperature_ * _score_unit()`` (the
+            temperature of its ``predict_proba``, fitted to the training
+            log-loss and floored so that an interpolating network is not
+            infinitely confident) makes the MLP's ``predict_proba`` equal to
+            the classifier's: the first gradients are those of a calibrated
+            model, not of a saturated softmax.
         widen : int, default=0
             Extra units per hidden layer that leave the output unchanged (see
             :meth:`to_mlp`).
@@ -684,7 +687,8 @@ class ReLUNetwork:
 
         See Also
         --------
-        fit_temperature : the temperature that minimises the log-loss of the scores.
+        fine_tune : gradient descent from the export that keeps the best epoch, epoch 0
+            included.
 
         Examples
         --------
@@ -736,71 +740,8 @@ class ReLUNetwork:
         return f"ReLUNetwork(layer_sizes={self.layer_sizes}, n_params={self.n_params}{act})"
 
 
-@validate_params(
-    {"scores": ["array-like"], "y_idx": ["array-like"],
-     "bounds": [tuple]},
-    prefer_skip_nested_validation=True)
-def fit_temperature(scores, y_idx, *, bounds=(1e-3, 1e3)):
-    """The temperature ``T`` minimising the log-loss of ``softmax(scores / T)``.
-
-    The constructed networks are not trained for the log-loss: their scores
-    ``f(x)·y_j - ½|y_j|²`` can be far too large (weights up to ~1000 after a
-    deep construction), and a softmax on them is saturated, so the first
-    gradient steps of fine-tuning are huge on the misclassified points and
-    destroy the construction.  Dividing the scores by ``T`` keeps the
-    prediction and makes the initial log-loss (and its gradient) that of a
-    calibrated model.
-
-    Parameters
-    ----------
-    scores : array-like of shape (n_samples, n_classes) or (n_samples,)
-        ``decision_function`` of a constructed classifier: class scores, or for
-        two classes the score of class 1 minus that of class 0.
-    y_idx : array-like of shape (n_samples,)
-        Index of each sample's class in ``0..n_classes-1``.
-    bounds : tuple of float, default=(1e-3, 1e3)
-        Search interval, relative to the scores' scale (their standard
-        deviation): on training data the construction separates perfectly, the
-        log-loss decreases all the way to ``T = 0``, and the lower bound decides.
-
-    Returns
-    -------
-    temperature : float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> y = rng.integers(0, 2, 500)
-    >>> scores = 3.0 * (2 * y - 1) + 3.0 * rng.normal(size=500)   # logits ×3
-    >>> print(round(fit_temperature(scores, y) / 3.0, 1))
-    0.5
-    """
-    S = check_array(scores, dtype=np.float64, ensure_2d=False, input_name="scores")
-    y_idx = np.asarray(y_idx)
-    if S.ndim == 1:
-        S = np.column_stack([np.zeros_like(S), S])
-    if S.ndim != 2 or y_idx.shape != (S.shape[0],):
-        raise ValueError("scores must be (n_samples, n_classes) or (n_samples,) and "
-                         "y_idx (n_samples,).")
-    if not np.issubdtype(y_idx.dtype, np.integer) or y_idx.min() < 0 or \
-            y_idx.max() >= S.shape[1]:
-        raise ValueError(f"y_idx must hold class indices in 0..{S.shape[1] - 1}.")
-    lo, hi = bounds
-    if not 0 < lo < hi:
-        raise ValueError(f"bounds must satisfy 0 < low < high; got {bounds}.")
-    scale = float(np.std(S - S.mean(axis=1, keepdims=True)))
-    if scale == 0:
-        return 1.0
-    rows = np.arange(S.shape[0])
-
-    def loss(log_t):
-        Z = log_softmax(S / (scale * np.exp(log_t)), axis=1)
-        return -float(np.mean(Z[rows, y_idx]))
-
-    res = minimize_scalar(loss, bounds=(np.log(lo), np.log(hi)), method="bounded",
-                          options={"xatol": 1e-4})
-    return float(scale * np.exp(res.x))
+def _rows(X, rows):
+    return X[rows] if hasattr(X, "shape") else np.asarray(X)[rows]
 
 
 @validate_params(
@@ -808,13 +749,9 @@ def fit_temperature(scores, y_idx, *, bounds=(1e-3, 1e3)):
      "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
      "max_iter": [Interval(Integral, 0, None, closed="left")],
      "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-     "freeze": [ReLUNetwork, None],
+     "freeze": [HasMethods(["forward", "parameter_jacobian"]), None],
      "random_state": ["random_state"]},
     prefer_skip_nested_validation=True)
-def _rows(X, rows):
-    return X[rows] if hasattr(X, "shape") else np.asarray(X)[rows]
-
-
 def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_change=10,
               freeze=None, random_state=None):
     """Gradient descent from an exported network that never ends below where it started.

@@ -4,7 +4,7 @@ from joblib import parallel_config
 
 from sktrunc import ReLUNetwork
 from sktrunc.landscape._jacobian import depth_rank_experiment, network_jacobian_rank
-from sktrunc.landscape._regions import region_jacobian
+from sktrunc.landscape._patterns import region_jacobian
 
 
 def _net(widths, seed, activation="relu"):

@@ -232,18 +232,22 @@ def test_to_mlp_classifier_refuses_bad_input():
         soft.to_mlp_classifier([0, 1])
 
 
-def test_fit_temperature_recovers_a_known_scale():
-    from sktrunc._network import fit_temperature
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_to_mlp_classifier_with_the_fitted_temperature_has_the_same_probabilities(n_classes):
+    # the estimator's predict_proba temperature, passed to the export, makes the MLP's
+    # probabilities the classifier's: fine-tuning starts from a calibrated model
+    from sklearn.datasets import make_blobs
 
-    rng = np.random.default_rng(0)
-    logits = rng.normal(size=(4000, 4))
-    y = np.array([rng.choice(4, p=np.exp(z) / np.exp(z).sum()) for z in logits])
-    # calibrated logits multiplied by 25: the fitted temperature undoes it
-    assert fit_temperature(25.0 * logits, y) == pytest.approx(25.0, rel=0.1)
-    # binary scores (class 1 minus class 0)
-    assert fit_temperature(25.0 * (logits[:, 1] - logits[:, 0]), (y == 1).astype(int)) > 0
-    with pytest.raises(ValueError, match="class indices"):
-        fit_temperature(logits, y + 1)
+    from sktrunc import ShallowBoundClassifier
+
+    X, y = make_blobs(n_samples=200, n_features=5, centers=n_classes, random_state=0)
+    clf = ShallowBoundClassifier().fit(X, y)
+    T = clf.temperature_ * clf._score_unit()
+    mlp = clf.network_.to_mlp_classifier(clf.classes_, clf.targets_, temperature=T, widen=3,
+                                         random_state=0)
+    np.testing.assert_array_equal(mlp.predict(X), clf.predict(X))
+    np.testing.assert_allclose(mlp.predict_proba(X), clf.predict_proba(X), rtol=1e-9,
+                               atol=1e-12)
 
 
 # -- input validation and gradients (issue 12) --------------------------------------

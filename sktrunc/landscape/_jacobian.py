@@ -26,7 +26,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._network import ReLUNetwork
@@ -44,7 +44,7 @@ def _numerical_rank(s, tol, shape):
 
 
 @validate_params(
-    {"network": [ReLUNetwork], "X": ["array-like"],
+    {"network": [HasMethods(["parameter_jacobian", "forward"])], "X": ["array-like"],
      "tol": [Interval(Real, 0, 1, closed="neither"), None]},
     prefer_skip_nested_validation=True)
 def network_jacobian_rank(network, X, tol=None):
