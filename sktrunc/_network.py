@@ -345,9 +345,10 @@ class ReLUNetwork:
         widest = max(self.layer_sizes[:-1])
         rows = max(256, _BLOCK_BYTES // (8 * widest))
         block = min(n, rows)
-        # two ping-pong buffers per block: each layer writes into the other, so the
-        # pass allocates nothing per layer
-        bufs = (np.empty(block * widest), np.empty(block * widest))
+        # two ping-pong buffers per block: a dense layer writes into the other, so the
+        # pass allocates nothing per layer; allocated on first use, since a chain of
+        # cone layers updates one in place
+        bufs = [None, None]
         thin = np.empty(block * (widest + 1))
         zeros, ones = np.zeros(widest), np.ones(widest)
         n_steps = len(steps)
@@ -362,6 +363,8 @@ class ReLUNetwork:
                 if kind == "dense":
                     d = right.shape[0]
                     cur = 1 - cur
+                    if bufs[cur] is None:
+                        bufs[cur] = np.empty(block * widest)
                     nxt = bufs[cur][:m * d].reshape(m, d)
                     np.matmul(a, left, out=nxt)
                     nxt += right
@@ -377,6 +380,8 @@ class ReLUNetwork:
                         # the caller's rows: into a buffer first, the input is never
                         # updated in place
                         cur = 1 - cur
+                        if bufs[cur] is None:
+                            bufs[cur] = np.empty(block * widest)
                         nxt = bufs[cur][:m * d].reshape(m, d)
                         np.copyto(nxt, a)
                     else:
