@@ -397,7 +397,9 @@ class ReLUNetwork:
                     # a truncation layer collapses a class to its base point: a row
                     # whose activation is zero gives a known constant output, and
                     # dropping such rows pays when enough of the later layers are saved
-                    alive = (a @ ones[:d]) > 0  # rows of non-negative numbers
+                    # rows of non-negative numbers: zero sum means all zero (a NaN
+                    # row, from an overflow, stays in the pass)
+                    alive = ~((a @ ones[:d]) <= 0)
                     n_dead = m - np.count_nonzero(alive)
                     # a layer that kills no row of a block is not watched any more
                     watch[i] = n_dead > 0
