@@ -4,9 +4,9 @@
     python benchmarks/bench_finetune.py --quick    # one seed
 
 The recipe (doc/finetune.rst): construct, export with
-``to_mlp_classifier(temperature=clf.temperature_ * clf._score_unit(), widen=128,
+``clf.to_mlp(widen=128,
 solver="adam", learning_rate_init=1e-3)`` (the temperature of the classifier's
-``predict_proba``) and run :func:`sktrunc._network.fine_tune`,
+``predict_proba``) and run :func:`sktrunc.fine_tune`,
 which keeps the best epoch on a held-out 10 %, the construction (epoch 0)
 included.  Each row: test accuracy of the construction (epoch 0), after
 fine-tuning, the epochs run; the same widened architecture from a random
@@ -31,8 +31,8 @@ from sktrunc import (
     ClusteredTruncationClassifier,
     SequentialSeparableClassifier,
     ShallowBoundClassifier,
+    fine_tune,
 )
-from sktrunc._network import fine_tune
 
 WIDEN = 128
 RECIPE = {"solver": "adam", "learning_rate_init": 1e-3}
@@ -40,9 +40,8 @@ RECIPE = {"solver": "adam", "learning_rate_init": 1e-3}
 
 def finetuned(est, X, y, seed, freeze=False):
     """The recipe: calibrated temperature, widened export, guarded fine-tuning."""
-    T = est.temperature_ * est._score_unit()  # predict_proba's: the MLP's probabilities
-    mlp = est.network_.to_mlp_classifier(est.classes_, est.targets_, temperature=T,
-                                         widen=WIDEN, random_state=seed, **RECIPE)
+    # predict_proba's temperature by default: the MLP has the classifier's probabilities
+    mlp = est.to_mlp(widen=WIDEN, random_state=seed, **RECIPE)
     return fine_tune(mlp, X, y, freeze=est.network_ if freeze else None, random_state=seed)
 
 

@@ -3,14 +3,14 @@ Fine-tuning a constructed classifier
 ====================================
 
 A constructed network is a starting point for gradient descent.
-:meth:`~sktrunc.ReLUNetwork.to_mlp_classifier` turns it into a fitted-state
+A classifier's ``to_mlp()`` turns it into a fitted-state
 :class:`~sklearn.neural_network.MLPClassifier` that predicts exactly as the
 construction does (the nearest-target rule becomes softmax logits), and
 ``fine_tune`` continues with the log-loss without ever ending below where it
 started.  The recipe (see the user guide page "Fine-tuning"):
 
-* ``temperature=clf.temperature_ * clf._score_unit()``: the temperature of the
-  classifier's ``predict_proba`` (fitted to the training log-loss), so that the
+* the default temperature, that of the classifier's ``predict_proba`` (fitted to
+  the training log-loss), so that the
   MLP has the classifier's probabilities and the first gradients are those of a
   calibrated model rather than of a saturated softmax;
 * ``widen=128``: extra units per hidden layer, invisible at epoch 0 (zero
@@ -31,8 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from sktrunc import ShallowBoundClassifier
-from sktrunc._network import fine_tune
+from sktrunc import ShallowBoundClassifier, fine_tune
 
 warnings.simplefilter("ignore")  # ConvergenceWarning of the one-epoch partial fits
 X, y = load_digits(return_X_y=True)
@@ -42,11 +41,9 @@ scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
 clf = ShallowBoundClassifier().fit(X_train, y_train)
-T = clf.temperature_ * clf._score_unit()
-mlp = clf.network_.to_mlp_classifier(clf.classes_, clf.targets_, temperature=T, widen=128,
-                                     random_state=0, solver="adam", learning_rate_init=1e-3)
+mlp = clf.to_mlp(widen=128, random_state=0, solver="adam", learning_rate_init=1e-3)
 print(f"constructed: test accuracy {clf.score(X_test, y_test):.3f}; exported MLP: "
-      f"{mlp.score(X_test, y_test):.3f} (the same predictions), temperature {T:.3f}")
+      f"{mlp.score(X_test, y_test):.3f} (the same predictions)")
 mlp = fine_tune(mlp, X_train, y_train, max_iter=100, random_state=0)
 
 scratch = MLPClassifier(mlp.hidden_layer_sizes, solver="adam", learning_rate_init=1e-3,

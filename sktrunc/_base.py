@@ -272,15 +272,30 @@ class ConstructedNetworkMixin:
         self.n_params_ = network.n_params
         return self
 
-    def to_mlp(self, **mlp_params):
+    def to_mlp(self, *, widen=0, random_state=None, **mlp_params):
         """The fitted network as a fitted-state ``MLPRegressor``.
 
         Its ``predict`` equals the network's output to float precision; use
         ``warm_start=True`` to continue from this minimiser by gradient descent.
         See :meth:`sktrunc.ReLUNetwork.to_mlp`.
+
+        Parameters
+        ----------
+        widen : int, default=0
+            Extra units per hidden layer with zero outgoing weights: the output is
+            unchanged at epoch 0, and gradient descent has capacity beyond the
+            construction.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the extra units' incoming weights.
+        **mlp_params
+            Passed to ``MLPRegressor``.
+
+        Returns
+        -------
+        mlp : MLPRegressor
         """
         check_is_fitted(self)
-        return self.network_.to_mlp(**mlp_params)
+        return self.network_.to_mlp(widen=widen, random_state=random_state, **mlp_params)
 
 
 class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEstimator):
@@ -329,6 +344,43 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
+
+    def to_mlp(self, *, temperature=None, widen=0, random_state=None, **mlp_params):
+        """The fitted network as a fitted-state ``MLPClassifier`` with the same predictions.
+
+        The last layer is followed by the affine map to the decision scores,
+        ``(f(x)·y_j - ½|y_j|²) / T``, folded into it: the classifier's logits (a
+        softmax over ``n_classes`` outputs; one logistic output for two classes).
+        Its ``predict`` equals this estimator's exactly at epoch 0, and with the
+        default temperature so does ``predict_proba``.  ``fit`` with
+        ``warm_start=True``, ``partial_fit`` and :func:`sktrunc.fine_tune`
+        continue by gradient descent on the log-loss; see the user guide's
+        fine-tuning page.  ``self.network_.to_mlp()`` gives the regressor on the
+        target vectors instead.
+
+        Parameters
+        ----------
+        temperature : float, default=None
+            Divides the scores; None means this estimator's fitted
+            ``predict_proba`` temperature.
+        widen : int, default=0
+            Extra units per hidden layer with zero outgoing weights (the output is
+            unchanged at epoch 0).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the extra units' incoming weights.
+        **mlp_params
+            Passed to ``MLPClassifier``.
+
+        Returns
+        -------
+        mlp : MLPClassifier
+        """
+        check_is_fitted(self)
+        if temperature is None:
+            temperature = self.temperature_ * self._score_unit()
+        return self.network_.to_mlp_classifier(
+            self.classes_, self.targets_, temperature=temperature, widen=widen,
+            random_state=random_state, **mlp_params)
 
     def _scores(self, out):
         """``f(x)·y_j - ½|y_j|²`` for every class: ``-½|f(x) - y_j|²`` up to a row constant."""

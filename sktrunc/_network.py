@@ -806,7 +806,7 @@ def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_cha
     --------
     >>> import numpy as np
     >>> from sktrunc import ReLUNetwork
-    >>> from sktrunc._network import fine_tune
+    >>> from sktrunc import fine_tune
     >>> rng = np.random.default_rng(0)
     >>> net = ReLUNetwork([rng.normal(size=(2, 8)), rng.normal(size=(8, 2))],
     ...                   [rng.normal(size=8), rng.normal(size=2)])

@@ -220,10 +220,7 @@ def test_explain_refuses_an_estimator_without_layers(capsys):
 
 
 @pytest.mark.parametrize("name", [
-    "ClusteredTruncation", "SequentialSeparable",
-    pytest.param("ShallowBound", marks=pytest.mark.xfail(
-        strict=True, reason="ShallowBound's training_cost_ is the RMS sqrt(1/N sum|r|^2) of "
-                            "arXiv 2309.10370, not eq. (14)")),
+    "ClusteredTruncation", "SequentialSeparable", "ShallowBound",
 ])
 @pytest.mark.filterwarnings("ignore::sktrunc.AssumptionWarning")  # wine is not clustered
 def test_l2_column_is_eq_14_as_the_estimator_reports_it(name):

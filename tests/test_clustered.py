@@ -199,8 +199,16 @@ def test_pipeline_gridsearch_cross_val_clone_pickle():
 def test_to_mlp_equals_the_network():
     X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)
     clf = ClusteredTruncationClassifier().fit(X, y)
+    # a classifier exports as an MLPClassifier with the same predictions and probabilities
     mlp = clf.to_mlp()
-    np.testing.assert_allclose(mlp.predict(X), forward(clf, X), atol=1e-12)
+    assert type(mlp).__name__ == "MLPClassifier"
+    X_test = np.random.default_rng(0).normal(size=(200, 4))
+    np.testing.assert_array_equal(mlp.predict(X_test), clf.predict(X_test))
+    np.testing.assert_allclose(mlp.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-10)
+    wide = clf.to_mlp(widen=8, random_state=0)
+    np.testing.assert_array_equal(wide.predict(X_test), clf.predict(X_test))
+    # the network itself exports as the regressor on the target vectors
+    np.testing.assert_allclose(clf.network_.to_mlp().predict(X), forward(clf, X), atol=1e-12)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])

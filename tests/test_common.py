@@ -34,16 +34,9 @@ def _public_functions():
 ESTIMATORS = [cls() for cls in _public_estimators()]
 
 # Expected failures, per estimator class, each with the reason a maintainer would accept.
-EXPECTED_FAILED_CHECKS = {
-    "ShallowBoundRegressor": {
-        check: "the default output_layer='constructive' fits group targets, not y (issue 11)"
-        for check in ("check_regressors_train",)
-    },
-}
+EXPECTED_FAILED_CHECKS = {}
 # Public functions not yet validated, each with the reason.
-EXPECTED_UNVALIDATED = {
-    "sktrunc.shallow_bound_experiment": "validate_params lands with the shallow rework (issue 13)",
-}
+EXPECTED_UNVALIDATED = {}
 
 
 def _expected_failed_checks(estimator):

@@ -75,10 +75,7 @@ def test_api_pages_list_inherited_methods(html):
 PAGES = sorted(p.stem for p in DOC.glob("*.rst") if p.stem != "sg_execution_times")
 # pages whose source another engineer owns; remove an entry once the page is fixed (the
 # strict xfail then turns its fix into a failure that says so)
-KNOWN_PRIVATE = {
-    "shallow": "doc/shallow.rst cites shared/papers/SHALLOW.md and "
-               "sktrunc._shallow.theorem_3_2_cost",
-}
+KNOWN_PRIVATE = {}
 PRIVATE = re.compile(r"sktrunc\.(?:[a-z_]+\.)*_[a-z]\w*|SHALLOW\.md")
 
 
@@ -96,11 +93,7 @@ def test_pages_cite_no_private_names(html, name):
 
 
 # docstrings another engineer owns, as for KNOWN_PRIVATE
-KNOWN_PRIVATE_API = {
-    "sktrunc.landscape.pattern_is_realizable": "its docstring cites "
-                                               ":func:`sktrunc._separation.strictly_separable`",
-    "sktrunc.plotting.TruncationDisplay": "its docstring cites sktrunc._base.BaseConeClassifier",
-}
+KNOWN_PRIVATE_API = {}
 
 
 def test_api_pages_cite_no_private_names(html):

@@ -9,6 +9,7 @@ paper's experiments as functions.
 """
 
 from ._experiments import full_rank_fraction, global_minimum_fraction, theory_width
+from ._jacobian import depth_rank_experiment, network_jacobian_rank
 from ._patterns import (
     activation_pattern,
     count_regions_general_position,
@@ -26,9 +27,11 @@ __all__ = [
     "activation_pattern",
     "count_regions_general_position",
     "count_unit_patterns",
+    "depth_rank_experiment",
     "full_rank_fraction",
     "global_minimum_fraction",
     "jacobian_rank",
+    "network_jacobian_rank",
     "output_weights",
     "pattern_is_realizable",
     "region_jacobian",

@@ -93,7 +93,7 @@ def network_jacobian_rank(network, X, tol=None):
     --------
     >>> import numpy as np
     >>> from sktrunc import ReLUNetwork
-    >>> from sktrunc.landscape._jacobian import network_jacobian_rank
+    >>> from sktrunc.landscape import network_jacobian_rank
     >>> rng = np.random.default_rng(0)
     >>> net = ReLUNetwork([rng.normal(size=(6, 6)), rng.normal(size=(6, 1))],
     ...                   [rng.normal(size=6), rng.normal(size=1)], activation="tanh")
@@ -219,9 +219,9 @@ def depth_rank_experiment(depths, *, n_samples=4, n_features=None, activation="r
 
     Examples
     --------
-    >>> from sktrunc.landscape._jacobian import depth_rank_experiment
-    >>> res = depth_rank_experiment([1, 8], n_trials=10, random_state=0)
-    >>> bool(res["wide_full_rank"].min() == 1.0)
+    >>> from sktrunc.landscape import depth_rank_experiment
+    >>> res = depth_rank_experiment([1, 32], n_trials=20, random_state=0)
+    >>> bool(res["deep_full_rank"][-1] < res["wide_full_rank"][-1])
     True
     """
     depths = [int(d) for d in np.atleast_1d(depths)]

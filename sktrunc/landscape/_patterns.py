@@ -157,7 +157,7 @@ def pattern_is_realizable(X, column, bias=True):
     A unit realises the pattern iff the points where it is on and those where
     it is off are strictly separated by the hyperplane ``w·x + b = 0``
     (through the origin when ``bias=False``): the LP of
-    :func:`sktrunc._separation.strictly_separable`, solved on standardised
+    strict-separation LP of the sequential construction, solved on standardised
     data so that the answer does not depend on the scale of ``X``.
 
     Examples

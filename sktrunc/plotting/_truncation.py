@@ -9,8 +9,9 @@ __all__ = ["TruncationDisplay"]
 class TruncationDisplay:
     """Each truncation layer's cone and where the data goes, layer by layer.
 
-    For a fitted cone network (a subclass of ``sktrunc._base.BaseConeClassifier``,
-    whose documented attributes it reads), draws one panel per
+    For a fitted cone classifier (:class:`~sktrunc.ClusteredTruncationClassifier`,
+    :class:`~sktrunc.SequentialSeparableClassifier`: the attributes their common
+    base documents), draws one panel per
     layer in the first two cone coordinates: the data after that layer, the cone
     (its two boundary rays, the backward part shaded, the base point starred).
     With more than two cone coordinates the panels show the projection on the
