@@ -6,7 +6,7 @@ left and from the points the earlier classes were collapsed to.
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,7 +28,7 @@ from ._base import (
 )
 from ._cones import ConeLayer, Items, fit_cone
 from ._geometry import affine_rank, axial_coordinates, class_statistics, lift_until
-from ._separation import max_margin_hyperplane, soft_margin_hyperplane
+from ._separation import _max_margin, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
 from .exceptions import AssumptionWarning
@@ -38,8 +38,9 @@ __all__ = ["SequentialSeparableClassifier"]
 
 
 def _separate(X_neg, X_pos, solver):
-    """Module-level task for joblib: the hard-margin hyperplane or None."""
-    return max_margin_hyperplane(X_neg, X_pos, solver=solver)
+    """Module-level task for joblib: the hard-margin hyperplane or None, and the
+    active points (a certificate of non-separability when None)."""
+    return _max_margin(X_neg, X_pos, solver)
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
@@ -405,15 +406,32 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         """Hard-margin hyperplane (None when not separable) and point sets per candidate.
 
         The point sets are returned too: the layer and the soft-margin fallback
-        reuse them rather than copying the data again.
+        reuse them rather than copying the data again.  A candidate found not
+        separable earlier is not solved again while the points that certified it
+        (the active set of its infeasible problem) are all still on the same
+        sides at the same positions: a subset without a separating hyperplane
+        keeps any superset from having one.
         """
+        X = state.X if positions is None else positions
         tasks = [self._sides(state, j, remaining, base_points, positions) for j in candidates]
-        state.solves += len(tasks)
-        if len(tasks) > 1 and effective_n_jobs(self.n_jobs) > 1:
-            sols = Parallel(n_jobs=self.n_jobs)(
-                delayed(_separate)(neg, pos, self.solver) for neg, pos in tasks)
+        extras = np.vstack([np.asarray(base_points).reshape(-1, X.shape[1]), state.xbar[None]])
+        todo = [i for i, j in enumerate(candidates)
+                if not _certified(state.certificates.get(j), X, state.y, j, remaining,
+                                  positions is None, extras)]
+        state.solves += len(todo)
+        if len(todo) > 1 and effective_n_jobs(self.n_jobs) > 1:
+            found = Parallel(n_jobs=self.n_jobs)(
+                delayed(_separate)(*tasks[i], self.solver) for i in todo)
         else:
-            sols = [_separate(neg, pos, self.solver) for neg, pos in tasks]
+            found = [_separate(*tasks[i], self.solver) for i in todo]
+        sols = [None] * len(candidates)
+        for i, (sol, active_neg, active_pos) in zip(todo, found):
+            sols[i] = sol
+            if sol is None:
+                j = candidates[i]
+                state.certificates[j] = _certificate(X, state.y, j, remaining,
+                                                     positions is None, tasks[i],
+                                                     active_neg, active_pos)
         return list(zip(sols, tasks))
 
     def _search(self, state, remaining, base_points, layers):
@@ -639,6 +657,37 @@ class _Peeling:
     budget: int
     rng: np.random.RandomState
     solves: int = 0
+    certificates: dict = field(default_factory=dict)
+
+
+def _pos_rows(y, j, remaining, search):
+    """Rows of the forward side (before the base points), as in ``_sides``."""
+    if search:
+        return np.flatnonzero(np.isin(y, [k for k in remaining if k != j]))
+    return np.flatnonzero(y != j)
+
+
+def _certificate(X, y, j, remaining, search, sides, active_neg, active_pos):
+    """The points of an infeasible hard-margin problem: rows (and their positions)
+    per side, and the base points or barycenter among them."""
+    rows_pos = _pos_rows(y, j, remaining, search)
+    rows_neg = np.flatnonzero(y == j)[active_neg]
+    is_row = active_pos < len(rows_pos)
+    rows = rows_pos[active_pos[is_row]]
+    return (rows_neg, X[rows_neg].copy(), rows, X[rows].copy(),
+            sides[1][active_pos[~is_row]].copy())
+
+
+def _certified(cert, X, y, j, remaining, search, extras):
+    """Whether an earlier certificate of non-separability holds for these sides."""
+    if cert is None:
+        return False
+    rows_neg, at_neg, rows_pos, at_pos, cert_extras = cert
+    forward = (np.isin(y[rows_pos], [k for k in remaining if k != j]) if search
+               else y[rows_pos] != j)
+    return bool(forward.all() and np.array_equal(X[rows_neg], at_neg)
+                and np.array_equal(X[rows_pos], at_pos)
+                and all((extras == e).all(axis=1).any() for e in cert_extras))
 
 
 @dataclass
