@@ -469,35 +469,43 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         """Peel classes in a fixed (or greedy) sequence, falling back to soft margins.
 
         Works on the actually truncated data, since a soft-margin layer does not
-        send its whole class to the base point.
+        send its whole class to the base point.  This runs when no exact order
+        was found, so non-separability is decided cheaply: a candidate's
+        soft-margin hyperplane is computed first and the hard-margin problem is
+        solved only when it leaves no point on the wrong side (then a hyperplane
+        separates and the max-margin one is used).  The greedy step takes the
+        candidate with the fewest points on the wrong side, evaluated lazily: a
+        count from an earlier step stands for a candidate until it is the lowest,
+        when it is recomputed (linear instead of quadratic in the number of
+        prototypes; the counts of the candidates left change little from one step
+        to the next, since a layer moves only the points inside its cone).
+        ``strict=True`` decides every candidate exactly by the hard margin.
         """
         fixed = not isinstance(self.order, str)
         positions = state.X.copy()
         remaining, base_points, layers = list(sequence), [], []
+        stale = {}  # candidate -> points on the wrong side at an earlier step
         while remaining:
             cands = remaining[:1] if fixed else remaining
-            found = self._hyperplanes(state, cands, remaining, base_points, positions)
-            pick = next(((j, s, sides) for j, (s, sides) in zip(cands, found)
-                         if s is not None), None)
-            if pick is not None:
-                j, sol, sides = pick
-                step = self._layer(state, j, sol, sides, separable=True)
-            else:
-                left = sorted({self.classes_[state.owner[k]].tolist() for k in remaining})
-                if self.strict:
+            if self.strict:
+                found = self._hyperplanes(state, cands, remaining, base_points, positions)
+                pick = next(((j, s, sides) for j, (s, sides) in zip(cands, found)
+                             if s is not None), None)
+                if pick is None:
+                    left = sorted({self.classes_[state.owner[k]].tolist() for k in remaining})
                     done = [self.classes_[step.layer.label].tolist() for step in layers]
                     raise ValueError(
                         f"Step {len(layers) + 1}: no hyperplane separates "
                         + (f"class {self.classes_[state.owner[remaining[0]]].tolist()!r}"
                            if fixed else "any class") + " from the rest "
                         "and the earlier base points (Definition 5.1 fails for this order "
-                        f"and these base points); remaining classes {left}, order found so "
-                        f"far {done}.")
-                soft = [self._soft(state, sides, len(base_points)) for _, sides in found]
-                best = int(np.argmin([s[2] for s in soft]))
-                j, (w, b, n_wrong) = cands[best], soft[best]
-                step = self._layer(state, j, (w, b), found[best][1], separable=False,
-                                   n_wrong=n_wrong)
+                        f"and these base points); remaining classes {left}, order found "
+                        f"so far {done}.")
+                j, sol, sides = pick
+                step = self._layer(state, j, sol, sides, separable=True)
+            else:
+                j, step = self._lazy_step(state, cands, remaining, base_points, positions,
+                                          stale)
             layer = step.layer
             positions = truncate(positions, layer.cumulative_coef, layer.cumulative_intercept)
             step.positions = positions
@@ -505,6 +513,28 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             base_points = base_points + [layer.base_point]
             remaining = [k for k in remaining if k != j]
         return layers
+
+    def _lazy_step(self, state, cands, remaining, base_points, positions, stale):
+        """The candidate with the fewest points on the wrong side, and its layer."""
+        fresh = {}
+        order = {k: i for i, k in enumerate(cands)}
+        while True:
+            # unevaluated candidates first; a fresh count wins a tie with a stale one
+            j = min(cands, key=lambda k: (fresh[k][0], 0, order[k]) if k in fresh
+                    else (stale.get(k, -1), 1, order[k]))
+            if j in fresh:
+                break
+            sides = self._sides(state, j, remaining, base_points, positions)
+            w, b, n_wrong = self._soft(state, sides, len(base_points))
+            fresh[j] = (n_wrong, (w, b), sides)
+        stale.update({k: v[0] for k, v in fresh.items()})
+        n_wrong, soft, sides = fresh[j]
+        if n_wrong == 0:
+            # the soft-margin hyperplane separates: the max-margin one exists
+            sol, sides = self._hyperplanes(state, [j], remaining, base_points, positions)[0]
+            if sol is not None:
+                return j, self._layer(state, j, sol, sides, separable=True)
+        return j, self._layer(state, j, soft, sides, separable=False, n_wrong=n_wrong)
 
     def _soft(self, state, sides, n_anchors):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
