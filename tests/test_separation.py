@@ -82,3 +82,30 @@ def test_an_infeasible_active_set_certifies_non_separability():
     sol, active_neg, active_pos = _separation._max_margin(neg, pos, "CLARABEL")
     assert sol is None and len(active_neg) < len(neg) and len(active_pos) < len(pos)
     assert not strictly_separable(neg[active_neg], pos[active_pos])
+
+
+def test_margin_order_search_on_a_dask_cluster_matches_the_serial_one():
+    # the candidates of a step are independent hyperplane problems: any joblib backend,
+    # and any n_jobs, gives the same network
+    distributed = pytest.importorskip(
+        "dask.distributed", reason="dask is an optional extra: pip install dask[distributed]")
+    from joblib import parallel_config
+    from sklearn.datasets import make_blobs
+
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = make_blobs(n_samples=300, n_features=4, centers=4, random_state=0)
+
+    def fit(n_jobs):
+        return SequentialSeparableClassifier(order="margin", n_prototypes=1, n_jobs=n_jobs,
+                                             random_state=0).fit(X, y)
+
+    serial = fit(None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster, \
+            distributed.Client(cluster):
+        with parallel_config(backend="dask"):
+            on_dask = fit(2)
+    assert serial.training_cost_ < 1e-18
+    np.testing.assert_array_equal(serial.order_, on_dask.order_)
+    for a, b in zip(serial.coefs_ + serial.intercepts_, on_dask.coefs_ + on_dask.intercepts_):
+        np.testing.assert_array_equal(a, b)
