@@ -5,10 +5,15 @@ A hard-margin hyperplane ``min |w|² s.t. w·x + b ≤ -1`` on one side and
 nearest the other side along the difference of the means) and re-solved with the
 violators added until every point satisfies its constraint; a hard-margin problem
 that is infeasible on a subset is infeasible on the whole set, so separability is
-decided exactly.  When no hyperplane separates, the soft-margin hyperplane of
-:class:`sklearn.svm.LinearSVC` is the fallback.
+decided exactly, and the infeasible subset is returned as a certificate that the
+sequential construction reuses while its points stay put.  With the default
+solver the QP goes to Clarabel directly; other cvxpy solvers share one compiled,
+parametrized problem per (padded) shape.  When no hyperplane separates, the
+soft-margin hyperplane of :class:`sklearn.svm.LinearSVC` (primal squared hinge,
+which converges in a few Newton steps) is the fallback.
 """
 
+import threading
 import warnings
 from collections import OrderedDict
 
@@ -78,6 +83,7 @@ def strictly_separable(X_neg, X_pos, *, fit_intercept=True):
 # by repeating their first point: a repeated constraint changes nothing.
 _QP_CACHE = OrderedDict()
 _QP_CACHE_SIZE = 16
+_QP_LOCK = threading.Lock()
 
 
 def _padded(n):
@@ -137,9 +143,11 @@ def _hard_margin_qp(A_neg, A_pos, solver):
             return None
         # any other outcome: through cvxpy, which reports it or decides it by the LP
     n_neg, n_pos = _padded(len(A_neg)), _padded(len(A_pos))
-    problem, P_neg, P_pos, w, b = _qp_template(n_neg, n_pos, A_neg.shape[1])
-    P_neg.value, P_pos.value = _pad(A_neg, n_neg), _pad(A_pos, n_pos)
-    status = _solve(problem, solver, A_neg, A_pos)
+    with _QP_LOCK:  # a shared problem: one thread at a time sets its data and solves
+        problem, P_neg, P_pos, w, b = _qp_template(n_neg, n_pos, A_neg.shape[1])
+        P_neg.value, P_pos.value = _pad(A_neg, n_neg), _pad(A_pos, n_pos)
+        status = _solve(problem, solver, A_neg, A_pos)
+        w, b = w.value, b.value
     if status not in _ACCEPTED | _INFEASIBLE:
         # the repeated rows can stall an interior-point method (a singular system):
         # the problem as it is, compiled afresh
@@ -147,6 +155,7 @@ def _hard_margin_qp(A_neg, A_pos, solver):
         problem = cp.Problem(cp.Minimize(cp.sum_squares(w)),
                              [A_neg @ w + b <= -1, A_pos @ w + b >= 1])
         status = _solve(problem, solver, A_neg, A_pos)
+        w, b = w.value, b.value
     if status in _INFEASIBLE:
         return None
     if status not in _ACCEPTED:
@@ -154,7 +163,7 @@ def _hard_margin_qp(A_neg, A_pos, solver):
             return None
         raise ValueError(f"The cvxpy solver {solver!r} returned status {status!r} "
                          "on the max-margin problem; try another solver (e.g. 'CLARABEL').")
-    return np.asarray(w.value, dtype=np.float64), float(b.value)
+    return np.asarray(w, dtype=np.float64), float(b)
 
 
 def _solve(problem, solver, A_neg, A_pos):
