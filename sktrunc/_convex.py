@@ -189,7 +189,8 @@ def _spectral_norm_sq(Xt, D, n_iter=30, seed=0):
 _DELTA = 10.0
 
 
-def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0):
+def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0,
+                   U0=None, M0=None):
     """Augmented Lagrangian with FISTA inner solves (the ``scnn`` AL method).
 
     The cone constraints ``S_i X̃ u ≥ 0`` enter through the penalty
@@ -229,16 +230,21 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     # a fixed step 1/L: backtracking took 20% fewer steps at twice the cost per step
     L = L_data + delta * sx2
 
+    neg_dS = -delta * Sk
+    Sel = np.tile(np.eye(Q), (2 * P, 1))  # sums the units of each output
+
     def smooth(Uf, Lam):
         """Gradient of (1/2N)|r|² + (δ/2) Σ max(λ/δ - S X̃ u, 0)²."""
         Zf = Xt @ Uf
-        R = (Ds * Zf).reshape(N, 2 * P, Q).sum(axis=1) - Y
+        R = (Ds * Zf) @ Sel
+        R -= Y
+        R /= N
         Mf = Zf
-        Mf *= -delta * Sk
+        Mf *= neg_dS
         Mf += Lam
         np.maximum(Mf, 0.0, out=Mf)
-        B = np.tile(R / N, (1, 2 * P)) * Ds
         Mf *= Sk
+        B = (Ds.reshape(N, 2 * P, Q) * R[:, None, :]).reshape(N, K)
         B -= Mf
         return Xt.T @ B
 
@@ -246,9 +252,10 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
         norms = np.sqrt(np.einsum("mk,mk->k", Uf, Uf))
         return Uf * np.maximum(1.0 - threshold / np.maximum(norms, 1e-300), 0.0)
 
-    Uf = np.zeros((m, K))
-    Lam = np.zeros((N, K))
-    best_U, best_obj, best_bound = Uf, np.inf, -np.inf
+    Uf = np.zeros((m, K)) if U0 is None else U0.reshape(m, K).copy()
+    Lam = np.zeros((N, K)) if M0 is None else M0.reshape(N, K).copy()
+    zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
+    best_U, best_obj, best_bound = Uf.reshape(m, 2, P, Q), zero_obj, -np.inf
     n_iter = 0
     while n_iter < max_iter:
         V, t, inner = Uf.copy(), 1.0, 0
@@ -285,9 +292,12 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
         if verbose:
             print(f"[ConvexReLU] FISTA step {n_iter}: objective {objective:.6g}, bound "
                   f"{bound:.6g}, relative gap {gap:.2e}")
-        # stalled: the repaired objective moved by less than a thousandth of tol
-        if gap <= tol or 0 <= progress < 1e-3 * tol:
+        # stalled: the repaired objective, below that of the zero network, moved by
+        # less than a thousandth of tol
+        if gap <= tol or (0 <= progress < 1e-3 * tol and best_obj < zero_obj):
             break
+    if not n_iter:
+        best_U = repair_cones(Xt, S, Uf.reshape(m, 2, P, Q))[0]
     return best_U, Lam.reshape(N, 2, P, Q), {
         "n_iter": n_iter, "objective": best_obj, "lower_bound": best_bound,
         "gap": (best_obj - best_bound) / max(abs(best_obj), 1e-300)}
@@ -742,7 +752,10 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     Notes
     -----
-    See :class:`ConvexReLURegressor`.  The squared loss on one-hot targets is
+    See :class:`ConvexReLURegressor`.  With two classes the centred one-hot
+    columns are opposite, so one column's program is solved and its units feed
+    both outputs with opposite signs (``objective_`` is that of the two-column
+    program, twice the one-column value).  The squared loss on one-hot targets is
     the program's loss; the network is its certified optimum over the sampled
     patterns, not a log-loss minimiser, hence the fitted temperature.
 
@@ -793,7 +806,14 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
         X, y_idx = self._validate_labels(X, y, reason="to fit")
         Y = self.targets_[y_idx]
         y_mean = Y.mean(axis=0)
-        coef, intercept, out = self._fit_program(X, Y - y_mean)
+        if len(self.classes_) == 2:
+            # the centred one-hot columns are opposite: solve one and mirror it (the
+            # two-column program's optimum is this one's units, negated for column 0)
+            coef, intercept, out = self._fit_program(X, (Y - y_mean)[:, 1:])
+            out = np.column_stack([-out[:, 0], out[:, 0]])
+            self.objective_ *= 2.0
+        else:
+            coef, intercept, out = self._fit_program(X, Y - y_mean)
         self._set_network(ReLUNetwork([coef, out], [intercept, y_mean]))
         self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
         self.temperature_ = fit_softmax_temperature(self.network_.forward(X), y_idx)
