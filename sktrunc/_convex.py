@@ -120,7 +120,7 @@ def repair_cones(Xt, S, U, max_rounds=5):
     return U, n_dropped
 
 
-def _certificate(Xt, D, S, Y, U, M, lam, refine=True):
+def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
     """Weight-decay objective of the read-off network and a Lagrangian lower bound.
 
     Fenchel duality for the group lasso, the polar of the cone
@@ -131,7 +131,8 @@ def _certificate(Xt, D, S, Y, U, M, lam, refine=True):
     for ``w_j``), and then ``-(s²/2N)|r|² - (s/N)<r, y>`` is below the optimum.
     ``c_j`` is bounded by the multipliers ``M`` (e.g. the augmented Lagrangian's
     or the conic solver's) and, where that bound exceeds ``lam``, computed
-    exactly by non-negative least squares.  ``U`` should satisfy the
+    exactly by non-negative least squares (largest first, at most
+    ``max_refine`` of them: only the largest ``c_j`` matters).  ``U`` should satisfy the
     constraints (see :func:`repair_cones`); then ``objective - bound`` bounds
     its distance to the optimum over these patterns.
 
@@ -155,9 +156,18 @@ def _certificate(Xt, D, S, Y, U, M, lam, refine=True):
     if refine:
         plain = _smooth_gradient(Xt, D, S, R, np.zeros_like(M), overwrite=True)
         c = np.minimum(c, _group_norms(plain))
-        for s, i, q in np.argwhere(c > lam):
-            # distance from the gradient to the polar cone of the unit's region
+        # exact distances of the gradients to the polar cones of the units' regions,
+        # worst first; the bound only needs the largest, so stop as soon as the next
+        # unrefined value cannot exceed the refined ones (or after max_refine)
+        order = np.argsort(c, axis=None)[::-1]
+        worst_refined, n_done = 0.0, 0
+        for flat in order:
+            s, i, q = np.unravel_index(flat, c.shape)
+            if c[s, i, q] <= max(lam, worst_refined) or n_done >= max_refine:
+                break
             c[s, i, q] = nnls((Xt * S[:, i, None]).T, plain[:, s, i, q])[1]
+            worst_refined = max(worst_refined, c[s, i, q])
+            n_done += 1
     worst = float(c.max(initial=0.0))
     s = -ry / rr
     if worst > 0:
@@ -187,6 +197,10 @@ def _spectral_norm_sq(Xt, D, n_iter=30, seed=0):
 
 
 _DELTA = 10.0
+# N * units above which the iterations run in float32
+_FLOAT32_SIZE = 200_000
+# N * units above which only the last iterate is repaired and certified
+_CERTIFY_SIZE = 500_000
 
 
 def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0,
@@ -230,14 +244,19 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     # a fixed step 1/L: backtracking took 20% fewer steps at twice the cost per step
     L = L_data + delta * sx2
 
-    neg_dS = -delta * Sk
-    Sel = np.tile(np.eye(Q), (2 * P, 1))  # sums the units of each output
+    # large problems iterate in float32: the (N, K) passes are memory-bound, and the
+    # returned iterate is repaired and certified in float64 anyway
+    work = np.float32 if N * K > _FLOAT32_SIZE else np.float64
+    Xw, Yw = Xt.astype(work), Y.astype(work)
+    Ds, Sk = Ds.astype(work), Sk.astype(work)
+    neg_dS = (-delta * Sk).astype(work)
+    Sel = np.tile(np.eye(Q, dtype=work), (2 * P, 1))  # sums the units of each output
 
     def smooth(Uf, Lam):
         """Gradient of (1/2N)|r|² + (δ/2) Σ max(λ/δ - S X̃ u, 0)²."""
-        Zf = Xt @ Uf
+        Zf = Xw @ Uf.astype(work)
         R = (Ds * Zf) @ Sel
-        R -= Y
+        R -= Yw
         R /= N
         Mf = Zf
         Mf *= neg_dS
@@ -246,14 +265,14 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
         Mf *= Sk
         B = (Ds.reshape(N, 2 * P, Q) * R[:, None, :]).reshape(N, K)
         B -= Mf
-        return Xt.T @ B
+        return (Xw.T @ B).astype(np.float64)
 
     def shrink(Uf, threshold):
         norms = np.sqrt(np.einsum("mk,mk->k", Uf, Uf))
         return Uf * np.maximum(1.0 - threshold / np.maximum(norms, 1e-300), 0.0)
 
     Uf = np.zeros((m, K)) if U0 is None else U0.reshape(m, K).copy()
-    Lam = np.zeros((N, K)) if M0 is None else M0.reshape(N, K).copy()
+    Lam = np.zeros((N, K), dtype=work) if M0 is None else M0.reshape(N, K).astype(work)
     zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
     best_U, best_obj, best_bound = Uf.reshape(m, 2, P, Q), zero_obj, -np.inf
     n_iter = 0
@@ -275,12 +294,14 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
             inner += 1
             if move <= 1e-3 * tol * max(float(np.sqrt(np.vdot(Uf, Uf))), 1e-12):
                 break
-        Zf = Xt @ Uf
-        Zf *= -delta * Sk
+        Zf = Xw @ Uf.astype(work)
+        Zf *= neg_dS
         Zf += Lam
         Lam = np.maximum(Zf, 0.0)
+        if N * K > _CERTIFY_SIZE and n_iter < max_iter:
+            continue  # large: repair and certify the last iterate only
         U4 = Uf.reshape(m, 2, P, Q)
-        M4 = Lam.reshape(N, 2, P, Q)
+        M4 = Lam.reshape(N, 2, P, Q).astype(np.float64)
         fixed = repair_cones(Xt, S, U4)[0]
         # the exact (NNLS) dual refinement is left to the caller's final certificate
         objective, bound = _certificate(Xt, Df, S, Y, fixed, M4, lam, refine=False)
@@ -298,7 +319,7 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
             break
     if not n_iter:
         best_U = repair_cones(Xt, S, Uf.reshape(m, 2, P, Q))[0]
-    return best_U, Lam.reshape(N, 2, P, Q), {
+    return best_U, Lam.reshape(N, 2, P, Q).astype(np.float64), {
         "n_iter": n_iter, "objective": best_obj, "lower_bound": best_bound,
         "gap": (best_obj - best_bound) / max(abs(best_obj), 1e-300)}
 
