@@ -555,17 +555,19 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    alpha : float, default=1e-2
+    alpha : float, default=3e-3
         Weight decay, relative to ``lam_max = max_i |(D_i X̃)ᵀ y| / N``, the
         smallest penalty at which the gated program is solved by zero (as
         ``eps`` in scikit-learn's lasso path).  The program on standardised
         inputs and targets is
         ``(1/2N)|f - y|² + alpha lam_max Σ_j |u_j|``; the fitted ``alpha_`` is
         the penalty of the unscaled program ``½|f - y|² + alpha_ Σ_j |u_j|``.
-    n_patterns : int, default=50
+    n_patterns : int, default=100
         Gaussian gates sampled; their distinct non-empty activation patterns
         (plus the all-active one) are the ``D_i``.  Up to ``2 n_patterns``
-        hidden units per output.
+        hidden units per output.  More patterns fit better and cost more:
+        5-fold R² on ``make_friedman1`` 0.837 / 0.843 / 0.852 / 0.886 with 50 /
+        100 / 200 / 500 (``alpha`` 3e-3, 3e-3, 3e-3, 1e-3).
     max_neurons : int, default=None
         Keep only the hidden units of largest norm ``|u_j|`` (the network is
         then no longer the program's optimum; ``objective_`` and
@@ -658,7 +660,7 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, *, alpha=1e-2, n_patterns=50, max_neurons=None, solver="auto",
+    def __init__(self, *, alpha=3e-3, n_patterns=100, max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
@@ -733,11 +735,11 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     Parameters
     ----------
-    alpha : float, default=1e-4
+    alpha : float, default=1e-3
         Weight decay relative to ``lam_max`` (see :class:`ConvexReLURegressor`).
         Lower than the regressor's: on breast cancer 5-fold accuracy rose from
-        0.954 at 1e-2 to 0.970 at 1e-4.
-    n_patterns : int, default=50
+        0.960 at 1e-2 to 0.968 at 1e-3 (100 patterns).
+    n_patterns : int, default=100
         Gaussian gates sampled; up to ``2 n_patterns n_classes`` hidden units.
     max_neurons : int, default=None
         Keep only the hidden units of largest norm.
@@ -804,7 +806,7 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     targets = None  # one-hot, read by BaseConstructedClassifier._validate_labels
 
-    def __init__(self, *, alpha=1e-4, n_patterns=50, max_neurons=None, solver="auto",
+    def __init__(self, *, alpha=1e-3, n_patterns=100, max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
