@@ -71,19 +71,21 @@ def main():
               f"{t_o:>6.1f}s {t_p:>6.1f}s {t_o / t_p:>7.2f} {mem:>8.1f}", flush=True)
     if args.large:
         X, y = make_friedman1(n_samples=100_000, noise=1.0, random_state=0)
-        tracemalloc.start()
-        start = time.perf_counter()
-        reg = ConvexReLURegressor(random_state=0).fit(X, y)
-        t_o = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
-        tracemalloc.stop()
         start = time.perf_counter()
         mlp = MLPRegressor(random_state=0, max_iter=200).fit(X, y)
         t_p = time.perf_counter() - start
-        print(f"N=100000 friedman1: ours {t_o:.1f}s (train R² {reg.score(X, y):.3f}, gap "
-              f"{reg.optimality_gap_:.1e}, peak {peak:.0f} MB), MLPRegressor {t_p:.1f}s "
-              f"(train R² {mlp.score(X, y):.3f}): time ratio {t_o / t_p:.2f}")
-
+        print(f"N=100000 friedman1: MLPRegressor {t_p:.1f}s (train R² {mlp.score(X, y):.3f})")
+        # the defaults, and a budget that fits in a minute
+        for params in ({}, {"n_patterns": 50, "max_iter": 300}):
+            tracemalloc.start()
+            start = time.perf_counter()
+            reg = ConvexReLURegressor(random_state=0, **params).fit(X, y)
+            t_o = time.perf_counter() - start
+            peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
+            tracemalloc.stop()
+            print(f"  ours {params or 'defaults'}: {t_o:.1f}s (train R² {reg.score(X, y):.3f}, "
+                  f"gap {reg.optimality_gap_:.1e}, peak {peak:.0f} MB): time ratio "
+                  f"{t_o / t_p:.2f}", flush=True)
 
 if __name__ == "__main__":
     main()

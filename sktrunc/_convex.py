@@ -208,8 +208,7 @@ _FLOAT32_SIZE = 200_000
 _CERTIFY_SIZE = 500_000
 
 
-def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0,
-                   U0=None, M0=None):
+def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0):
     """Augmented Lagrangian with FISTA inner solves (the ``scnn`` AL method).
 
     The cone constraints ``S_i X̃ u ≥ 0`` enter through the penalty
@@ -276,8 +275,8 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
         norms = np.sqrt(np.einsum("mk,mk->k", Uf, Uf))
         return Uf * np.maximum(1.0 - threshold / np.maximum(norms, 1e-300), 0.0)
 
-    Uf = np.zeros((m, K)) if U0 is None else U0.reshape(m, K).copy()
-    Lam = np.zeros((N, K), dtype=work) if M0 is None else M0.reshape(N, K).astype(work)
+    Uf = np.zeros((m, K))
+    Lam = np.zeros((N, K), dtype=work)
     zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
     best_U, best_obj, best_bound = Uf.reshape(m, 2, P, Q), zero_obj, -np.inf
     n_iter = 0
