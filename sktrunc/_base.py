@@ -664,6 +664,15 @@ class BaseConeClassifier(BaseConstructedClassifier):
         coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
         return np.linalg.solve(coef.T, (hidden - intercept).T).T
 
+    def _collapsed_name(self, layer):
+        """``"class 'a'"``, or ``"class 'a' (prototype 2 of 3)"`` when the class is split."""
+        label = self.classes_[layer.label].tolist()
+        k = self.n_prototypes_[layer.label]
+        if k == 1:
+            return f"class {label!r}"
+        rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
+        return f"class {label!r} (prototype {rank} of {k})"
+
     def _layer_rows(self, action, **extra_columns):
         """The rows of :meth:`describe` every cone network shares.
 
