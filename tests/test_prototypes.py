@@ -7,11 +7,12 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.model_selection import train_test_split
 
-from conftest import cost
 from sktrunc import ClusteredTruncationClassifier, SequentialSeparableClassifier
 from sktrunc._prototypes import kmeans, split_classes
 from sktrunc.datasets import make_clustered
 from sktrunc.exceptions import AssumptionWarning, SktruncWarning
+
+from conftest import cost
 
 CONE_CLASSIFIERS = [ClusteredTruncationClassifier, SequentialSeparableClassifier]
 
