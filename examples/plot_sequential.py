@@ -38,7 +38,7 @@ print(caught[0].message if caught else "no warning")
 
 sequential = SequentialSeparableClassifier().fit(X, y)
 print(f"sequential: order {sequential.order_.tolist()}, cost {sequential.training_cost_:.1e}, "
-      f"margins {sequential.margins_.round(3).tolist()}")
+      f"margins {sequential.hyperplane_margins_.round(3).tolist()}")
 print(sequential.describe())
 
 # %%

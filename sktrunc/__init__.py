@@ -8,10 +8,16 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 from . import datasets, exceptions, landscape, plotting
 from ._clustered import ClusteredTruncationClassifier
 from ._describe import LayerTable
-from ._network import ReLUNetwork
+from ._network import ReLUNetwork, fine_tune
 from ._overparam import OverparamInterpolator
 from ._sequential import SequentialSeparableClassifier
-from ._shallow import ShallowBoundClassifier, ShallowBoundRegressor, shallow_bound_experiment
+from ._shallow import (
+    ShallowBoundClassifier,
+    ShallowBoundRegressor,
+    shallow_bound_experiment,
+    theorem_3_2_cost,
+    truncated_shallow_network,
+)
 from .exceptions import AssumptionWarning, ConditioningWarning, NotInterpolableError, SktruncWarning
 
 __version__ = "0.1.0.dev0"
@@ -28,7 +34,10 @@ __all__ = [
     "ShallowBoundClassifier",
     "ShallowBoundRegressor",
     "SktruncWarning",
+    "fine_tune",
     "shallow_bound_experiment",
+    "theorem_3_2_cost",
+    "truncated_shallow_network",
     "datasets",
     "exceptions",
     "landscape",

@@ -2,29 +2,59 @@
 
 Target vectors ``y_j``, the metric prediction of eq. (2.61) of arXiv 2309.10639
 (``argmin_j |f(x) - y_j|``), the L2 cost of eq. (14) of the JMLR paper computed
-from a genuine forward pass, and the fitted attributes every estimator exposes
-(``network_``, ``coefs_``, ``intercepts_``, ``n_params_``).
+from a genuine forward pass, and the fitted attributes every estimator exposes.
+
+One meaning per name, in every estimator:
+
+``network_``, ``coefs_``, ``intercepts_``, ``n_params_``
+    The constructed :class:`~sktrunc.ReLUNetwork` and its layers, in
+    ``MLPClassifier``'s orientation.
+``training_cost_``
+    Eq. (14), ``½ Σ_i |f(x_i) - y_i|²``, of a genuine forward pass on the
+    training data (``y_i`` the target vector of the point's class).
+``training_accuracy_``
+    Accuracy of ``predict`` on the training data (classifiers).
+``output_layer`` / ``output_layer_``
+    Which last layer to use when the construction does not map the data
+    exactly (``"auto"``: the candidate with the highest training accuracy, then
+    the lowest cost), and which was used (``"exact"`` when the construction's
+    own affine layer maps every collapsed point to its target).
+``cone_margins_``
+    Distance from the nearest training point to the boundary of its side of
+    each layer's cone (cone networks).
+``condition_numbers_``
+    2-norm condition number of each hidden layer's weights.
 """
 
+import warnings
+from dataclasses import dataclass, field
+from numbers import Integral
+
 import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .exceptions import AssumptionWarning, ConditioningWarning
+from ._describe import LayerTable
+from ._prototypes import split_classes
+from ._truncation import assemble_network
 
 __all__ = [
-    "AssumptionWarning",
-    "ConditioningWarning",
     "resolve_targets",
     "squared_distances_to_targets",
     "l2_cost",
     "weighted_l2_cost",
     "targets_are_orthogonal",
     "scaled_score_layer",
+    "choose_output_layer",
+    "exact_output_layer",
+    "fit_temperature",
     "ConstructedNetworkMixin",
     "BaseConstructedClassifier",
-    "TruncationMixin",
+    "BaseConeClassifier",
 ]
 
 
@@ -130,6 +160,107 @@ def scaled_score_layer(W, b, Z, Y, y_idx):
     return alpha * W @ Y, (alpha * b + beta) @ Y
 
 
+def choose_output_layer(candidates, Z, Y, y_idx):
+    """The candidate last layer with the best training accuracy, then the lowest cost.
+
+    Parameters
+    ----------
+    candidates : dict
+        ``name -> (W, b)``, affine layers on the rows of ``Z``.
+    Z : ndarray of shape (n_samples, n_dims)
+        What the last layer sees (the truncated training data).
+    Y : ndarray of shape (n_classes, d)
+        Target vectors.
+    y_idx : ndarray of shape (n_samples,)
+        Class index of each row.
+
+    Returns
+    -------
+    name : str
+    layer : tuple (W, b)
+    """
+    best, best_key, best_name = None, None, None
+    for name, (W, b) in candidates.items():
+        out = Z @ W + b
+        r = out - Y[y_idx]
+        accuracy = np.mean(np.argmin(squared_distances_to_targets(out, Y), axis=1) == y_idx)
+        key = (accuracy, -np.einsum("ij,ij->", r, r))
+        if best_key is None or key > best_key:
+            best, best_key, best_name = (W, b), key, name
+    return best_name, best
+
+
+def exact_output_layer(P, T, fit_intercept=True):
+    """The affine (or linear) layer sending each base point ``P[k]`` to ``T[k]``, if any.
+
+    Least squares on ``[P 1]``; the layer is exact when its residual is at
+    rounding level relative to the targets.  Base points that are affinely
+    independent always have one; dependent ones have one when their targets
+    are consistent (e.g. several prototypes of a class at the same place).
+
+    Returns
+    -------
+    layer : tuple (W, b)
+    exact : bool
+    """
+    design = np.column_stack([P, np.ones(len(P))]) if fit_intercept else P
+    sol = np.linalg.lstsq(design, T, rcond=None)[0]
+    W, b = (sol[:-1], sol[-1]) if fit_intercept else (sol, np.zeros(T.shape[1]))
+    residual = np.abs(P @ W + b - T).max(initial=0.0)
+    scale = max(np.abs(T).max(initial=0.0), 1e-300)
+    return (W, b), bool(residual <= _EXACT_RTOL * scale)
+
+
+# a last layer that reproduces the targets to this relative accuracy maps them exactly
+# (float64 rounding through a least-squares solve, with room for conditioning)
+_EXACT_RTOL = 1e-8
+
+
+# predict_proba's temperature, in units of the smallest separation ½|y_i - y_j|² of the
+# targets, is kept above this: a network that interpolates its training data would
+# otherwise be fitted an infinitely confident softmax (odds at most e^10 : 1 here)
+_MIN_TEMPERATURE = 0.1
+_MAX_TEMPERATURE = 1e3
+# rows used to fit the temperature: a 1-D problem needs no more
+_TEMPERATURE_ROWS = 20_000
+
+
+def fit_temperature(scores, y_idx, *, min_temperature=_MIN_TEMPERATURE):
+    """Temperature ``T`` minimising the log-loss of ``softmax(scores / T)``.
+
+    A one-dimensional bounded minimisation over ``log T`` in
+    ``[log min_temperature, log 1000]`` (the log-loss is smooth in ``T``).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_classes)
+        Class scores whose argmax is the prediction.
+    y_idx : ndarray of shape (n_samples,)
+        True class indices.
+    min_temperature : float, default=0.1
+        Lower bound of ``T``.
+
+    Returns
+    -------
+    temperature : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    >>> round(fit_temperature(scores, np.array([0, 1, 0, 1])), 2)
+    0.91
+    """
+    rows = np.arange(len(y_idx))
+
+    def log_loss(log_t):
+        return -np.mean(log_softmax(scores / np.exp(log_t), axis=1)[rows, y_idx])
+
+    res = minimize_scalar(log_loss, bounds=(np.log(min_temperature), np.log(_MAX_TEMPERATURE)),
+                          method="bounded")
+    return float(np.exp(res.x))
+
+
 class ConstructedNetworkMixin:
     """Fitted-state plumbing for estimators that return a :class:`ReLUNetwork`."""
 
@@ -141,53 +272,30 @@ class ConstructedNetworkMixin:
         self.n_params_ = network.n_params
         return self
 
-    def to_mlp(self, **mlp_params):
+    def to_mlp(self, *, widen=0, random_state=None, **mlp_params):
         """The fitted network as a fitted-state ``MLPRegressor``.
 
         Its ``predict`` equals the network's output to float precision; use
         ``warm_start=True`` to continue from this minimiser by gradient descent.
         See :meth:`sktrunc.ReLUNetwork.to_mlp`.
-        """
-        check_is_fitted(self)
-        return self.network_.to_mlp(**mlp_params)
-
-
-class TruncationMixin:
-    """``truncate`` for networks built from cumulative truncation layers.
-
-    Needs ``self._cumulative = (cumulative_coefs, cumulative_intercepts)`` of the
-    truncation layers, in the coordinates the cones live in, and ``lifted_``
-    when a lifting layer precedes them.
-    """
-
-    def truncate(self, X, layer=None):
-        """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).
-
-        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2:
-        ``x^(ℓ) = W^(ℓ) X^(τ, ℓ) + b^(ℓ)`` (eq. 23).  After all layers, a
-        training point of a collapsed class sits at its base point.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        layer : int, default=None
-            Number ``ℓ`` of truncation layers applied, from 1 to their number;
-            ``None`` means all of them.
+        widen : int, default=0
+            Extra units per hidden layer with zero outgoing weights: the output is
+            unchanged at epoch 0, and gradient descent has capacity beyond the
+            construction.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the extra units' incoming weights.
+        **mlp_params
+            Passed to ``MLPRegressor``.
 
         Returns
         -------
-        X_trunc : ndarray of shape (n_samples, n_cone_dims)
+        mlp : MLPRegressor
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        cum_coefs, cum_intercepts = self._cumulative
-        n_layers = len(cum_coefs)
-        layer = n_layers if layer is None else layer
-        if not 1 <= layer <= n_layers:
-            raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
-        hidden = self.network_.hidden_outputs(X)[layer - 1 + int(getattr(self, "lifted_", 0))]
-        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
-        return np.linalg.solve(coef.T, (hidden - intercept).T).T
+        return self.network_.to_mlp(widen=widen, random_state=random_state, **mlp_params)
 
 
 class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEstimator):
@@ -232,12 +340,102 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
             expects.
         """
-        out = self._network_output(X)
-        Y = self.targets_
-        scores = out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+        scores = self._scores(self._network_output(X))
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
+
+    def to_mlp(self, *, temperature=None, widen=0, random_state=None, **mlp_params):
+        """The fitted network as a fitted-state ``MLPClassifier`` with the same predictions.
+
+        The last layer is followed by the affine map to the decision scores,
+        ``(f(x)·y_j - ½|y_j|²) / T``, folded into it: the classifier's logits (a
+        softmax over ``n_classes`` outputs; one logistic output for two classes).
+        Its ``predict`` equals this estimator's exactly at epoch 0, and with the
+        default temperature so does ``predict_proba``.  ``fit`` with
+        ``warm_start=True``, ``partial_fit`` and :func:`sktrunc.fine_tune`
+        continue by gradient descent on the log-loss; see the user guide's
+        fine-tuning page.  ``self.network_.to_mlp()`` gives the regressor on the
+        target vectors instead.
+
+        Parameters
+        ----------
+        temperature : float, default=None
+            Divides the scores; None means this estimator's fitted
+            ``predict_proba`` temperature.
+        widen : int, default=0
+            Extra units per hidden layer with zero outgoing weights (the output is
+            unchanged at epoch 0).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the extra units' incoming weights.
+        **mlp_params
+            Passed to ``MLPClassifier``.
+
+        Returns
+        -------
+        mlp : MLPClassifier
+        """
+        check_is_fitted(self)
+        if temperature is None:
+            temperature = self.temperature_ * self._score_unit()
+        return self.network_.to_mlp_classifier(
+            self.classes_, self.targets_, temperature=temperature, widen=widen,
+            random_state=random_state, **mlp_params)
+
+    def _scores(self, out):
+        """``f(x)·y_j - ½|y_j|²`` for every class: ``-½|f(x) - y_j|²`` up to a row constant."""
+        Y = self.targets_
+        return out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
+
+    def predict_proba(self, X):
+        """Class probabilities: a softmax of the decision scores with a fitted temperature.
+
+        ``p_j(x) ∝ exp(-½|f(x) - y_j|² / (T s))``, where ``s`` is the smallest
+        separation ``½|y_i - y_j|²`` of the target vectors and the temperature
+        ``T = temperature_`` minimises the log-loss on the training data, kept at
+        least 0.1 so that a network with zero training loss is not infinitely
+        confident.  Its argmax is :meth:`predict`.  These are scores turned into
+        probabilities, not calibrated ones: wrap the estimator in
+        :class:`~sklearn.calibration.CalibratedClassifierCV` for calibration on
+        held-out data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(self._network_output(X))
+        return softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(self._network_output(X))
+        return log_softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+
+    def _score_unit(self):
+        """Smallest ``½|y_i - y_j|²``: the scores' natural unit."""
+        d2 = squared_distances_to_targets(self.targets_, self.targets_)
+        np.fill_diagonal(d2, np.inf)
+        return 0.5 * float(d2.min())
+
+    def _fit_temperature(self, X, y_idx):
+        """``temperature_`` from an evenly spaced subset of the training rows."""
+        step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
+        rows = slice(None, None, step)
+        scores = self._scores(self.network_.forward(X[rows])) / self._score_unit()
+        return fit_temperature(scores, y_idx[rows])
 
     def predict(self, X):
         """Class of the target vector nearest to the network's output (eq. 2.61).
@@ -292,3 +490,242 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             pred = np.argmax(out @ Y.T - half_sq, axis=1)
             correct += int(np.count_nonzero(pred == idx))
         return cost, correct / X.shape[0]
+
+
+@dataclass
+class ConeNetwork:
+    """What a cone construction hands to :meth:`BaseConeClassifier._set_cone_network`.
+
+    Attributes
+    ----------
+    layers : list of ConeLayer
+        The truncation layers, first applied first.
+    output : tuple (W, b)
+        Affine last layer on cone coordinates.
+    output_name : str
+        Which last layer it is (``output_layer_``).
+    center, components : ndarray
+        Cone coordinates ``z = (h - center) @ components`` of the construction
+        space ``h`` (the input, or the lifted input).
+    lift : tuple (coef, intercept) or None
+        The lifting ReLU layer, when one precedes the cones.
+    failures : dict
+        Prototypes the construction was asked to collapse and could not, with
+        what it measured (construction-specific).
+    """
+
+    layers: list
+    output: tuple
+    output_name: str
+    center: np.ndarray
+    components: np.ndarray
+    lift: tuple = None
+    failures: dict = field(default_factory=dict)
+
+
+class BaseConeClassifier(BaseConstructedClassifier):
+    """The documented contract of networks built from truncation cones (Lemma 3.4).
+
+    A subclass's ``fit`` builds a :class:`ConeNetwork` (the per-layer
+    :class:`~sktrunc._cones.ConeLayer` records, the last layer, the cones'
+    coordinates and an optional lift) and passes it to
+    :meth:`_set_cone_network`, which assembles the :class:`ReLUNetwork` from
+    the cumulative parameters (eq. 21-22) and sets the fitted attributes every
+    cone network has, which :meth:`truncate`, :meth:`describe` and
+    :class:`~sktrunc.plotting.TruncationDisplay` read:
+
+    ``layers_``
+        The list of ``ConeLayer`` records.
+    ``base_points_``, ``axes_``, ``angles_``, ``cone_margins_``, ``collapsed_``
+        Their fields stacked, one row per truncation layer.
+    ``center_``, ``components_``
+        Cone coordinates of a point ``h`` of the construction space:
+        ``(h - center_) @ components_``.
+    ``lifted_``
+        Whether a lifting ReLU layer precedes the cones (``h`` is then its
+        output, not the input).
+    ``condition_numbers_``, ``output_layer_``, ``training_cost_``,
+    ``training_accuracy_``
+        As documented in :mod:`sktrunc._base`.
+    """
+
+    def _build(self, X, y_idx):
+        """Split the classes into prototypes and construct, by ``n_prototypes``.
+
+        ``"auto"`` first builds with one prototype per class: when that
+        construction is exact (every class collapsed, the base points mapped
+        onto the targets, zero loss) it is kept, the theorem's own network with
+        the fewest layers.  Otherwise the number of prototypes per class is
+        chosen on held-out data (:meth:`_auto_prototypes`).  Subclasses provide
+        ``_construct(X, y_idx, prototypes, rng) -> (ConeNetwork, prototypes,
+        stats)``.
+        """
+        n_classes = len(self.classes_)
+        rng = check_random_state(self.random_state)
+        if not isinstance(self.n_prototypes, str):
+            counts = _prototype_counts(self.n_prototypes, n_classes)
+            return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng),
+                                   rng)
+        one = np.ones(n_classes, dtype=int)
+        built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
+        if built[0].output_name == "exact" and all(layer.collapsed for layer in built[0].layers):
+            return built
+        counts = self._auto_prototypes(X, y_idx)
+        if counts.max() == 1:
+            return built
+        return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng), rng)
+
+    def _auto_prototypes(self, X, y_idx):
+        """Prototypes per class that predict best on a held-out quarter of the data.
+
+        Each candidate of ``_AUTO_PROTOTYPES`` is fitted on a stratified 75 %
+        of the training data (of at most 5000 rows of it) and scored on the
+        rest; the fewest prototypes within one standard error of the best score
+        win.  Classes too small for a split keep one prototype.
+        """
+        from sklearn.base import clone
+        from sklearn.model_selection import train_test_split
+
+        n_classes = len(self.classes_)
+        counts = np.bincount(y_idx, minlength=n_classes)
+        if counts.min() < _AUTO_MIN_CLASS_SIZE:
+            return np.ones(n_classes, dtype=int)
+        rng = check_random_state(self.random_state)
+        rows = np.arange(len(y_idx))
+        if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
+            rows = train_test_split(rows, train_size=_AUTO_MAX_ROWS, stratify=y_idx,
+                                    random_state=rng.randint(np.iinfo(np.int32).max))[0]
+        train, val = train_test_split(rows, test_size=0.25, stratify=y_idx[rows],
+                                      random_state=rng.randint(np.iinfo(np.int32).max))
+        quiet = {"strict": False, **({"verbose": 0} if "verbose" in self.get_params() else {})}
+        scores = {}
+        for k in _AUTO_PROTOTYPES:
+            if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
+                break
+            est = clone(self).set_params(n_prototypes=k, **quiet)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(X[train], y_idx[train])
+            scores[k] = np.mean(est.predict(X[val]) == y_idx[val])
+        # the one-standard-error rule: the fewest prototypes whose held-out accuracy is
+        # within one binomial standard error of the best (a small validation set is noisy,
+        # and fewer prototypes are the simpler network)
+        top = max(scores.values())
+        se = np.sqrt(top * (1.0 - top) / len(val))
+        best = min(k for k, score in scores.items() if score >= top - se)
+        return np.full(n_classes, best)
+
+    def _set_cone_network(self, construction, X, y_idx):
+        layers = construction.layers
+        cum_coefs = [layer.cumulative_coef for layer in layers] + [construction.output[0]]
+        cum_intercepts = ([layer.cumulative_intercept for layer in layers]
+                          + [construction.output[1]])
+        network, cond = assemble_network(
+            cum_coefs, cum_intercepts, input_map=(construction.center, construction.components),
+            prefix=construction.lift, stacklevel=4)
+        self._set_network(network)
+        self._cumulative = (cum_coefs[:-1], cum_intercepts[:-1])
+        self.layers_ = layers
+        self.base_points_ = np.array([layer.base_point for layer in layers])
+        self.axes_ = np.array([layer.axis for layer in layers])
+        self.angles_ = np.array([layer.theta for layer in layers])
+        self.cone_margins_ = np.array([layer.cone_margin for layer in layers])
+        self.collapsed_ = np.array([layer.collapsed for layer in layers], dtype=bool)
+        self.center_, self.components_ = construction.center, construction.components
+        self.lifted_ = construction.lift is not None
+        self.condition_numbers_ = cond
+        self.output_layer_ = construction.output_name
+        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
+        self.temperature_ = self._fit_temperature(X, y_idx)
+        return self
+
+    def truncate(self, X, layer=None):
+        """Truncated inputs ``X^(τ, ℓ)`` in cone coordinates (eq. 25).
+
+        Read off hidden layer ``ℓ`` of the forward pass through Proposition 3.2:
+        ``x^(ℓ) = W^(ℓ) X^(τ, ℓ) + b^(ℓ)`` (eq. 23).  After all layers, a
+        training point of a collapsed class sits at its base point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        layer : int, default=None
+            Number ``ℓ`` of truncation layers applied, from 1 to their number;
+            ``None`` means all of them.
+
+        Returns
+        -------
+        X_trunc : ndarray of shape (n_samples, n_cone_dims)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        cum_coefs, cum_intercepts = self._cumulative
+        n_layers = len(cum_coefs)
+        layer = n_layers if layer is None else layer
+        if not 1 <= layer <= n_layers:
+            raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
+        hidden = self.network_.hidden_outputs(X)[layer - 1 + int(self.lifted_)]
+        coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
+        return np.linalg.solve(coef.T, (hidden - intercept).T).T
+
+    def _collapsed_name(self, layer):
+        """``"class 'a'"``, or ``"class 'a' (prototype 2 of 3)"`` when the class is split."""
+        label = self.classes_[layer.label].tolist()
+        k = self.n_prototypes_[layer.label]
+        if k == 1:
+            return f"class {label!r}"
+        rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
+        return f"class {label!r} (prototype {rank} of {k})"
+
+    def _layer_rows(self, action, **extra_columns):
+        """The rows of :meth:`describe` every cone network shares.
+
+        ``action(ℓ, layer)`` says what layer ``ℓ`` does; ``extra_columns`` maps a
+        column name to ``f(layer)``.
+        """
+        rows = []
+        offset = int(self.lifted_)
+        if self.lifted_:
+            rows.append({"layer": 1, "action": "lifts the input (random ReLU features)",
+                         "width": self.coefs_[0].shape[1],
+                         "cond": float(self.condition_numbers_[0])})
+        for ell, layer in enumerate(self.layers_):
+            row = {"layer": ell + 1 + offset, "action": action(ell, layer),
+                   "base point": layer.base_point, "axis": layer.axis,
+                   "aperture [deg]": float(np.degrees(layer.theta)),
+                   "cone margin": float(layer.cone_margin)}
+            row.update({name: f(layer) for name, f in extra_columns.items()})
+            row.update({"width": self.coefs_[ell + offset].shape[1],
+                        "cond": float(self.condition_numbers_[ell + offset])})
+            rows.append(row)
+        rows.append({"layer": len(self.coefs_), "width": self.coefs_[-1].shape[1],
+                     "action": f"affine output ({self.output_layer_})"})
+        return rows
+
+    def _describe(self, rows, extra_columns, summary):
+        columns = (["layer", "action"] + list(extra_columns)
+                   + ["base point", "axis", "aperture [deg]", "cone margin", "width", "cond"])
+        title = (f"{type(self).__name__}: {self.network_}; training cost (eq. 14) "
+                 f"{self.training_cost_:.3g}, accuracy {self.training_accuracy_:.3f}; "
+                 + summary)
+        return LayerTable(columns, rows, title=title)
+
+
+# n_prototypes="auto": the candidates tried on a held-out split, the smallest class that
+# is split at all, and the fewest points a prototype of the smallest class may get
+_AUTO_PROTOTYPES = (1, 2, 3, 5, 8)
+_AUTO_MIN_CLASS_SIZE = 8
+_AUTO_POINTS_PER_PROTOTYPE = 4
+_AUTO_MAX_ROWS = 5000
+
+
+def _prototype_counts(n_prototypes, n_classes):
+    """Prototypes per class from an int or an array with one int per class."""
+    if isinstance(n_prototypes, Integral):
+        return np.full(n_classes, int(n_prototypes))
+    counts = np.asarray(n_prototypes)
+    if counts.shape != (n_classes,) or counts.dtype.kind not in "iu" or np.any(counts < 1):
+        raise ValueError(
+            f"n_prototypes must be 'auto', a positive int or an array of {n_classes} positive "
+            f"ints (one per class); got {n_prototypes!r}.")
+    return counts.astype(int)

@@ -5,38 +5,30 @@ Chen & Muñoz Ewald, JMLR 2025 (arXiv 2405.07098), Proposition 4.1 / Corollary
 """
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
-    AssumptionWarning,
-    BaseConstructedClassifier,
-    ConditioningWarning,
-    TruncationMixin,
+    BaseConeClassifier,
+    ConeNetwork,
+    choose_output_layer,
+    exact_output_layer,
     scaled_score_layer,
-    squared_distances_to_targets,
     targets_are_orthogonal,
 )
-from ._describe import LayerTable
+from ._cones import ConeLayer, Items, fit_cone, identity_cone
 from ._geometry import (
     affine_rank,
     axial_coordinates,
     class_statistics,
-    cone_interval,
-    cone_margin,
-    cone_weight,
-    enclosing_cone_angle_of_balls,
-    envelope_candidates,
+    lift_until,
     rank_tolerance,
-    widest_cone_cotangent,
 )
-from ._network import ReLUNetwork, relu
-from .exceptions import COND_WARN
+from .exceptions import AssumptionWarning
 
 __all__ = ["ClusteredTruncationClassifier"]
 
@@ -44,33 +36,21 @@ __all__ = ["ClusteredTruncationClassifier"]
 # in the pseudo-inverse that links it to the next layer.
 
 
-def _lift_layer(X, n_random, rng):
-    """A genuine ReLU layer that makes class means affinely independent.
-
-    ``[σ(x - x̄), σ(x̄ - x)]`` keeps every linear feature (``x - x̄`` is their
-    difference); the extra random ReLU units, with hyperplanes through random
-    training points, are nonlinear so the means of the lifted classes generically
-    span ``Q - 1`` dimensions even when ``Q > M + 1`` or two class means coincide.
-    """
-    n, m = X.shape
-    center = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
-    G = rng.normal(size=(m, n_random)) / (scale[:, None] * np.sqrt(m))
-    anchors = X[rng.randint(n, size=n_random)]
-    coef = np.hstack([np.eye(m), -np.eye(m), G])
-    intercept = np.concatenate([-center, center, -np.einsum("ij,ji->i", anchors, G)])
-    return coef, intercept
+# random units of the lift beyond the 2 n_features linear ones: enough for the class
+# means of Q classes to span Q - 1 dimensions generically
+def _lift_width(n_classes):
+    return max(2 * n_classes, 16)
 
 
-class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
+class ClusteredTruncationClassifier(BaseConeClassifier):
     """ReLU network built in closed form that collapses each class to a point.
 
-    Layer ``ℓ`` is a truncation map (a cone, Lemma 3.4) that sends class ``ℓ`` to a
-    base point on the segment from its mean toward the barycenter of the means
-    and leaves the other classes in place; the affine last layer maps the
-    collapsed points to the target vectors.  On clustered data the training cost
-    is zero (Proposition 4.1); no gradient descent is involved.
+    Layer ``ℓ`` is a truncation map (a cone, Lemma 3.4) that sends class ``ℓ`` (or
+    one of its prototypes, a k-means cluster of the class) to a base point on the
+    segment from its mean toward the barycenter of the means and leaves the other
+    classes in place; the affine last layer maps the collapsed points to the
+    target vectors.  On clustered data the training cost is zero (Proposition
+    4.1); no gradient descent is involved.
 
     Parameters
     ----------
@@ -101,6 +81,17 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         class not collapsed gets a layer that is the identity on the training
         data (``μ_j ∈ I_1``), so a pattern with ``False`` entries gives the
         ``2^Q - 1`` local minima of Theorem 2.5.
+    n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
+            default="auto"
+        Prototypes (sub-classes) per class: each class is split into that many
+        clusters by k-means (seeded by ``random_state``) and every cluster gets
+        its own cone; the last layer sends all clusters of a class to the
+        class's target.  A class that is a union of clusters, or wraps around
+        another class, can then be collapsed.  ``"auto"`` fits 1, 2, 3, 5 and 8
+        prototypes per class on 75 % of the training data and keeps the number
+        that predicts the other 25 % best (one when a class has fewer than 8
+        points).  A class with fewer distinct points than requested gets one
+        prototype per distinct point.
     output_layer : {"auto", "lstsq", "centroid"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
         layer maps the base points exactly onto the targets and this is
@@ -113,8 +104,9 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         Raise a ``ValueError`` instead of warning when a requested class cannot
         be collapsed (zero training loss is then out of reach).
     random_state : int, RandomState instance or None, default=None
-        Seeds the lifting layer, used only when the class means are affinely
-        dependent (e.g. more classes than ``n_features + 1``).
+        Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``
+        and the lifting layer, used only when the prototype means are affinely
+        dependent (e.g. more prototypes than ``n_features + 1``).
 
     Attributes
     ----------
@@ -142,7 +134,22 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         Accuracy of ``predict`` on the training data.
     collapsed_ : ndarray of bool of shape (n_classes,)
         Which classes the network collapses to a point.
-    ball_condition_ : ndarray of bool of shape (n_classes,)
+    layers_ : list of ConeLayer
+        One record per truncation layer (class, base point, axis, aperture,
+        cone margin, whether it collapses its class and whether enclosing balls
+        certified it); the arrays below stack their fields.
+    failed_ : dict
+        For each class asked to collapse that could not be, ``(n_in, n_out)``:
+        its points and other points on the wrong side of every hyperplane
+        orthogonal to its axis.
+    n_prototypes_ : ndarray of int of shape (n_classes,)
+        Prototypes each class was split into.
+    prototype_classes_ : ndarray of shape (n_prototypes,)
+        Class label of every prototype (the order of ``layers_``).
+    prototype_ratios_ : ndarray of shape (n_prototypes,)
+        Radius of each prototype over its mean's distance to the barycenter of
+        the prototype means: its own share of condition (55).
+    from_balls_ : ndarray of bool of shape (n_layers,)
         Whether the class's cone was built from enclosing balls (the ball
         containing the class inside the backward cone, those of the other
         un-collapsed classes and the earlier base points inside the forward cone:
@@ -150,8 +157,9 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
     output_layer_ : {"exact", "lstsq", "centroid"}
         The last layer used: ``"exact"`` when every class collapsed.
     clustering_ratio_ : float
-        ``δ / min_j |x̄_j - x̄|`` measured in the input space; condition (55)
-        of Proposition 4.1 asks for less than 1/4.
+        ``δ / min_j |x̄_j - x̄|`` of the prototypes (the classes when each is one
+        prototype), measured in the input space; condition (55) of
+        Proposition 4.1 asks for less than 1/4.
     theta_star_ : float
         ``max_j θ_{*,j}`` of condition (58)-(59) (radians); the condition asks
         for less than ``π``; ``inf`` when a ``4δ``-ball contains another mean.
@@ -170,7 +178,7 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         Unit axis ``f_j`` of each forward cone (toward the barycenter).
     angles_ : ndarray of shape (n_classes,)
         Aperture θ of each cone (radians).
-    margins_ : ndarray of shape (n_classes,)
+    cone_margins_ : ndarray of shape (n_classes,)
         Distance from the nearest training point to the boundary of its side of
         each cone (the collapsed class in the backward cone, the rest in the
         forward cone).  For cones built from enclosing balls it is the distance
@@ -248,6 +256,8 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         "angle_margin": [Interval(Real, 0, 1, closed="neither")],
         "base_point": [Interval(Real, 0, 1, closed="neither")],
         "collapse": [StrOptions({"auto"}), "array-like"],
+        "n_prototypes": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                         "array-like"],
         "output_layer": [StrOptions({"auto", "lstsq", "centroid"})],
         "strict": ["boolean"],
         "random_state": ["random_state"],
@@ -261,6 +271,7 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         angle_margin=0.5,
         base_point=0.25,
         collapse="auto",
+        n_prototypes="auto",
         output_layer="auto",
         strict=False,
         random_state=None,
@@ -270,6 +281,7 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         self.angle_margin = angle_margin
         self.base_point = base_point
         self.collapse = collapse
+        self.n_prototypes = n_prototypes
         self.output_layer = output_layer
         self.strict = strict
         self.random_state = random_state
@@ -291,58 +303,54 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
             The fitted classifier.
         """
         X, y_idx = self._validate_labels(X, y, "to collapse")
-        n_classes = len(self.classes_)
-        collapse = self._requested_collapse(n_classes)
-
-        stats = class_statistics(X, y_idx, n_classes)
+        self._requested_collapse(len(self.classes_))
+        construction, protos, stats = self._build(X, y_idx)
+        failures = construction.failures
+        if failures and self.strict:
+            raise ValueError(self._failure_message(failures, protos, stats.clustering_ratio))
+        self._set_cone_network(construction, X, y_idx)
+        layers = construction.layers
+        n_sub = len(protos.owner)
+        self.n_prototypes_ = protos.counts
+        self.prototype_classes_ = self.classes_[protos.owner]
         self.delta_ = stats.delta
         self.clustering_ratio_ = stats.clustering_ratio
-        self.theta_star_ = max(
-            enclosing_cone_angle_of_balls(
-                stats.means[j], stats.directions[j],
-                np.delete(stats.means, j, axis=0), 4.0 * stats.delta)
-            if stats.center_distances[j] > 0 else np.inf
-            for j in range(n_classes)
-        )
-
-        lift, H, stats = self._embedding(X, y_idx, n_classes, stats)
-        self.lifted_ = lift is not None
-        self.center_ = stats.barycenter
-        self.components_ = self._cone_basis(stats.means, stats.barycenter, H)
-
-        # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
-        Z = H @ self.components_ - self.center_ @ self.components_
-        means = (stats.means - self.center_) @ self.components_
-        cum_coefs, cum_intercepts, Zt = self._truncation_layers(Z, y_idx, means, collapse)
-        out_coef, out_intercept = self._output_layer(Zt, y_idx)
-        cum_coefs.append(out_coef)
-        cum_intercepts.append(out_intercept)
-
-        network = ReLUNetwork.from_cumulative(cum_coefs, cum_intercepts)
-        coefs, intercepts = network.coefs, network.intercepts
-        # fold z = (h - center) U into the first truncation layer, which keeps it a
-        # plain ReLU layer of the input (or of the lifting layer)
-        first = self.components_ @ coefs[0]
-        coefs[0], intercepts[0] = first, intercepts[0] - self.center_ @ first
-        if lift is not None:
-            coefs.insert(0, lift[0])
-            intercepts.insert(0, lift[1])
-        self._set_network(ReLUNetwork(coefs, intercepts))
-        self._cumulative = (cum_coefs[:-1], cum_intercepts[:-1])
-
-        self.condition_numbers_ = np.array([np.linalg.cond(c) for c in self.coefs_[:-1]])
-        worst = int(np.argmax(self.condition_numbers_))
-        if self.condition_numbers_[worst] > COND_WARN:
-            warnings.warn(
-                f"Layer {worst} of the constructed network has condition number "
-                f"{self.condition_numbers_[worst]:.3g} > {COND_WARN:.0e}; predictions "
-                "may lose precision. Lower angle_margin to narrow the cones.",
-                ConditioningWarning, stacklevel=3,
-            )
-
-        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
-        self._report_failed_collapse(collapse)
+        self.theta_star_ = stats.theta_star
+        self.prototype_ratios_ = np.divide(
+            stats.radii, stats.center_distances, out=np.full(n_sub, np.inf),
+            where=stats.center_distances > 0)
+        self.from_balls_ = np.array([layer.from_balls for layer in layers], dtype=bool)
+        self.failed_ = failures
+        if failures:
+            msg = self._failure_message(failures, protos, stats.clustering_ratio)
+            warnings.warn(f"{msg} The training loss is {self.training_cost_:.3g}, not 0; see "
+                          "failed_ and describe().", AssumptionWarning, stacklevel=3)
         return self
+
+    def _construct(self, X, y_idx, protos, rng):
+        """Cones for the given prototypes (Prop. 4.1 for the refined labels).
+
+        Returns
+        -------
+        construction : ConeNetwork
+        protos : Prototypes
+        stats : ClassStatistics
+            Of the prototypes, in the input space.
+        """
+        collapse = self._requested_collapse(len(self.classes_))
+        sub, n_sub = protos.labels, len(protos.owner)
+        stats = class_statistics(X, sub, n_sub)
+        lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
+        components = self._cone_basis(space.means, space.barycenter, H)
+        center = space.barycenter
+        # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
+        Z = H @ components - center @ components
+        means = (space.means - center) @ components
+        layers, Zt, failures = _cone_layers(Z, sub, means, collapse[protos.owner],
+                                            protos.owner, self.angle_margin, self.base_point)
+        name, output = self._output_layer(layers, Zt, y_idx)
+        return (ConeNetwork(layers, output, name, center, components, lift, failures),
+                protos, stats)
 
     def _requested_collapse(self, n_classes):
         if isinstance(self.collapse, str):
@@ -355,21 +363,19 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
             )
         return collapse.astype(bool)
 
-    def _embedding(self, X, y_idx, n_classes, stats):
-        """The input, or a lifted copy when the class means are affinely dependent."""
+    def _embedding(self, X, y_idx, n_classes, stats, rng):
+        """The input, or a lifted copy when the class means are affinely dependent.
+
+        Returns the lifting layer (or None), the construction space's data and
+        its class statistics.
+        """
         need = n_classes - 1
         if affine_rank(stats.means) >= need:
             return None, X, stats
-        rng = check_random_state(self.random_state)
-        n_random = max(2 * n_classes, 16)
-        for _ in range(3):
-            coef, intercept = _lift_layer(X, n_random, rng)
-            H = relu(X @ coef + intercept)
-            lifted = class_statistics(H, y_idx, n_classes)
-            if affine_rank(lifted.means) >= need:
-                break
-            n_random *= 2
-        return (coef, intercept), H, lifted
+        coef, intercept, H = lift_until(
+            X, lambda H: affine_rank(class_statistics(H, y_idx, n_classes).means) >= need,
+            _lift_width(n_classes), rng, keep_linear=True)
+        return (coef, intercept), H, class_statistics(H, y_idx, n_classes)
 
     def _cone_basis(self, means, barycenter, H):
         """Orthonormal basis of the space the cones are built in."""
@@ -385,139 +391,8 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
             return Vt[:1].T
         return U[:, :r]
 
-    def _truncation_layers(self, Z, y_idx, means, collapse):
-        """Cones of Lemma 3.4, class by class; returns cumulative parameters.
-
-        Also returns ``X^(τ, Q)`` on the training data, obtained from the proven
-        action of each cone (identity on the forward cone, base point on the
-        backward cone): membership is certified for every point, through the
-        enclosing balls or point by point.
-        """
-        n_classes, dim = means.shape
-        sq_norms = np.einsum("ij,ij->i", Z, Z)
-        dists = np.linalg.norm(means, axis=1)
-        axes = np.where(dists[:, None] > 0,
-                        -means / np.where(dists > 0, dists, 1.0)[:, None], np.eye(dim)[0])
-        # every class's axis coordinates from one matrix product
-        proj = Z @ np.hstack([axes.T, means.T])
-        group = np.zeros(Z.shape[0], dtype=np.intp)
-        base_points, angles = [], []
-        cum_coefs, cum_intercepts = [], []
-        collapsed = np.zeros(n_classes, dtype=bool)
-        self._failures = {}
-        # radius of every class around its mean, in cone coordinates
-        d2 = (sq_norms - 2.0 * proj[np.arange(Z.shape[0]), n_classes + y_idx]
-              + np.einsum("ij,ij->i", means, means)[y_idx])
-        radii = np.zeros(n_classes)
-        np.maximum.at(radii, y_idx, d2)
-        radii = np.sqrt(radii)
-        ball_fit = np.zeros(n_classes, dtype=bool)
-        margins = []
-        for j in range(n_classes):
-            m, f, dist = means[j], axes[j], dists[j]
-            done = np.asarray(base_points)[collapsed[: len(base_points)]]
-            a_bp, r_bp = axial_coordinates(done, m, f)
-            cone = None
-            if collapse[j] and dist > 0:
-                # the balls enclosing the classes (the geometry of Prop 4.1): if they
-                # fit, every point does, and the problem has Q items instead of N
-                others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
-                a_k, r_k = axial_coordinates(means[others], m, f)
-                inside = (np.zeros(1), np.zeros(1), radii[j:j + 1])
-                outside = (np.concatenate([a_k, a_bp]), np.concatenate([r_k, r_bp]),
-                           np.concatenate([radii[others], np.zeros(len(a_bp))]))
-                cone = self._cone(inside[0], inside[1], outside[0], outside[1], dist,
-                                  inside[2], outside[2])
-                ball_fit[j] = cone is not None
-            if cone is None:
-                a = proj[:, j] - m @ f
-                rho = np.sqrt(np.maximum(
-                    sq_norms - 2.0 * proj[:, n_classes + j] + m @ m - a * a, 0.0))
-                in_j = y_idx == j
-                g = group.copy()
-                g[in_j] = 1
-                inside = (a[in_j], rho[in_j], 0.0)
-                outside = (np.concatenate([a[g == 0], a_bp]),
-                           np.concatenate([rho[g == 0], r_bp]), 0.0)
-                if collapse[j] and dist > 0:
-                    cone = self._point_cone(a, rho, g, a_bp, r_bp, dist)
-            if cone is not None:
-                theta, lo, hi = cone
-                s = lo + self.base_point * (hi - lo)
-                collapsed[j] = True
-                group[y_idx == j] = 2
-            else:
-                if collapse[j]:
-                    self._failures[j] = self._separation_failure(inside[0], outside[0], dist)
-                # identity on every current point: all of them in a right-angled
-                # forward cone whose apex sits behind the whole data along f
-                theta = np.pi / 2.0
-                live = group != 2
-                outside = (np.concatenate([a[live], a_bp]),
-                           np.concatenate([rho[live], r_bp]), 0.0)
-                inside = (np.empty(0), np.empty(0), 0.0)
-                spread = np.ptp(outside[0]) if outside[0].size else 1.0
-                s = (np.min(outside[0] - outside[1], initial=0.0) - 0.5 * spread
-                     - 1e-9 * (1.0 + dist))
-            margins.append(cone_margin(s, theta, inside, outside))
-            p = m + s * f
-            W = cone_weight(f, theta)
-            base_points.append(p)
-            angles.append(theta)
-            cum_coefs.append(W.T)
-            cum_intercepts.append(-W @ p)
-        Zt = Z.copy()
-        for j in np.flatnonzero(collapsed):
-            Zt[y_idx == j] = base_points[j]
-        self.collapsed_ = collapsed
-        self.ball_condition_ = ball_fit
-        self.margins_ = np.asarray(margins)
-        self.base_points_ = np.asarray(base_points)
-        self.axes_ = np.asarray(axes)
-        self.angles_ = np.asarray(angles)
-        return cum_coefs, cum_intercepts, Zt
-
-    def _aperture(self, c_star):
-        """Aperture θ and its ``cot(θ/2)`` from the narrowest feasible one (``angle_margin``)."""
-        theta_min = 2.0 * np.arctan(1.0 / c_star)
-        theta = theta_min + self.angle_margin * (np.pi - theta_min)
-        return theta, 1.0 / np.tan(theta / 2.0)
-
-    def _cone(self, a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None):
-        """``(θ, lo, hi)`` for items (points or balls), or None when no cone exists."""
-        c_star = widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max, R_in, R_out)
-        if c_star <= 0:
-            return None
-        theta, c = self._aperture(c_star)
-        R_in = np.zeros_like(a_in) if R_in is None else R_in
-        R_out = np.zeros_like(a_out) if R_out is None else R_out
-        lo, hi = cone_interval(c, a_in, r_in, a_out, r_out, s_max, R_in, R_out)
-        return theta, lo, hi
-
-    def _point_cone(self, a, rho, group, a_bp, r_bp, s_max):
-        """The cone fitted to every point: searched on an envelope, checked on all."""
-        a_in, r_in, a_out, r_out = envelope_candidates(a, rho, group)
-        cone = self._cone(a_in, r_in, np.concatenate([a_out, a_bp]),
-                          np.concatenate([r_out, r_bp]), s_max)
-        if cone is None:
-            return None
-        theta = cone[0]
-        c = 1.0 / np.tan(theta / 2.0)
-        # the envelope was conservative, so the exact interval is not empty but for
-        # rounding; it is what places the base point
-        lo = np.max(np.where(group == 1, a + c * rho, -np.inf))
-        hi = min(np.min(np.where(group == 0, a - c * rho, np.inf)), s_max,
-                 np.min(a_bp - c * r_bp, initial=np.inf))
-        return (theta, lo, hi) if lo < hi else None
-
-    @staticmethod
-    def _separation_failure(a_in, a_out, s_max):
-        """How far a class is from being separable along its axis (for messages)."""
-        edge = min(np.min(a_out) if a_out.size else np.inf, s_max)
-        return int(np.sum(a_in >= edge)), int(np.sum(a_out <= np.max(a_in)))
-
-    def _output_layer(self, Zt, y_idx):
-        """Affine last layer: exact on the base points when every class collapses.
+    def _output_layer(self, layers, Zt, y_idx):
+        """Affine last layer: exact on the base points when every prototype collapses.
 
         Otherwise (Theorem 2.5's un-truncated classes) one of two layers, by
         ``output_layer``: the least-squares fit of the truncated training data
@@ -526,69 +401,50 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         class means ``m̃_j`` with ``(α, β)`` fitted by least squares, whose
         decision is nearest centroid in the truncated space; ``"auto"`` keeps the
         one with the higher training accuracy (then the lower cost).
+
+        Returns
+        -------
+        name : str
+            ``output_layer_``.
+        layer : tuple (W, b)
         """
         Y = self.targets_
-        n_classes = len(Y)
-        if self.collapsed_.all() and affine_rank(self.base_points_) == n_classes - 1:
-            A = np.column_stack([self.base_points_, np.ones(n_classes)])
-            sol = np.linalg.lstsq(A, Y, rcond=None)[0]
-            self.output_layer_ = "exact"
-            return sol[:-1], sol[-1]
+        if all(layer.collapsed for layer in layers):
+            P = np.array([layer.base_point for layer in layers])
+            exact, ok = exact_output_layer(P, Y[[layer.label for layer in layers]])
+            if ok:
+                return "exact", exact
         candidates = {}
         if self.output_layer in ("auto", "lstsq"):
-            A = np.column_stack([Zt, np.ones(Zt.shape[0])])
-            sol = np.linalg.lstsq(A, Y[y_idx], rcond=None)[0]
+            sol = np.linalg.lstsq(np.column_stack([Zt, np.ones(Zt.shape[0])]), Y[y_idx],
+                                  rcond=None)[0]
             candidates["lstsq"] = (sol[:-1], sol[-1])
-        if self.output_layer in ("auto", "centroid") and targets_are_orthogonal(self.targets_):
+        if self.output_layer in ("auto", "centroid") and targets_are_orthogonal(Y):
             candidates["centroid"] = self._centroid_layer(Zt, y_idx)
         elif self.output_layer == "centroid":
             raise ValueError(
                 "output_layer='centroid' reproduces nearest-centroid decisions only for "
                 "orthogonal target vectors of equal norm (e.g. one-hot); use 'lstsq'."
             )
-        best, best_key = None, None
-        for name, (W, b) in candidates.items():
-            out = Zt @ W + b
-            d2 = squared_distances_to_targets(out, Y)
-            key = (np.mean(np.argmin(d2, axis=1) == y_idx),
-                   -np.einsum("ij,ij->", out - Y[y_idx], out - Y[y_idx]))
-            if best_key is None or key > best_key:
-                best, best_key, self.output_layer_ = (W, b), key, name
-        return best
+        return choose_output_layer(candidates, Zt, Y, y_idx)
 
     def _centroid_layer(self, Zt, y_idx):
         """Nearest centroid in the truncated space, scaled to the targets."""
-        counts = np.bincount(y_idx, minlength=len(self.targets_))
-        mt = np.array([Zt[y_idx == j].sum(axis=0) for j in range(len(self.targets_))])
+        n_classes = len(self.targets_)
+        counts = np.bincount(y_idx, minlength=n_classes)
+        mt = np.zeros((n_classes, Zt.shape[1]))
+        np.add.at(mt, y_idx, Zt)
         mt /= np.maximum(counts, 1)[:, None]
         # argmin_j |z - m_j|² = argmax_j (z·m_j - ½|m_j|²)
         return scaled_score_layer(mt.T, -0.5 * np.einsum("ij,ij->i", mt, mt), Zt,
                                   self.targets_, y_idx)
 
-    def _report_failed_collapse(self, collapse):
-        if not self._failures:
-            return
-        labels = [self.classes_[j].tolist() for j in self._failures]
-        detail = "; ".join(
-            f"class {self.classes_[j].tolist()!r}: {n_in} of its points and {n_out} other points "
-            "lie on the wrong side of every hyperplane orthogonal to its axis"
-            for j, (n_in, n_out) in self._failures.items()
-        )
-        msg = (
-            "Lemma 3.4's cone condition fails for classes "
-            f"{labels}: no cone based on the segment from the class mean to the "
-            "barycenter holds the class in its backward part and all other points in "
-            f"its forward part ({detail}). Measured clustering ratio "
-            f"delta/min|mean_j - barycenter| = {self.clustering_ratio_:.3g} "
-            "(Proposition 4.1's condition (55) needs < 0.25) and theta_* = "
-            f"{self.theta_star_:.3g} rad (condition (59) needs < pi = 3.1416). These "
-            "classes are left un-truncated (Theorem 2.5 local minimum); training cost "
-            f"= {self.training_cost_:.4g}, training accuracy = "
-            f"{self.training_accuracy_:.4f}."
-        )
-        if self.strict:
-            raise ValueError(msg)
-        warnings.warn(msg, AssumptionWarning, stacklevel=4)
+    def _failure_message(self, failures, protos, clustering_ratio):
+        """One or two sentences; the details are in ``failed_`` and ``describe()``."""
+        labels = sorted({self.classes_[protos.owner[j]].tolist() for j in failures})
+        return (f"Lemma 3.4's cone condition fails for {len(failures)} prototype(s) of classes "
+                f"{labels} (clustering ratio {clustering_ratio:.3g}; Prop. 4.1's (55) needs "
+                "< 0.25): they are not collapsed.")
 
     def describe(self):
         """Layer-by-layer account of the constructed network.
@@ -614,30 +470,103 @@ class ClusteredTruncationClassifier(TruncationMixin, BaseConstructedClassifier):
         ['collapses class 0', 'collapses class 1', 'collapses class 2', 'affine output (exact)']
         """
         check_is_fitted(self)
-        rows = []
-        offset = int(self.lifted_)
-        if self.lifted_:
-            rows.append({"layer": 1, "action": "lifts the input (random ReLU features)",
-                         "width": self.coefs_[0].shape[1],
-                         "cond": float(self.condition_numbers_[0])})
-        for j, label in enumerate(self.classes_):
-            action = (f"collapses class {label.tolist()!r}" if self.collapsed_[j]
-                      else f"keeps all (class {label.tolist()!r} not separable)")
-            rows.append({
-                "layer": j + 1 + offset, "action": action,
-                "base point": self.base_points_[j], "axis": self.axes_[j],
-                "aperture [deg]": float(np.degrees(self.angles_[j])),
-                "margin": float(self.margins_[j]), "balls": bool(self.ball_condition_[j]),
-                "width": self.coefs_[j + offset].shape[1],
-                "cond": float(self.condition_numbers_[j + offset]),
-            })
-        rows.append({"layer": len(self.coefs_), "action": f"affine output ({self.output_layer_})",
-                     "width": self.coefs_[-1].shape[1]})
-        title = (f"{type(self).__name__}: {self.network_}; training cost (eq. 14) "
-                 f"{self.training_cost_:.3g}, accuracy {self.training_accuracy_:.3f}; "
-                 f"clustering ratio {self.clustering_ratio_:.3g} (eq. 55 wants < 0.25), "
-                 f"theta_* {self.theta_star_:.3g} rad (eq. 59 wants < pi)")
-        columns = ["layer", "action", "base point", "axis", "aperture [deg]", "margin",
-                   "balls", "width", "cond"]
-        return LayerTable(columns, rows, title=title)
 
+        def action(ell, layer):
+            name = self._collapsed_name(layer)
+            if layer.collapsed:
+                return f"collapses {name}"
+            n_in, n_out = self.failed_.get(layer.prototype, (0, 0))
+            if (n_in, n_out) == (0, 0):
+                return f"keeps all ({name} not collapsed)"
+            return (f"keeps all ({name} not separable: {n_in} of its points and "
+                    f"{n_out} others on the wrong side)")
+
+        rows = self._layer_rows(action, balls=lambda layer: layer.from_balls)
+        summary = (f"clustering ratio {self.clustering_ratio_:.3g} (eq. 55 wants < 0.25), "
+                   f"theta_* {self.theta_star_:.3g} rad (eq. 59 wants < pi)")
+        return self._describe(rows, ["balls"], summary)
+
+
+def _cone_layers(Z, y_idx, means, collapse, owner, angle_margin, base_point):
+    """Cones of Lemma 3.4, prototype by prototype, in cone coordinates.
+
+    ``y_idx`` are prototype indices, ``means`` the prototypes' means and
+    ``owner`` their classes (each prototype is a class of its own when
+    ``n_prototypes=1``).
+
+    The layer of class ``j`` lives on the axis line from its mean toward the
+    barycenter (the origin of the cone coordinates), ``m_j + s f_j``.  Its cone
+    must hold class ``j`` in the backward part and every other current point
+    (the classes not collapsed yet, the base points of those that are) in the
+    forward part.  It is certified through the balls enclosing the classes
+    when they fit (the geometry of Prop 4.1: ``Q`` items instead of ``N``),
+    else point by point.  A class without a cone gets a layer that keeps every
+    point (Theorem 2.5's ``s_j = 1``).
+
+    Returns
+    -------
+    layers : list of ConeLayer
+    Zt : ndarray of shape (n_samples, n_dims)
+        ``X^(τ, Q)``: the training data after every layer, from the proven
+        action of each cone (identity forward, base point backward).
+    failures : dict
+        ``prototype index -> (its points, other points)`` on the wrong side of
+        every hyperplane orthogonal to its axis, for the prototypes asked to
+        collapse that could not be.
+    """
+    n_classes, dim = means.shape
+    sq_norms = np.einsum("ij,ij->i", Z, Z)
+    dists = np.linalg.norm(means, axis=1)
+    axes = np.where(dists[:, None] > 0,
+                    -means / np.where(dists > 0, dists, 1.0)[:, None], np.eye(dim)[0])
+    # every class's axis coordinates from one matrix product
+    proj = Z @ np.hstack([axes.T, means.T])
+    # radius of every class around its mean
+    d2 = (sq_norms - 2.0 * proj[np.arange(Z.shape[0]), n_classes + y_idx]
+          + np.einsum("ij,ij->i", means, means)[y_idx])
+    radii = np.zeros(n_classes)
+    np.maximum.at(radii, y_idx, d2)
+    radii = np.sqrt(radii)
+    scale = float(max(dists.max(initial=0.0), radii.max(initial=0.0))) or 1.0
+    live = np.ones(Z.shape[0], dtype=bool)  # points not collapsed yet
+    layers, failures = [], {}
+    collapsed = np.zeros(n_classes, dtype=bool)
+    for j in range(n_classes):
+        m, f, dist = means[j], axes[j], dists[j]
+        done = np.array([layer.base_point for layer in layers if layer.collapsed])
+        base_items = Items(*axial_coordinates(done.reshape(-1, dim), m, f))
+        # axial coordinate and distance to the axis of every point, from proj
+        a = proj[:, j] - m @ f
+        rho = np.sqrt(np.maximum(sq_norms - 2.0 * proj[:, n_classes + j] + m @ m - a * a, 0.0))
+        in_j = y_idx == j
+        inside = Items(a[in_j], rho[in_j])
+        outside = Items(a[live & ~in_j], rho[live & ~in_j]).concat(base_items)
+        cone, from_balls = None, False
+        if collapse[j] and dist > 0:
+            others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
+            ball_out = Items(*axial_coordinates(means[others], m, f),
+                             radii[others]).concat(base_items)
+            cone = fit_cone(Items(np.zeros(1), np.zeros(1), radii[j:j + 1]), ball_out,
+                            angle_margin=angle_margin, base_point=base_point, s_max=dist)
+            from_balls = cone is not None
+            if cone is None:
+                cone = fit_cone(inside, outside, angle_margin=angle_margin,
+                                base_point=base_point, s_max=dist, envelope=True)
+        if cone is None:
+            if collapse[j]:
+                edge = min(np.min(outside.a, initial=np.inf), dist)
+                failures[j] = (int(np.sum(inside.a >= edge)),
+                               int(np.sum(outside.a <= np.max(inside.a, initial=-np.inf))))
+            cone = identity_cone(Items(a[live], rho[live]).concat(base_items), scale)
+        else:
+            collapsed[j] = True
+            live &= ~in_j
+        layers.append(ConeLayer(label=int(owner[j]), prototype=j,
+                                base_point=m + cone.position * f, axis=f,
+                                theta=cone.theta, cone_margin=cone.margin,
+                                collapsed=bool(collapsed[j]), from_balls=from_balls))
+    Zt = Z.copy()
+    for layer in layers:
+        if layer.collapsed:
+            Zt[y_idx == layer.prototype] = layer.base_point
+    return layers, Zt, failures

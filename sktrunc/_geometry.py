@@ -26,6 +26,8 @@ __all__ = [
     "cone_margin",
     "envelope_candidates",
     "widest_cone_cotangent",
+    "random_relu_lift",
+    "lift_until",
 ]
 
 
@@ -66,6 +68,21 @@ class ClassStatistics:
         """``δ / min_j |x̄_{0,j} - x̄|``; condition (55) asks for less than 1/4."""
         d = self.center_distances.min()
         return float(self.delta / d) if d > 0 else np.inf
+
+    @property
+    def theta_star(self):
+        """``max_j θ_{*,j}`` of conditions (58)-(59) (radians); (59) asks for less than π.
+
+        ``θ_{*,j}`` is the aperture of the narrowest cone with apex ``x̄_{0,j}`` and
+        axis ``f_j`` that holds the ``4δ``-balls around the other means; ``inf``
+        when such a ball contains the apex or a mean is the barycenter.
+        """
+        n_classes = self.means.shape[0]
+        return max(
+            (enclosing_cone_angle_of_balls(self.means[j], self.directions[j],
+                                           np.delete(self.means, j, axis=0), 4.0 * self.delta)
+             if self.center_distances[j] > 0 else np.inf for j in range(n_classes)),
+            default=np.inf)
 
 
 def class_statistics(X, y_idx, n_classes):
@@ -346,3 +363,62 @@ def cone_margin(s, theta, inside, outside):
     a, r, R = outside
     m_out = np.min((a - s) * sin - r * cos - R, initial=np.inf)
     return float(min(m_in, m_out))
+
+
+def random_relu_lift(X, n_random, rng, *, keep_linear=False):
+    """A ReLU layer of random units whose hyperplanes pass through training points.
+
+    Unit ``k`` computes ``σ(g_k·(x - x_{i_k}))`` with ``g_k`` Gaussian, scaled by
+    the features' spreads, and ``x_{i_k}`` a random training point, so every
+    unit cuts through the data.  With ``keep_linear`` the layer starts with
+    ``[σ(x - x̄), σ(x̄ - x)]``, which keeps every linear feature (``x - x̄`` is
+    their difference).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    n_random : int
+        Random units.
+    rng : numpy.random.RandomState
+    keep_linear : bool, default=False
+
+    Returns
+    -------
+    coef : ndarray of shape (n_features, width)
+    intercept : ndarray of shape (width,)
+    """
+    n, m = X.shape
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    G = rng.normal(size=(m, n_random)) / (scale[:, None] * np.sqrt(m))
+    anchors = X[rng.randint(n, size=n_random)]
+    intercept = -np.einsum("ij,ji->i", anchors, G)
+    if not keep_linear:
+        return G, intercept
+    center = X.mean(axis=0)
+    return (np.hstack([np.eye(m), -np.eye(m), G]),
+            np.concatenate([-center, center, intercept]))
+
+
+# a lift that fails its test this many times, doubling its random units each time,
+# is returned anyway: the caller measures and reports what it got
+_LIFT_TRIES = 3
+
+
+def lift_until(X, accept, n_random, rng, *, keep_linear=False):
+    """:func:`random_relu_lift`, doubling the random units until ``accept(H)`` holds.
+
+    Returns
+    -------
+    coef, intercept : ndarray
+        The lifting layer.
+    H : ndarray of shape (n_samples, width)
+        ``σ(X @ coef + intercept)``.
+    """
+    for _ in range(_LIFT_TRIES):
+        coef, intercept = random_relu_lift(X, n_random, rng, keep_linear=keep_linear)
+        H = np.maximum(X @ coef + intercept, 0.0)
+        if accept(H):
+            break
+        n_random *= 2
+    return coef, intercept, H

@@ -9,12 +9,15 @@ decided exactly.  When no hyperplane separates, the soft-margin hyperplane of
 :class:`sklearn.svm.LinearSVC` is the fallback.
 """
 
+import warnings
+
 import cvxpy as cp
 import numpy as np
 from scipy.optimize import linprog
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
-__all__ = ["max_margin_hyperplane", "soft_margin_hyperplane"]
+__all__ = ["strictly_separable", "max_margin_hyperplane", "soft_margin_hyperplane"]
 
 _ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
 _INFEASIBLE = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE}
@@ -29,13 +32,41 @@ def _scaling(X_neg, X_pos):
     return center, (np.sqrt(var) if var > 0 else 1.0)
 
 
-def _separable_lp(A_neg, A_pos):
-    """Feasibility of ``w·x + b ≤ -1`` (neg), ``≥ 1`` (pos) by HiGHS' simplex."""
-    n_features = A_neg.shape[1]
-    A_ub = np.vstack([np.column_stack([A_neg, np.ones(len(A_neg))]),
-                      -np.column_stack([A_pos, np.ones(len(A_pos))])])
-    res = linprog(np.zeros(n_features + 1), A_ub=A_ub, b_ub=-np.ones(len(A_ub)),
-                  bounds=[(None, None)] * (n_features + 1), method="highs")
+def strictly_separable(X_neg, X_pos, *, fit_intercept=True):
+    """Whether a hyperplane strictly separates two point sets (an LP, HiGHS' simplex).
+
+    Feasibility of ``w·x + b ≤ -1`` on ``X_neg`` and ``≥ 1`` on ``X_pos`` (``b = 0``
+    when ``fit_intercept=False``): strict separation with some margin is
+    separation with margin 1 after scaling ``(w, b)``.  The LP is solved on
+    data standardised by its own scale (centred too when there is an
+    intercept), so the answer does not depend on the units of ``X``; a margin
+    far above the solver's feasibility tolerance keeps infeasible sets from
+    passing as rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> strictly_separable(np.array([[0.0], [2.0]]), np.array([[1.0]]))
+    False
+    >>> strictly_separable(np.array([[0.0]]) * 1e-12, np.array([[1.0]]) * 1e-12)
+    True
+    """
+    X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
+    if fit_intercept and (len(X_neg) == 0 or len(X_pos) == 0):
+        return True  # w = 0 and b = ±1 put every point on the one side there is
+    if fit_intercept:
+        center, scale = _scaling(X_neg, X_pos)
+    else:
+        center = np.zeros(X_neg.shape[1])
+        scale = max(np.abs(X_neg).max(initial=0.0), np.abs(X_pos).max(initial=0.0)) or 1.0
+    A_neg, A_pos = (X_neg - center) / scale, (X_pos - center) / scale
+    n_var = A_neg.shape[1] + int(fit_intercept)
+    if fit_intercept:
+        A_neg = np.column_stack([A_neg, np.ones(len(A_neg))])
+        A_pos = np.column_stack([A_pos, np.ones(len(A_pos))])
+    A_ub = np.vstack([A_neg, -A_pos])
+    res = linprog(np.zeros(n_var), A_ub=A_ub, b_ub=-np.ones(len(A_ub)),
+                  bounds=[(None, None)] * n_var, method="highs")
     return res.status == 0
 
 
@@ -49,7 +80,7 @@ def _hard_margin_qp(A_neg, A_pos, solver):
     except cp.error.SolverError as exc:
         # interior-point solvers can fail instead of certifying infeasibility (e.g. a
         # point on both sides); the LP w·x + b <= -1 / >= 1 decides it exactly
-        if not _separable_lp(A_neg, A_pos):
+        if not strictly_separable(A_neg, A_pos):
             return None
         raise ValueError(f"The cvxpy solver {solver!r} failed on the max-margin problem "
                          f"({A_neg.shape[0]} + {A_pos.shape[0]} points in "
@@ -169,7 +200,11 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
         weight[-len(anchors):] = 10.0 * len(y)
     svc = LinearSVC(C=C, loss="hinge", dual=True, max_iter=20_000,
                     random_state=random_state)
-    svc.fit(X, y, sample_weight=weight)
+    with warnings.catch_warnings():
+        # liblinear's "increase the number of iterations" is no advice a user can act on:
+        # the hyperplane it returns is used as it is, judged by its points on the wrong side
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        svc.fit(X, y, sample_weight=weight)
     w = svc.coef_.ravel() / scale
     b = float(svc.intercept_[0] - w @ center)
     n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))

@@ -6,39 +6,32 @@ left and from the points the earlier classes were collapsed to.
 """
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
-    AssumptionWarning,
-    BaseConstructedClassifier,
-    ConditioningWarning,
-    TruncationMixin,
+    BaseConeClassifier,
+    ConeNetwork,
+    choose_output_layer,
+    exact_output_layer,
     scaled_score_layer,
-    squared_distances_to_targets,
     targets_are_orthogonal,
 )
-from ._describe import LayerTable
-from ._geometry import (
-    affine_rank,
-    axial_coordinates,
-    class_statistics,
-    cone_margin,
-    cone_weight,
-    enclosing_cone_angle_of_balls,
-    envelope_candidates,
-    widest_cone_cotangent,
-)
-from ._network import ReLUNetwork
+from ._cones import ConeLayer, Items, fit_cone
+from ._geometry import affine_rank, axial_coordinates, class_statistics, lift_until
 from ._separation import max_margin_hyperplane, soft_margin_hyperplane
 from ._truncation import truncate
-from .exceptions import COND_WARN
+from ._validation import check_cvxpy_solver
+from .exceptions import AssumptionWarning
 
 __all__ = ["SequentialSeparableClassifier"]
 
@@ -49,7 +42,7 @@ def _separate(X_neg, X_pos, solver):
     return max_margin_hyperplane(X_neg, X_pos, solver=solver)
 
 
-class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
+class SequentialSeparableClassifier(BaseConeClassifier):
     """ReLU network for sequentially linearly separable data (Theorem 5.2).
 
     Finds an order of the classes and, for each, a hyperplane through a point of
@@ -93,13 +86,36 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         training accuracy is 0.933 / 0.953 / 0.973 for C = 1 / 10 / 100 against
         0.947 for ``LinearSVC``, with 5-fold CV 0.927 / 0.907 / 0.933 (LinearSVC
         0.933).
-    output : {"affine", "linear"}, default="affine"
-        ``"affine"`` last layer (needs the base points affinely independent,
-        ``Q ≤ n_features + 1``) or the paper's bias-free ``W = Y (X^red)^+``
-        (needs them linearly independent).
+    n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
+            default="auto"
+        Prototypes (sub-classes) per class: each class is split into that many
+        clusters by k-means (seeded by ``random_state``) and every cluster is
+        peeled off by its own hyperplane; the last layer sends all clusters of
+        a class to the class's target.  When the prototype means are affinely
+        dependent (more prototypes than ``n_features + 1``) a ReLU lift puts
+        them in general position first.  ``"auto"``: one prototype per class
+        when that is sequentially separable (Theorem 5.2 then gives zero loss
+        with the fewest layers); otherwise 1, 2, 3, 5 or 8 per class, whichever
+        predicts a held-out quarter of the training data best.  A class with
+        fewer distinct points than requested gets one prototype per point.
+    output_layer : {"auto", "lstsq", "svc"}, default="auto"
+        Last layer when some step is not separable (when all are, the last layer
+        maps the base points exactly onto the targets and this is ignored):
+        least squares on the truncated training data, a layer reproducing a
+        one-vs-rest ``LinearSVC`` on it (one-hot-like targets), or ``"auto"``,
+        the best in training accuracy, then cost, of these and the exact map of
+        the base points.
+    fit_intercept : bool, default=True
+        Affine last layer (needs the base points affinely independent,
+        ``Q ≤ n_features + 1``); False gives the paper's bias-free
+        ``W = Y (X^red)^+`` (eq. 62; needs them linearly independent).
     max_solves : int, default=None
         Budget of hyperplane problems for the order search; ``4 * n_classes``
         when None.
+    random_state : int, RandomState instance or None, default=None
+        Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``,
+        the lift and the soft-margin ``LinearSVC`` fits (liblinear visits
+        coordinates in random order).
     verbose : int, default=0
         Print the order search's progress when positive.
 
@@ -115,15 +131,30 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         Target vectors.
     order_ : ndarray of shape (n_classes,)
         Labels in the order their classes are collapsed (layer 1 first).
-    normals_ : ndarray of shape (n_classes, n_features)
-        Unit normal ``h_ℓ`` of each layer's hyperplane (the cone's axis), pointing
-        away from the collapsed class.
+    layers_ : list of ConeLayer
+        One record per truncation layer; the arrays below stack their fields.
+    axes_ : ndarray of shape (n_classes, n_features)
+        Unit normal ``h_ℓ`` of each layer's hyperplane, the axis of its cone,
+        pointing away from the collapsed class.
     base_points_ : ndarray of shape (n_classes, n_features)
         Apex ``p_ℓ`` of each layer's cone: where class ``order_[ℓ]`` is sent.
     angles_ : ndarray of shape (n_classes,)
         Aperture θ of each cone (radians).
-    margins_ : ndarray of shape (n_classes,)
+    n_prototypes_ : ndarray of int of shape (n_classes,)
+        Prototypes each class was split into.
+    prototype_classes_ : ndarray of shape (n_prototypes,)
+        Class label of every prototype.
+    hyperplane_margins_ : ndarray of shape (n_classes,)
         Margin ``1/|w|`` of each layer's separating hyperplane.
+    collapsed_ : ndarray of bool of shape (n_classes,)
+        Whether each layer sends its whole class to its base point (every step
+        separable).
+    center_, components_ : ndarray
+        The cones live in the input space: ``0`` and the identity.
+    lifted_ : bool
+        Always False (no lifting layer).
+    output_layer_ : {"exact", "lstsq", "svc"}
+        The last layer used.
     cone_margins_ : ndarray of shape (n_classes,)
         Distance from the nearest training point to the boundary of its side of
         each cone.
@@ -138,9 +169,6 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         Real layers, ``coefs_[ℓ]`` of shape ``(n_in, n_out)``.
     n_params_ : int
         Weights and biases of ``network_``.
-    n_params_compact_ : int
-        The paper's count ``Q (M + 2)``: per layer a normal, an angle and a
-        position on the segment.
     training_cost_ : float
         L2 cost (14) of a forward pass on the training data.
     training_accuracy_ : float
@@ -205,8 +233,12 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         "angle_margin": [Interval(Real, 0, 1, closed="neither")],
         "base_point": [Interval(Real, 0, 1, closed="neither")],
         "C": [Interval(Real, 0, None, closed="neither")],
-        "output": [StrOptions({"affine", "linear"})],
+        "n_prototypes": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                         "array-like"],
+        "output_layer": [StrOptions({"auto", "lstsq", "svc"})],
+        "fit_intercept": ["boolean"],
         "max_solves": [None, Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
@@ -221,8 +253,11 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         angle_margin=0.5,
         base_point=0.5,
         C=100.0,
-        output="affine",
+        n_prototypes="auto",
+        output_layer="auto",
+        fit_intercept=True,
         max_solves=None,
+        random_state=None,
         verbose=0,
     ):
         self.order = order
@@ -233,8 +268,11 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         self.angle_margin = angle_margin
         self.base_point = base_point
         self.C = C
-        self.output = output
+        self.n_prototypes = n_prototypes
+        self.output_layer = output_layer
+        self.fit_intercept = fit_intercept
         self.max_solves = max_solves
+        self.random_state = random_state
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -254,145 +292,203 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
             The fitted classifier.
         """
         X, y_idx = self._validate_labels(X, y, "to peel off")
-        n_classes = len(self.classes_)
-        stats = class_statistics(X, y_idx, n_classes)
+        check_cvxpy_solver(self.solver)
+        if not isinstance(self.order, str) and not (
+                isinstance(self.n_prototypes, str) or np.all(np.asarray(self.n_prototypes) == 1)):
+            raise ValueError("A fixed order takes one prototype per class: set n_prototypes=1 "
+                             f"or 'auto' with order={self.order!r}.")
+        built = self._build(X, y_idx)
+        construction, protos, stats = built
+        self._set_cone_network(construction, X, y_idx)
+        steps = construction.layers
+        self.order_ = self.classes_[[layer.label for layer in steps]]
+        self.n_prototypes_ = protos.counts
+        self.prototype_classes_ = self.classes_[protos.owner]
+        self.hyperplane_margins_ = np.array([layer.hyperplane_margin for layer in steps])
+        self.separable_ = self.collapsed_.copy()
+        self.n_wrong_side_ = np.array([layer.n_wrong_side for layer in steps], dtype=int)
         self.clustering_ratio_ = stats.clustering_ratio
-        self.theta_star_ = max(
-            enclosing_cone_angle_of_balls(stats.means[j], stats.directions[j],
-                                          np.delete(stats.means, j, axis=0), 4 * stats.delta)
-            if stats.center_distances[j] > 0 else np.inf for j in range(n_classes))
-        self._X, self._y, self._means, self._xbar = X, y_idx, stats.means, stats.barycenter
-        self._solves = 0
-        budget = 4 * n_classes if self.max_solves is None else self.max_solves
+        self.theta_star_ = stats.theta_star
+        if not self.separable_.all():
+            soft = np.flatnonzero(~self.separable_)
+            warnings.warn(
+                f"Definition 5.1 fails for this order and these base points at {soft.size} of "
+                f"{len(steps)} steps (first: step {soft[0] + 1}, class "
+                f"{self.order_[soft[0]].tolist()!r}); soft-margin hyperplanes leave "
+                f"{int(self.n_wrong_side_.sum())} points on the wrong side. See separable_ "
+                "and describe().", AssumptionWarning, stacklevel=3)
+        return self
 
-        layers = None
-        if isinstance(self.order, str):
-            layers = self._search(list(range(n_classes)), [], [], budget)
+    def _construct(self, X, y_idx, protos, rng):
+        """Order search, hyperplanes and last layer for the given prototypes.
+
+        Returns
+        -------
+        construction : ConeNetwork
+        protos : Prototypes
+        stats : ClassStatistics
+            Of the prototypes, in the input space.
+        """
+        sub, n_sub = protos.labels, len(protos.owner)
+        stats = class_statistics(X, sub, n_sub)
+        lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
+        budget = 4 * n_sub if self.max_solves is None else self.max_solves
+        # the data of one fit travels in this object, never on the estimator
+        state = _Peeling(H, sub, protos.owner, space.means, space.barycenter, budget, rng)
+        if not isinstance(self.order, str):
+            layers = self._peel(state, self._explicit_order(protos))
+        else:
+            layers = self._search(state, list(range(n_sub)), [], [])
             if layers is None and self.verbose:
                 print(f"[{type(self).__name__}] no exact order within {budget} "
                       "hyperplane problems; peeling greedily with soft-margin fallback")
             if layers is None:
-                layers = self._peel(list(range(n_classes)))
+                layers = self._peel(state, list(range(n_sub)))
+        steps = [step.layer for step in layers]
+        if all(layer.collapsed for layer in steps):
+            # Theorem 5.2: every prototype sits at its base point
+            truncated = np.empty_like(H)
+            for layer in steps:
+                truncated[sub == layer.prototype] = layer.base_point
         else:
-            layers = self._peel(self._explicit_order())
-        del self._X, self._y, self._means, self._xbar
-        self._finish(X, y_idx, layers)
-        return self
+            truncated = layers[-1].positions
+        name, output = self._output_layer(steps, truncated, y_idx, rng)
+        eye = np.eye(H.shape[1])
+        return ConeNetwork(steps, output, name, np.zeros(H.shape[1]), eye, lift), protos, stats
+
+    def _embedding(self, X, sub, n_sub, stats, rng):
+        """The input, or a lifted copy when the prototype means are affinely dependent.
+
+        Theorem 5.2's last layer maps the base points, which lie near the means,
+        to the targets: with more prototypes than ``n_features + 1`` a ReLU lift
+        (:func:`~sktrunc._geometry.lift_until`) puts the means in general
+        position first.
+        """
+        need = n_sub - 1
+        if affine_rank(stats.means) >= need:
+            return None, X, stats
+        coef, intercept, H = lift_until(
+            X, lambda H: affine_rank(class_statistics(H, sub, n_sub).means) >= need,
+            max(2 * n_sub, _MIN_LIFT_UNITS), rng, keep_linear=True)
+        return (coef, intercept), H, class_statistics(H, sub, n_sub)
 
     # -- order search -------------------------------------------------------------
 
-    def _explicit_order(self):
+    def _explicit_order(self, protos):
+        """Prototype indices in the order of ``order``: each class's prototypes together."""
         labels = np.asarray(self.order)
         if labels.shape != self.classes_.shape or not np.array_equal(np.sort(labels),
                                                                       self.classes_):
             raise ValueError(f"order must be 'greedy', 'margin' or a permutation of the class "
                              f"labels {self.classes_.tolist()}; got {labels.tolist()!r}.")
-        return np.searchsorted(self.classes_, labels).tolist()
+        return [int(k) for c in np.searchsorted(self.classes_, labels)
+                for k in np.flatnonzero(protos.owner == c)]
 
-    def _sides(self, j, remaining, base_points, positions=None):
-        """Points that must go to the backward side (class j) and to the forward side."""
-        X = self._X if positions is None else positions
-        neg = X[self._y == j]
+    @staticmethod
+    def _sides(state, j, remaining, base_points, positions=None):
+        """Points that must go to the backward side (class j) and to the forward side.
+
+        The forward side ends with the earlier base points and then the
+        barycenter (Definition 5.1's segment end).
+        """
+        X = state.X if positions is None else positions
+        neg = X[state.y == j]
         if positions is None:
-            keep = np.isin(self._y, [k for k in remaining if k != j])
+            keep = np.isin(state.y, [k for k in remaining if k != j])
         else:
-            keep = self._y != j
+            keep = state.y != j
         pos = np.vstack([X[keep]] + [np.asarray(base_points).reshape(-1, X.shape[1])]
-                        + [self._xbar[None, :]])
+                        + [state.xbar[None, :]])
         return neg, pos
 
-    def _hyperplanes(self, candidates, remaining, base_points, positions=None):
+    def _hyperplanes(self, state, candidates, remaining, base_points, positions=None):
         """Hard-margin hyperplane (None when not separable) and point sets per candidate.
 
         The point sets are returned too: the layer and the soft-margin fallback
         reuse them rather than copying the data again.
         """
-        tasks = [self._sides(j, remaining, base_points, positions) for j in candidates]
-        self._solves += len(tasks)
-        if len(tasks) > 1 and self.n_jobs not in (None, 1):
+        tasks = [self._sides(state, j, remaining, base_points, positions) for j in candidates]
+        state.solves += len(tasks)
+        if len(tasks) > 1 and effective_n_jobs(self.n_jobs) > 1:
             sols = Parallel(n_jobs=self.n_jobs)(
                 delayed(_separate)(neg, pos, self.solver) for neg, pos in tasks)
         else:
             sols = [_separate(neg, pos, self.solver) for neg, pos in tasks]
         return list(zip(sols, tasks))
 
-    def _search(self, remaining, base_points, layers, budget):
+    def _search(self, state, remaining, base_points, layers):
         """Depth-first search for an order in which every step is separable."""
         if not remaining:
             return layers
         if self.order == "margin":
-            found = self._hyperplanes(remaining, remaining, base_points)
+            found = self._hyperplanes(state, remaining, remaining, base_points)
             ranked = sorted(((1.0 / np.linalg.norm(s[0]), j, s, sides)
                              for j, (s, sides) in zip(remaining, found) if s is not None),
                             key=lambda t: -t[0])
             candidates = ((j, s, sides) for _, j, s, sides in ranked)
         else:
-            candidates = ((j, *self._hyperplanes([j], remaining, base_points)[0])
+            candidates = ((j, *self._hyperplanes(state, [j], remaining, base_points)[0])
                           for j in remaining)
         for j, sol, sides in candidates:
             if sol is None:
-                if self._solves >= budget:
+                if state.solves >= state.budget:
                     return None
                 continue
-            layer = self._layer(j, sol, sides, separable=True)
+            step = self._layer(state, j, sol, sides, separable=True)
             if self.verbose:
                 print(f"[{type(self).__name__}] step {len(layers) + 1}: class "
-                      f"{self.classes_[j].tolist()!r} separable, margin {layer['margin']:.3g}")
-            found = self._search([k for k in remaining if k != j],
-                                 base_points + [layer["p"]], layers + [layer], budget)
+                      f"{self.classes_[state.owner[j]].tolist()!r} separable, margin "
+                      f"{step.layer.hyperplane_margin:.3g}")
+            found = self._search(state, [k for k in remaining if k != j],
+                                 base_points + [step.layer.base_point], layers + [step])
             if found is not None:
                 return found
-            if self._solves >= budget:
+            if state.solves >= state.budget:
                 return None
         return None
 
-    def _peel(self, sequence):
+    def _peel(self, state, sequence):
         """Peel classes in a fixed (or greedy) sequence, falling back to soft margins.
 
         Works on the actually truncated data, since a soft-margin layer does not
         send its whole class to the base point.
         """
         fixed = not isinstance(self.order, str)
-        positions = self._X.copy()
+        positions = state.X.copy()
         remaining, base_points, layers = list(sequence), [], []
         while remaining:
             cands = remaining[:1] if fixed else remaining
-            found = self._hyperplanes(cands, remaining, base_points, positions)
+            found = self._hyperplanes(state, cands, remaining, base_points, positions)
             pick = next(((j, s, sides) for j, (s, sides) in zip(cands, found)
                          if s is not None), None)
             if pick is not None:
                 j, sol, sides = pick
-                layer = self._layer(j, sol, sides, separable=True)
+                step = self._layer(state, j, sol, sides, separable=True)
             else:
-                order_so_far = [self.classes_[layer["class"]].tolist() for layer in layers]
-                left = [self.classes_[k].tolist() for k in remaining]
+                left = sorted({self.classes_[state.owner[k]].tolist() for k in remaining})
                 if self.strict:
+                    done = [self.classes_[step.layer.label].tolist() for step in layers]
                     raise ValueError(
                         f"Step {len(layers) + 1}: no hyperplane separates "
-                        f"{'class ' + repr(left[0]) if fixed else 'any of the classes'} "
-                        f"from the rest (Definition 5.1 fails); remaining classes {left}, "
-                        f"order found so far {order_so_far}.")
-                soft = [self._soft(sides, len(base_points)) for _, sides in found]
+                        + (f"class {self.classes_[state.owner[remaining[0]]].tolist()!r}"
+                           if fixed else "any class") + " from the rest "
+                        "and the earlier base points (Definition 5.1 fails for this order "
+                        f"and these base points); remaining classes {left}, order found so "
+                        f"far {done}.")
+                soft = [self._soft(state, sides, len(base_points)) for _, sides in found]
                 best = int(np.argmin([s[2] for s in soft]))
                 j, (w, b, n_wrong) = cands[best], soft[best]
-                layer = self._layer(j, (w, b), found[best][1], separable=False,
-                                    n_wrong=n_wrong)
-                warnings.warn(
-                    f"Step {len(layers) + 1}: no hyperplane separates class "
-                    f"{self.classes_[j].tolist()!r} from the remaining classes "
-                    f"{[c for c in left if c != self.classes_[j].tolist()]} and the earlier "
-                    f"base points (Definition 5.1 fails); a soft-margin hyperplane leaves "
-                    f"{n_wrong} points on the wrong side. Order so far: "
-                    f"{order_so_far + [self.classes_[j].tolist()]}.",
-                    AssumptionWarning, stacklevel=4)
-            positions = truncate(positions, layer["W"].T, -layer["W"] @ layer["p"])
-            layer["positions"] = positions
-            layers.append(layer)
-            base_points = base_points + [layer["p"]]
+                step = self._layer(state, j, (w, b), found[best][1], separable=False,
+                                   n_wrong=n_wrong)
+            layer = step.layer
+            positions = truncate(positions, layer.cumulative_coef, layer.cumulative_intercept)
+            step.positions = positions
+            layers.append(step)
+            base_points = base_points + [layer.base_point]
             remaining = [k for k in remaining if k != j]
         return layers
 
-    def _soft(self, sides, n_anchors):
+    def _soft(self, state, sides, n_anchors):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
 
         The barycenter, which only places the base point on the segment of
@@ -400,18 +496,18 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         costs accuracy (on iris it sits between versicolor and virginica).
         """
         neg, pos = sides
-        # liblinear visits coordinates in random order: seeded, so fit is repeatable
         return soft_margin_hyperplane(neg, pos[:-n_anchors - 1], C=self.C,
-                                      anchors_pos=pos[-n_anchors - 1:-1], random_state=0)
+                                      anchors_pos=pos[-n_anchors - 1:-1],
+                                      random_state=state.rng.randint(np.iinfo(np.int32).max))
 
     # -- one layer ------------------------------------------------------------------
 
-    def _layer(self, j, hyperplane, sides, *, separable, n_wrong=0):
+    def _layer(self, state, j, hyperplane, sides, *, separable, n_wrong=0):
         """The cone around a hyperplane's normal: aperture and apex from the data."""
         w, b = hyperplane
         norm = np.linalg.norm(w)
         h = w / norm
-        m, xbar = self._means[j], self._xbar
+        m, xbar = state.means[j], state.xbar
         # where the hyperplane meets the segment from the class mean to the barycenter
         # (Definition 5.1); the foot of the perpendicular if it misses it
         denom = w @ (xbar - m)
@@ -421,117 +517,68 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         pos = pos[:-1]  # the barycenter constrains the hyperplane, not the cone
         a_neg, r_neg = axial_coordinates(neg, p0, h)
         a_pos, r_pos = axial_coordinates(pos, p0, h)
-        a = np.concatenate([a_neg, a_pos])
-        rho = np.concatenate([r_neg, r_pos])
         # points on the wrong side of a soft-margin hyperplane constrain nothing
-        group = np.concatenate([np.where(a_neg < 0, 1, 2), np.where(a_pos > 0, 0, 2)])
-        a_in, r_in, a_out, r_out = envelope_candidates(a, rho, group)
-        c_star = widest_cone_cotangent(a_in, r_in, a_out, r_out, np.inf)
-        theta_min = 2.0 * np.arctan(1.0 / c_star) if c_star > 0 else np.pi * (1 - 1e-6)
-        theta = theta_min + self.angle_margin * (np.pi - theta_min)
-        c = 1.0 / np.tan(theta / 2.0)
-        lo = np.max(np.where(group == 1, a + c * rho, -np.inf))
-        hi = np.min(np.where(group == 0, a - c * rho, np.inf))
-        # a soft-margin side can be empty: then the apex only needs to clear the other
-        if not np.isfinite(lo):
-            lo = (hi if np.isfinite(hi) else 0.0) - 1.0
-        if not np.isfinite(hi):
-            hi = lo + 1.0
-        s = lo + self.base_point * (hi - lo)
-        inside = (a[group == 1], rho[group == 1], 0.0)
-        outside = (a[group == 0], rho[group == 0], 0.0)
-        return {
-            "class": j, "p": p0 + s * h, "h": h, "theta": theta, "W": cone_weight(h, theta),
-            "margin": 1.0 / norm, "cone_margin": cone_margin(s, theta, inside, outside),
-            "separable": separable, "n_wrong": n_wrong,
-        }
+        inside = Items(a_neg[a_neg < 0], r_neg[a_neg < 0])
+        outside = Items(a_pos[a_pos > 0], r_pos[a_pos > 0])
+        cone = fit_cone(inside, outside, angle_margin=self.angle_margin,
+                        base_point=self.base_point, envelope=True)
+        if cone is None:  # cannot happen with the sides split at the hyperplane
+            raise RuntimeError("no cone around a separating hyperplane; please report")
+        layer = ConeLayer(label=int(state.owner[j]), prototype=j,
+                          base_point=p0 + cone.position * h, axis=h,
+                          theta=cone.theta, cone_margin=cone.margin, collapsed=separable,
+                          hyperplane_margin=1.0 / norm, n_wrong_side=n_wrong)
+        return _Step(layer)
 
     # -- network ----------------------------------------------------------------------
 
-    def _finish(self, X, y_idx, layers):
-        Q = len(self.classes_)
-        self.order_ = self.classes_[[layer["class"] for layer in layers]]
-        self.normals_ = np.array([layer["h"] for layer in layers])
-        self.base_points_ = np.array([layer["p"] for layer in layers])
-        self.angles_ = np.array([layer["theta"] for layer in layers])
-        self.margins_ = np.array([layer["margin"] for layer in layers])
-        self.cone_margins_ = np.array([layer["cone_margin"] for layer in layers])
-        self.separable_ = np.array([layer["separable"] for layer in layers])
-        self.n_wrong_side_ = np.array([layer["n_wrong"] for layer in layers], dtype=int)
-        # the display/explanation protocol shared with ClusteredTruncationClassifier
-        self.axes_, self.collapsed_ = self.normals_, self.separable_
-        self.center_, self.components_ = np.zeros(X.shape[1]), np.eye(X.shape[1])
+    def _output_layer(self, layers, truncated, y_idx, rng):
+        """Exact map of the base points to the targets, else the best candidate.
 
-        cum_coefs = [layer["W"].T for layer in layers]
-        cum_intercepts = [-layer["W"] @ layer["p"] for layer in layers]
-        if self.separable_.all():
-            # Theorem 5.2: every class sits at its base point
-            layer_of_class = np.empty(Q, dtype=int)
-            layer_of_class[[layer["class"] for layer in layers]] = np.arange(Q)
-            truncated = self.base_points_[layer_of_class[y_idx]]
-        else:
-            truncated = layers[-1]["positions"]
-        W_out, b_out = self._output_layer(truncated, y_idx, layers)
-        network = ReLUNetwork.from_cumulative(cum_coefs + [W_out], cum_intercepts + [b_out])
-        self._set_network(network)
-        self._cumulative = (cum_coefs, cum_intercepts)
-        self.n_params_compact_ = Q * (X.shape[1] + 2)
-        self.condition_numbers_ = np.array([np.linalg.cond(c) for c in self.coefs_[:-1]])
-        worst = int(np.argmax(self.condition_numbers_))
-        if self.condition_numbers_[worst] > COND_WARN:
-            warnings.warn(
-                f"Layer {worst} of the constructed network has condition number "
-                f"{self.condition_numbers_[worst]:.3g} > {COND_WARN:.0e}; predictions may "
-                "lose precision. Lower angle_margin to narrow the cones.",
-                ConditioningWarning, stacklevel=4)
-        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
-
-    def _output_layer(self, truncated, y_idx, layers):
-        """Exact map of the base points to the targets, else the better of it and lstsq."""
+        Returns
+        -------
+        name : str
+            ``output_layer_``.
+        layer : tuple (W, b)
+        """
         Y = self.targets_
-        Q = len(Y)
-        P = self.base_points_
-        classes = [layer["class"] for layer in layers]
-        affine = self.output == "affine"
-        design = np.column_stack([P, np.ones(Q)]) if affine else P
-        exact_possible = (affine_rank(P) == Q - 1 if affine
-                          else np.linalg.matrix_rank(P) == Q)
-        sol = np.linalg.lstsq(design, Y[classes], rcond=None)[0]
-        exact = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
-        if self.separable_.all() and exact_possible:
-            self.output_layer_ = "exact"
-            return exact
-        if self.separable_.all():
+        P = np.array([layer.base_point for layer in layers])
+        affine = self.fit_intercept
+        exact, ok = exact_output_layer(P, Y[[layer.label for layer in layers]], affine)
+        separable = all(layer.collapsed for layer in layers)
+        if separable and ok:
+            return "exact", exact
+        if separable:
+            rank = affine_rank(P) if affine else np.linalg.matrix_rank(P)
             warnings.warn(
-                f"The {Q} base points are not {'affinely' if affine else 'linearly'} "
-                f"independent (rank {affine_rank(P) if affine else np.linalg.matrix_rank(P)}, "
-                f"n_features = {P.shape[1]}): no {'affine' if affine else 'linear'} last "
-                "layer maps them exactly to the targets, so the training loss is not zero. "
-                "Theorem 5.2 needs Q <= n_features (+1 with the affine layer).",
-                AssumptionWarning, stacklevel=5)
-        design = np.column_stack([truncated, np.ones(len(truncated))]) if affine else truncated
-        sol = np.linalg.lstsq(design, Y[y_idx], rcond=None)[0]
-        lstsq = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
-        candidates = [("exact", exact), ("lstsq", lstsq)]
-        if affine and targets_are_orthogonal(Y):
-            candidates.append(("svc", self._svc_layer(truncated, y_idx)))
-        best, best_key = None, None
-        for name, (W, b) in candidates:
-            out = truncated @ W + b
-            r = out - Y[y_idx]
-            key = (np.mean(np.argmin(squared_distances_to_targets(out, Y), 1) == y_idx),
-                   -np.einsum("ij,ij->", r, r))
-            if best_key is None or key > best_key:
-                best, best_key, self.output_layer_ = (W, b), key, name
-        return best
+                f"The {len(P)} base points are not {'affinely' if affine else 'linearly'} "
+                f"independent (rank {rank}, n_features = {P.shape[1]}): no last layer maps "
+                "them exactly to the targets, so the training loss is not zero.",
+                AssumptionWarning, stacklevel=4)
+        candidates = {"exact": exact} if self.output_layer == "auto" else {}
+        if self.output_layer in ("auto", "lstsq"):
+            design = (np.column_stack([truncated, np.ones(len(truncated))]) if affine
+                      else truncated)
+            sol = np.linalg.lstsq(design, Y[y_idx], rcond=None)[0]
+            candidates["lstsq"] = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
+        if self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y):
+            candidates["svc"] = self._svc_layer(truncated, y_idx, rng)
+        elif self.output_layer == "svc":
+            raise ValueError("output_layer='svc' needs fit_intercept=True and orthogonal "
+                             "target vectors of equal norm (e.g. one-hot).")
+        return choose_output_layer(candidates, truncated, Y, y_idx)
 
-    def _svc_layer(self, truncated, y_idx):
+    def _svc_layer(self, truncated, y_idx, rng):
         """Output layer whose decision is a linear SVM's on the truncated data.
 
         With one-hot-like targets the prediction is the argmax of the outputs, so
         outputs ``α·decision_function + β`` reproduce one-vs-rest ``LinearSVC``.
         """
-        svc = LinearSVC(C=self.C, max_iter=20_000, random_state=0).fit(truncated, y_idx)
+        svc = LinearSVC(C=self.C, max_iter=20_000, random_state=rng.randint(np.iinfo(np.int32).max))
+        with warnings.catch_warnings():
+            # a candidate layer, kept only if it classifies the training data best
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svc.fit(truncated, y_idx)
         W, b = svc.coef_.T, svc.intercept_
         if W.shape[1] == 1:  # binary: the decision d stands for class 1 against class 0
             W, b = np.hstack([-W / 2, W / 2]), np.array([-b[0] / 2, b[0] / 2])
@@ -558,27 +605,45 @@ class SequentialSeparableClassifier(TruncationMixin, BaseConstructedClassifier):
         ['collapses class 0', 'collapses class 1', 'collapses class 2', 'affine output (exact)']
         """
         check_is_fitted(self)
-        rows = []
-        for ell, label in enumerate(self.order_):
-            rows.append({
-                "layer": ell + 1,
-                "action": (f"collapses class {label.tolist()!r}" if self.separable_[ell]
-                           else f"collapses most of class {label.tolist()!r} (soft margin)"),
-                "separable": bool(self.separable_[ell]),
-                "wrong side": int(self.n_wrong_side_[ell]),
-                "margin": float(self.margins_[ell]),
-                "base point": self.base_points_[ell], "axis": self.normals_[ell],
-                "aperture [deg]": float(np.degrees(self.angles_[ell])),
-                "cone margin": float(self.cone_margins_[ell]),
-                "width": self.coefs_[ell].shape[1],
-                "cond": float(self.condition_numbers_[ell]),
-            })
-        rows.append({"layer": len(self.coefs_), "width": self.coefs_[-1].shape[1],
-                     "action": f"{self.output} output ({self.output_layer_})"})
-        title = (f"{type(self).__name__}: {self.network_}; training cost (eq. 14) "
-                 f"{self.training_cost_:.3g}, accuracy {self.training_accuracy_:.3f}; "
-                 f"order {self.order_.tolist()}; clustering ratio "
-                 f"{self.clustering_ratio_:.3g} (Prop. 4.1 needs < 0.25)")
-        columns = ["layer", "action", "separable", "wrong side", "margin", "base point", "axis",
-                   "aperture [deg]", "cone margin", "width", "cond"]
-        return LayerTable(columns, rows, title=title)
+
+        def action(ell, layer):
+            name = self._collapsed_name(layer)
+            return (f"collapses {name}" if layer.collapsed
+                    else f"collapses most of {name} (soft margin)")
+
+        extra = {"separable": lambda layer: bool(layer.collapsed),
+                 "wrong side": lambda layer: int(layer.n_wrong_side),
+                 "margin": lambda layer: float(layer.hyperplane_margin)}
+        rows = self._layer_rows(action, **extra)
+        summary = (f"order {self.order_.tolist()}; clustering ratio "
+                   f"{self.clustering_ratio_:.3g} (Prop. 4.1 needs < 0.25)")
+        return self._describe(rows, list(extra), summary)
+
+
+# random units of the lift beyond the 2 n_features linear ones
+_MIN_LIFT_UNITS = 16
+
+
+@dataclass
+class _Peeling:
+    """The data of one fit and the search's bookkeeping (kept off the estimator).
+
+    ``y`` holds prototype indices, ``owner`` the class of each prototype.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    owner: np.ndarray
+    means: np.ndarray
+    xbar: np.ndarray
+    budget: int
+    rng: np.random.RandomState
+    solves: int = 0
+
+
+@dataclass
+class _Step:
+    """A layer and, when peeling, the training data after it."""
+
+    layer: ConeLayer
+    positions: np.ndarray = None

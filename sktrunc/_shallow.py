@@ -1,9 +1,16 @@
 """The constructive shallow network of Chen & Muñoz Ewald (arXiv 2309.10370).
 
-Equation and theorem numbers refer to that paper; its text file lost the
-formulas, which ``shared/papers/SHALLOW.md`` restates (checked numerically).
-Row convention here: points are rows, ``A = Pen(X0red) Y`` maps a centred point
-to its output.
+Equation and theorem numbers refer to that paper.  Row convention here: points
+are rows, ``A = Pen(X0red) Y`` maps a (centred) point to its output.
+
+Two kinds of output live here, under names that say which is which:
+
+* the paper's constructive network (``output_layer="constructive"``): its
+  training cost is the bound (3.15), a certificate, and a poor predictor;
+* the defaults that generalise: ``"ridge"`` for the regressor (the construction's
+  hidden layer plus hinge units at the group means, ridge output layer) and
+  ``"nearest_mean"`` for the classifier (the construction on inputs whitened by
+  the shrunk within-class scatter, deciding by the nearest mean).
 """
 
 import warnings
@@ -11,45 +18,129 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.covariance import ledoit_wolf_shrinkage
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
-    AssumptionWarning,
     BaseConstructedClassifier,
     ConstructedNetworkMixin,
     resolve_targets,
+    scaled_score_layer,
+    targets_are_orthogonal,
     weighted_l2_cost,
 )
 from ._describe import LayerTable
 from ._geometry import rank_tolerance
 from ._network import ReLUNetwork
+from .exceptions import AssumptionWarning
 
 __all__ = ["ShallowBoundRegressor", "ShallowBoundClassifier", "shallow_bound_experiment",
-           "theorem_3_2_cost"]
+           "theorem_3_2_cost", "truncated_shallow_network"]
+
+# Theorem 3.1 takes β ≥ 2 max|x|: twice the radius of the projected training data.
+_BETA_FACTOR = 2.0
+# A β more than 1e8 times the data radius erases half of float64's 16 digits of x
+# when added to the pre-activations: refuse it rather than return rounding noise.
+_BETA_MAX_RATIO = 1e8
+# Squares of larger targets overflow float64 in the cost (14).
+_MAX_ABS_TARGET = 1e150
+# Ridge route: each group (knot set) needs this many samples, the knots per direction
+# are at most this many times (n_features + 1), and the hinge units are capped so the
+# output layer's Gram matrix stays small (e.g. digits: 64 features).
+_SAMPLES_PER_GROUP = 10
+_GROUPS_PER_FEATURE = 2
+_MAX_HINGE_UNITS = 512
+# Ridge penalties tried by leave-one-out when alpha=None, relative to the squared norm
+# of the hinge features; inf switches the hinge units off (a linear regression).
+_ALPHA_GRID = np.r_[np.logspace(-4, 3, 15), np.inf]
 
 
 def _rms(R):
-    """``sqrt((1/N) Σ_i |r_i|²)``: the cost normalisation of the paper (SHALLOW.md)."""
+    """``sqrt((1/N) Σ_i |r_i|²)``: the cost normalisation of the paper (2.27)."""
     return float(np.sqrt(np.einsum("ij,ij->", R, R) / R.shape[0]))
 
 
+def _global_scale(X):
+    """A positive scalar that brings ``X`` to order one (``max |x_ij|``; 1 for zeros).
+
+    Every construction runs on ``X / s`` and folds ``1 / s`` into the first
+    layer, so a model fitted on ``λ X`` predicts on ``λ X`` what it predicts on
+    ``X`` (up to rounding), and ``X·1e300`` neither overflows nor loses digits.
+    """
+    s = float(np.max(np.abs(X), initial=0.0))
+    return s if s > 0 and np.isfinite(s) else 1.0
+
+
+def _check_magnitude(Y, name):
+    big = float(np.max(np.abs(Y), initial=0.0))
+    if big > _MAX_ABS_TARGET:
+        raise ValueError(f"{name} reach |y| = {big:.3g} > {_MAX_ABS_TARGET:.0e}: their squares "
+                         "overflow float64 in the cost (14). Rescale them.")
+
+
+def _group_means(X, group, n_groups):
+    counts = np.bincount(group, minlength=n_groups)
+    sums = np.zeros((n_groups, X.shape[1]))
+    np.add.at(sums, group, X)
+    return sums / np.maximum(counts, 1)[:, None], counts
+
+
+def _pinv_map(D, T):
+    """``Pen(D) T`` in row convention (min-norm ``A`` with ``D A ≈ T``) and the rank of ``D``."""
+    U, s, Vt = np.linalg.svd(D, full_matrices=False)
+    rank = int(np.sum(s > rank_tolerance(D, s))) if s.size else 0
+    A = Vt[:rank].T @ ((U[:, :rank].T @ T) / s[:rank, None])
+    return A, Vt[:rank].T, rank
+
+
+def paper_bounds(X, group, means, Y):
+    """The bounds of Theorem 3.1 from the data and the group means alone.
+
+    Returns
+    -------
+    bounds : dict
+        ``bound_3_15``: ``||Y Pen(X0red) ΔX0||_F / √N`` with the raw means (3.15);
+        ``delta_P``: ``sup |Pen(X0red) Δx|`` (3.1); ``bound_3_16``:
+        ``||Y||_op δ_P`` (3.16); ``bound_centred``: (3.15) with the means and
+        targets centred at their centroids (translation invariant).
+    """
+    deviations = X - means[group]
+    A, _, _ = _pinv_map(means, Y)
+    Pen = _pinv_map(means, np.eye(len(means)))[0]  # Pen(X0red) as (M, Q) in rows
+    projected = deviations @ Pen
+    delta_P = float(np.sqrt(np.einsum("ij,ij->i", projected, projected).max(initial=0.0)))
+    A_c, _, _ = _pinv_map(means - means.mean(axis=0), Y - Y.mean(axis=0))
+    return {"bound_3_15": _rms(deviations @ A),
+            "delta_P": delta_P,
+            "bound_3_16": float(np.linalg.norm(Y, 2) * delta_P),
+            "bound_centred": _rms(deviations @ A_c)}
+
+
+@validate_params(
+    {"X": ["array-like"], "group": ["array-like"], "targets": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def theorem_3_2_cost(X, group, targets):
-    """Value of Theorem 3.2's degenerate local minimum (``M = Q``).
+    """Value ``C_N`` of Theorem 3.2's degenerate configuration (``M = Q``).
 
     ``C_N = ||Y |Δ2|^{1/2} (1 + Δ2)^{-1/2}||_F`` with ``Δ1 = X0red⁻¹ ΔX0`` and
-    ``Δ2 = Δ1 𝒩⁻¹ Δ1ᵀ``, ``𝒩 = diag(N_j 1_{N_j})`` (SHALLOW.md).  It equals the
-    weighted least-squares fit of the targets by a *linear* map of the inputs
-    (output bias pinned to ``-W2 b1``); with a free output bias the weighted cost
-    can be strictly lower, so this is the value of a particular critical point,
-    not the minimum of the architecture.  With truncated inputs ``τ(X0)`` in
-    place of ``X0`` it is the value of Theorem 3.5.
+    ``Δ2 = Δ1 𝒩⁻¹ Δ1ᵀ``, ``𝒩 = diag(N_j 1_{N_j})``: the square root of the
+    weighted cost ``Σ_j (1/N_j) Σ_i |f(x_{j,i}) - y_j|²`` of the best
+    *bias-free* last layer (output bias pinned to ``b2 = -W2 b1``, so the network
+    is a linear map of the inputs on the positive sector).  It is not the
+    minimum of the architecture: with a free output bias the weighted cost is
+    lower and ``∂C/∂b2 ≠ 0`` at this configuration, so it is a critical point
+    only of the bias-free parametrisation.  With truncated inputs ``τ(X0)`` in
+    place of ``X0`` it is the value of Theorem 3.5 (see
+    :func:`truncated_shallow_network`).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, Q)
-        Inputs (``M = Q``), e.g. ``truncate(X0, W, b)`` for Theorem 3.5.
+        Inputs (``M = Q``), e.g. ``τ(X0)`` for Theorem 3.5.
     group : ndarray of shape (n_samples,) of int
         Group (class) index of each row, ``0 .. Q-1``.
     targets : ndarray of shape (Q, d)
@@ -58,6 +149,7 @@ def theorem_3_2_cost(X, group, targets):
     Returns
     -------
     cost : float
+        ``C_N`` (a square root, as the paper writes it).
 
     Examples
     --------
@@ -67,11 +159,12 @@ def theorem_3_2_cost(X, group, targets):
     0.099504
     """
     X = np.asarray(X, dtype=np.float64)
+    group = np.asarray(group, dtype=np.intp)
+    targets = np.asarray(targets, dtype=np.float64)
     Q = targets.shape[0]
     if X.shape[1] != Q:
         raise ValueError(f"Theorem 3.2 needs M = Q; got M = {X.shape[1]}, Q = {Q}.")
-    counts = np.bincount(group, minlength=Q)
-    means = np.array([X[group == j].mean(axis=0) for j in range(Q)])
+    means, counts = _group_means(X, group, Q)
     # row convention: Δ1ᵀ has rows Δx_i X0red⁻¹, i.e. solves means.T @ d = Δx_i
     delta1 = np.linalg.solve(means.T, (X - means[group]).T)  # (Q, N) = X0red⁻¹ ΔX0
     delta2 = (delta1 / counts[group]) @ delta1.T
@@ -81,72 +174,345 @@ def theorem_3_2_cost(X, group, targets):
     return float(np.linalg.norm(targets.T @ middle))
 
 
-class _ShallowConstruction(ConstructedNetworkMixin):
-    """Theorem 3.1's network for groups with given target vectors."""
+@validate_params(
+    {"X": ["array-like"], "group": ["array-like"], "targets": ["array-like"],
+     "coef": ["array-like"], "intercept": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
+def truncated_shallow_network(X, group, targets, coef, intercept):
+    """Theorem 3.5: the shallow network on truncated inputs, and its value.
 
-    def _construct(self, X, group, n_groups):
+    The hidden layer ``σ(x W + b)`` with an invertible ``W`` (``coef``, shape
+    ``(M, M)``, ``M = Q``) and a bias that need not push the data into the
+    positive sector computes ``τ(x) W + b`` with the truncation map
+    ``τ_{W,b}(x) = (σ(x W + b) - b) W⁻¹`` (Definition 3.4, row convention).  The
+    output layer is the best bias-free map of ``τ(X0)`` to the targets in the
+    weighted cost ``Σ_j (1/N_j) Σ_i |f - y_j|²`` (``b2 = -W2 b``), whose value is
+    Theorem 3.2's formula with ``τ(X0)`` in place of ``X0``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, Q)
+    group : array-like of shape (n_samples,) of int
+        Group index ``0 .. Q-1`` of each row.
+    targets : array-like of shape (Q, d)
+    coef : array-like of shape (Q, Q)
+        Invertible first-layer weights ``W`` (scikit-learn orientation).
+    intercept : array-like of shape (Q,)
+        First-layer bias ``b``.
+
+    Returns
+    -------
+    network : ReLUNetwork
+        ``Q → Q → d``; its weighted cost (square-rooted) equals ``value``.
+    value : float
+        :func:`theorem_3_2_cost` of ``τ(X0)``.
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is singular or ``τ`` is not rank preserving (the truncated
+        means are dependent), the theorem's assumptions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.1], [1.0, -0.1], [0.1, 1.0], [0.0, 1.2]])
+    >>> net, value = truncated_shallow_network(X, [0, 0, 1, 1], np.eye(2), np.eye(2),
+    ...                                        np.array([-0.05, 0.0]))
+    >>> net.layer_sizes, round(value, 4)
+    ((2, 2, 2), 0.1073)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    group = np.asarray(group, dtype=np.intp)
+    Y = np.asarray(targets, dtype=np.float64)
+    W = np.asarray(coef, dtype=np.float64)
+    b = np.asarray(intercept, dtype=np.float64).reshape(-1)
+    Q = Y.shape[0]
+    if X.shape[1] != Q or W.shape != (Q, Q):
+        raise ValueError(f"Theorem 3.5 needs M = Q and a (Q, Q) coef; got M = {X.shape[1]}, "
+                         f"Q = {Q}, coef {W.shape}.")
+    s = np.linalg.svd(W, compute_uv=False)
+    if s.min() <= rank_tolerance(W, s):
+        raise ValueError("coef must be invertible (Definition 3.4).")
+    tau = np.linalg.solve(W.T, (np.maximum(X @ W + b, 0.0) - b).T).T
+    means, counts = _group_means(tau, group, Q)
+    sm = np.linalg.svd(means, compute_uv=False)
+    if sm.min() <= rank_tolerance(means, sm):
+        raise ValueError("τ is not rank preserving: the truncated group means are linearly "
+                         "dependent, Theorem 3.5 does not apply.")
+    # bias-free weighted least squares: τ(X0) A ≈ y_j with weights 1/N_j
+    w = np.sqrt(1.0 / counts[group])[:, None]
+    A = np.linalg.lstsq(tau * w, Y[group] * w, rcond=None)[0]
+    W2 = np.linalg.solve(W, A)  # f = (σ(xW + b) - b) W⁻¹ A
+    network = ReLUNetwork([W, W2], [b, -b @ W2])
+    return network, theorem_3_2_cost(tau, group, Y)
+
+
+def _loo_alpha(L, H, Y, alpha_grid):
+    """Ridge penalty of the hinge units by leave-one-out, one-standard-error rule.
+
+    ``L`` (unpenalised: the constant and the linear units) is projected out, the
+    hinge features ``H`` are penalised with ``alpha ||H̃||_F²``; the LOO residuals
+    of the whole fit come from the hat matrix's diagonal in closed form.  Among
+    the penalties whose LOO error is within one standard error of the best, the
+    largest is taken (``inf``: no hinge units, a linear regression), so the
+    nonlinear units are only kept when the data vouch for them.
+    """
+    n = L.shape[0]
+    UL, sL, _ = np.linalg.svd(L, full_matrices=False)
+    QL = UL[:, sL > rank_tolerance(L, sL)]
+    if n <= QL.shape[1] + 1:
+        return np.inf
+    Ht = H - QL @ (QL.T @ H)
+    Yt = Y - QL @ (QL.T @ Y)
+    scale = float(np.einsum("ij,ij->", Ht, Ht))
+    if scale <= 0:
+        return np.inf
+    s2, V = np.linalg.eigh(Ht.T @ Ht)
+    s2 = np.maximum(s2, 0.0)
+    U = Ht @ V
+    UY = V.T @ (Ht.T @ Yt)
+    h_lin = np.einsum("ij,ij->i", QL, QL)
+    errors = []
+    for alpha in alpha_grid:
+        d = np.zeros_like(s2) if not np.isfinite(alpha) else 1.0 / (s2 + alpha * scale)
+        fit = U @ (d[:, None] * UY)
+        h = h_lin + np.einsum("ij,j,ij->i", U, d, U)
+        r = (Yt - fit) / np.maximum(1.0 - h, np.finfo(float).eps)[:, None]
+        errors.append(np.einsum("ij,ij->i", r, r))
+    errors = np.array(errors)
+    mean = errors.mean(axis=1)
+    best = int(np.argmin(mean))
+    limit = mean[best] + errors[best].std() / np.sqrt(n)
+    return float(alpha_grid[max(i for i in range(len(alpha_grid)) if mean[i] <= limit)])
+
+
+def _ridge_output(L, H, Y, alpha):
+    """Output weights ``(a, w)`` minimising ``|L a + H w - Y|² + alpha ||H̃||_F² |w|²``."""
+    if not np.isfinite(alpha) or H.shape[1] == 0:
+        return np.linalg.lstsq(L, Y, rcond=None)[0], np.zeros((H.shape[1], Y.shape[1]))
+    proj = np.linalg.lstsq(L, H, rcond=None)[0]
+    Ht = H - L @ proj
+    Yt = Y - L @ np.linalg.lstsq(L, Y, rcond=None)[0]
+    lam = alpha * float(np.einsum("ij,ij->", Ht, Ht))
+    if lam > 0:
+        w = np.linalg.solve(Ht.T @ Ht + lam * np.eye(H.shape[1]), Ht.T @ Yt)
+    else:
+        w = np.linalg.lstsq(Ht, Yt, rcond=None)[0]
+    a = np.linalg.lstsq(L, Y - H @ w, rcond=None)[0]
+    return a, w
+
+
+def _shift(Z):
+    """β of Theorem 3.1 for projected data ``Z``: twice its radius (1 when it is 0)."""
+    radius = float(np.sqrt(np.einsum("ij,ij->i", Z, Z).max(initial=0.0)))
+    return _BETA_FACTOR * radius if radius > 0 else 1.0, radius
+
+
+def _within_whitening(X, group, means, shrinkage):
+    """``S^{-1/2}`` of the within-class covariance shrunk towards ``μ I`` (Ledoit-Wolf).
+
+    ``shrinkage = 1`` gives the identity (Euclidean geometry: NearestCentroid);
+    ``0`` the inverse square root of the within-class covariance (LDA's metric).
+    """
+    dev = X - means[group]
+    m = X.shape[1]
+    cov = dev.T @ dev / max(len(X), 1)
+    mu = float(np.trace(cov)) / m
+    if mu <= 0:
+        return np.eye(m), 1.0
+    lam = (float(ledoit_wolf_shrinkage(dev, assume_centered=True)) if shrinkage == "auto"
+           else float(shrinkage))
+    S = (1.0 - lam) * cov + lam * mu * np.eye(m)
+    ev, V = np.linalg.eigh(S)
+    ev = np.maximum(ev, ev.max() * m * np.finfo(float).eps)
+    return (V / np.sqrt(ev)) @ V.T, lam
+
+
+class _ShallowConstruction(ConstructedNetworkMixin):
+    """Theorem 3.1's network and the generalising variants, for groups with targets."""
+
+    def _construct(self, X, Y_true, group, n_groups):
+        """Build the network; ``Y_true`` holds each sample's actual target row."""
         X = np.asarray(X, dtype=np.float64)
         Y = self.targets_
-        counts = np.bincount(group, minlength=n_groups)
-        means = np.array([X[group == j].mean(axis=0) for j in range(n_groups)])
-        centred = self.centering == "means"
-        center = means.mean(axis=0) if centred else np.zeros(X.shape[1])
-        y_center = Y.mean(axis=0) if centred else np.zeros(Y.shape[1])
-        D = means - center
-        U, s, Vt = np.linalg.svd(D, full_matrices=False)
-        rank = int(np.sum(s > rank_tolerance(means, s)))
-        needed = n_groups - 1 if centred else n_groups
+        _check_magnitude(Y, "Targets")
+        scale = _global_scale(X)
+        self._input_scale = scale
+        Xs = X / scale
+        means, counts = _group_means(Xs, group, n_groups)
+        kind = self.output_layer
+        if kind == "ridge":
+            layers = self._ridge_layers(Xs, Y_true, group, means)
+        elif kind == "nearest_mean":
+            layers = self._nearest_mean_layers(Xs, group, means, Y)
+        else:
+            layers = self._constructive_layers(Xs, group, means, Y)
+        coefs, intercepts = layers.pop("coefs"), layers.pop("intercepts")
+        coefs[0] = coefs[0] / scale
+        self._set_network(ReLUNetwork(coefs, intercepts))
+        for name, value in layers.items():
+            setattr(self, name, value)
+        self.beta_ = self.beta_ * scale
+        self.center_ = self.center_ * scale
+        self.group_means_ = means * scale
+        self.group_counts_ = counts
+        for name, value in paper_bounds(Xs, group, means, Y).items():
+            setattr(self, name + "_", value)
+        out = self.network_.forward(X)
+        r = out - Y_true
+        self.training_cost_ = 0.5 * float(np.einsum("ij,ij->", r, r))
+        self.training_rms_ = _rms(r)
+        self.group_rms_ = _rms(out - Y[group])
+        self.weighted_cost_ = weighted_l2_cost(out, Y[group], group)
+        self.theorem_3_2_value_ = (
+            theorem_3_2_cost(Xs, group, Y)
+            if Xs.shape[1] == n_groups and np.linalg.matrix_rank(means) == n_groups else None)
+        return out
+
+    def _span(self, D, centred):
+        """Orthonormal basis of the span of the (centred) means, warning when deficient."""
+        _, basis, rank = _pinv_map(D, np.zeros((len(D), 1)))
+        needed = len(D) - 1 if centred else len(D)
         if rank < needed:
             warnings.warn(
-                f"The {n_groups} group means are not {'affinely' if centred else 'linearly'} "
-                f"independent (rank {rank} < {needed}, n_features = {X.shape[1]}): Theorem "
+                f"The {len(D)} group means are not {'affinely' if centred else 'linearly'} "
+                f"independent (rank {rank} < {needed}, n_features = {D.shape[1]}): Theorem "
                 "3.1 assumes X0red of full rank, so the means cannot all be mapped to their "
                 "targets; Pen(X0red) is the pseudo-inverse of the rank-deficient matrix.",
-                AssumptionWarning, stacklevel=4)
-        rank = max(rank, 1)
-        basis = Vt[:rank].T  # (M, r): orthonormal basis of the span of the (centred) means
-        # A = Pen(X0red) Y in row convention, on the centred targets when centring
-        A = Vt[:rank].T @ ((U[:, :rank].T @ (Y - y_center)) / s[:rank, None])
-        Z = (X - center) @ basis
-        radius = np.sqrt(np.einsum("ij,ij->i", Z, Z).max())
-        beta = 2.0 * radius if self.beta is None else float(self.beta)
-        if beta <= radius * (1 + 1e-12) and self.beta is not None:
-            warnings.warn(f"beta = {beta:.3g} does not exceed max |P(x - c)| = {radius:.3g}: "
-                          "ReLU truncates some training points (Theorem 3.1 takes beta >= 2 "
-                          "max |x|).", AssumptionWarning, stacklevel=4)
-        width = X.shape[1] if self.width == "full" else rank
-        W1 = np.zeros((X.shape[1], width))
-        W1[:, :rank] = basis
+                AssumptionWarning, stacklevel=5)
+        return basis, rank
+
+    def _beta(self, Z):
+        """β: the paper's ``2 max |x|`` on the projected data, or the user's (checked).
+
+        ``Z`` is in the construction's rescaled units; the user's ``beta`` and
+        the messages are in the units of ``x``.
+        """
+        beta, radius = _shift(Z)
+        if self.beta is None:
+            return beta
+        s = self._input_scale
+        beta = float(self.beta) / s
+        if radius > 0 and beta > _BETA_MAX_RATIO * radius:
+            raise ValueError(
+                f"beta = {beta * s:.3g} is {beta / radius:.1e} times the radius of the "
+                f"projected data: adding it erases more than {int(np.log10(_BETA_MAX_RATIO))} "
+                "of float64's 16 digits of x. Use beta=None (2 max |P(x - c)|) or a value "
+                "closer to the data's scale.")
+        if beta <= radius * (1 + 1e-12):
+            warnings.warn(f"beta = {beta * s:.3g} does not exceed max |P(x - c)| = "
+                          f"{radius * s:.3g}: ReLU truncates some training points (Theorem "
+                          "3.1 takes beta >= 2 max |x|).", AssumptionWarning, stacklevel=5)
+        return beta
+
+    def _constructive_layers(self, Xs, group, means, Y):
+        """Theorem 3.1's layers (``"constructive"``), or least squares on its hidden layer."""
+        centred = self.centering == "means"
+        center = means.mean(axis=0) if centred else np.zeros(Xs.shape[1])
+        y_center = Y.mean(axis=0) if centred else np.zeros(Y.shape[1])
+        basis, rank = self._span(means - center, centred)
+        A = _pinv_map(means - center, Y - y_center)[0]  # Pen(X0red) Y, row convention
+        if rank == 0:  # all means coincide: one idle unit, the output is the mean target
+            basis = np.zeros((Xs.shape[1], 1))
+        r = basis.shape[1]
+        beta = self._beta((Xs - center) @ basis)
+        width = max(Xs.shape[1], r) if self.width == "full" else r
+        W1 = np.zeros((Xs.shape[1], width))
+        W1[:, :r] = basis
         b1 = np.zeros(width)
-        b1[:rank] = beta - center @ basis
+        b1[:r] = beta - center @ basis
         W2 = np.zeros((width, Y.shape[1]))
-        W2[:rank] = basis.T @ A
-        # b2 reverts the shift: on the positive sector the network is c̄_y + (x - c) A
-        b2 = y_center - beta * W2[:rank].sum(axis=0)
+        W2[:r] = basis.T @ A
+        # b2 reverts the shift: on the positive sector the network is ȳ + (x - c) A
+        b2 = y_center - beta * W2[:r].sum(axis=0)
         if self.output_layer == "lstsq":
-            H = np.maximum(X @ W1 + b1, 0.0)[:, :rank]
+            H = np.maximum(Xs @ W1[:, :r] + b1[:r], 0.0)
             sol = np.linalg.lstsq(np.column_stack([H, np.ones(len(H))]), Y[group],
                                   rcond=None)[0]
-            W2[:rank], b2 = sol[:-1], sol[-1]
-        self._set_network(ReLUNetwork([W1, W2], [b1, b2]))
-        self.beta_ = beta
-        self.center_, self.components_ = center, basis
-        self.group_means_ = means
-        self._metric_map = basis.T @ A  # Y Pen(X0red) in the basis of the span
-        # the bound (3.15) and its operator-norm form (3.16), from the means alone
-        deviations = X - means[group]
-        projected = deviations @ Vt[:rank].T / s[:rank]  # Pen(X0red) Δx in the basis of U
-        self.delta_P_ = float(np.sqrt(np.einsum("ij,ij->i", projected, projected).max()))
-        self.bound_ = _rms(deviations @ A)
-        self.bound_opnorm_ = float(np.linalg.norm(Y - y_center, 2) * self.delta_P_)
-        out = self.network_.forward(X)
-        self.training_cost_ = _rms(out - Y[group])
-        self.weighted_cost_ = float(np.sqrt(weighted_l2_cost(out, Y[group], group)))
-        self.theorem_3_2_cost_ = (theorem_3_2_cost(X, group, Y)
-                                  if X.shape[1] == n_groups and rank == n_groups
-                                  and not centred else None)
-        self.group_counts_ = counts
-        return out
+            W2[:r], b2 = sol[:-1], sol[-1]
+        return {"coefs": [W1, W2], "intercepts": [b1, b2], "beta_": beta, "center_": center,
+                "components_": basis, "_metric_map": basis.T @ A, "_whitening": None}
+
+    def _nearest_mean_layers(self, Xs, group, means, Y):
+        """The construction on whitened inputs, deciding by the nearest whitened mean.
+
+        The hidden layer is Theorem 3.1's (projection onto the span of the means,
+        shifted by β) after ``x ↦ (x - c) T`` with ``T`` the inverse square root of
+        the shrunk within-class covariance; the output scores
+        ``z·m̃_j - ½|m̃_j|²`` rank the classes by distance to the whitened means
+        (LDA's rule with equal priors; ``shrinkage=1``: NearestCentroid's), and
+        are mapped onto the targets by least squares with a positive scale
+        (:func:`scaled_score_layer`), which keeps the decision.
+        """
+        center = means.mean(axis=0)
+        T, lam = _within_whitening(Xs, group, means, self.shrinkage)
+        Mw = (means - center) @ T
+        basis, rank = self._span(Mw, centred=True)
+        if rank == 0:
+            basis = np.zeros((Xs.shape[1], 1))
+        proj = T @ basis  # (M, r): input -> coordinates in the span
+        Z = (Xs - center) @ proj
+        beta = self._beta(Z)
+        W1, b1 = proj, beta - center @ proj
+        H = np.maximum(Xs @ W1 + b1, 0.0)
+        P = (Mw @ basis).T  # (r, Q) whitened means in span coordinates
+        W_s = P
+        b_s = -beta * P.sum(axis=0) - 0.5 * np.einsum("ij,ij->j", P, P)
+        if targets_are_orthogonal(Y):
+            W2, b2 = scaled_score_layer(W_s, b_s, H, Y, group)
+        else:  # the score trick keeps the decision only for one-hot-like targets
+            sol = np.linalg.lstsq(np.column_stack([H, np.ones(len(H))]), Y[group],
+                                  rcond=None)[0]
+            W2, b2 = sol[:-1], sol[-1]
+        A = _pinv_map(Mw, Y - Y.mean(axis=0))[0]
+        return {"coefs": [W1, W2], "intercepts": [b1, b2], "beta_": beta, "center_": center,
+                "components_": basis, "_metric_map": basis.T @ A, "_whitening": T,
+                "shrinkage_": lam}
+
+    def _ridge_layers(self, Xs, Y_true, group, means):
+        """Linear units of the construction, hinge units at the group means, ridge output.
+
+        The first ``M`` units are the construction's projection extended to a full
+        rotation (span of the centred means first, then its complement), shifted
+        by β: on the training range they are the identity, so the network nests a
+        linear regression.  The hinge units ``σ(d·(x - c) - d·(m_j - c))`` truncate
+        each direction ``d`` (the span's basis and the input axes) at the group
+        means.  The output layer is ridge with the linear units unpenalised.
+        """
+        m = Xs.shape[1]
+        center = means.mean(axis=0)
+        D = means - center
+        _, basis, rank = _pinv_map(D, np.zeros((len(D), 1)))
+        full = np.linalg.svd(np.column_stack([basis, np.eye(m)]), full_matrices=True)[0]
+        # a full rotation whose first columns span the means
+        rotation = np.column_stack([basis, full[:, rank:m]]) if rank else np.eye(m)
+        Z = (Xs - center) @ rotation
+        beta = self._beta(Z)
+        n_knot_sets = len(means) if len(means) >= 2 else 0  # one group: linear only
+        directions = np.column_stack([basis, np.eye(m)])
+        knots = D @ directions if n_knot_sets else np.zeros((0, directions.shape[1]))
+        H = np.maximum(((Xs - center) @ directions)[:, None, :] - knots[None], 0.0)
+        H = H.reshape(len(Xs), -1)
+        L = np.column_stack([np.ones(len(Xs)), Z])
+        scale_y = _global_scale(Y_true)
+        Yn = Y_true / scale_y
+        alpha = self.alpha
+        if alpha is None:
+            alpha = _loo_alpha(L, H, Yn, _ALPHA_GRID) if H.shape[1] else np.inf
+        a, w = _ridge_output(L, H, Yn, alpha)
+        if not np.isfinite(alpha):  # drop the idle hinge units
+            H, w, knots = H[:, :0], w[:0], knots[:0]
+        W1 = np.column_stack([rotation, np.repeat(directions[:, None, :], len(knots),
+                                                   axis=1).reshape(m, -1)])
+        b1 = np.r_[beta - center @ rotation, (-(center @ directions)[None] - knots).ravel()]
+        W2 = np.vstack([a[1:], w]) * scale_y
+        b2 = (a[0] - beta * a[1:].sum(axis=0)) * scale_y
+        return {"coefs": [W1, W2], "intercepts": [b1, b2], "beta_": beta, "center_": center,
+                "components_": basis if rank else np.zeros((m, 0)), "_whitening": None,
+                "alpha_": float(alpha), "n_hinge_units_": int(w.shape[0]),
+                "_metric_map": None}
 
     def describe(self):
         """Layer-by-layer account of the constructed network.
@@ -154,45 +520,54 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         Returns
         -------
         table : LayerTable
-            The hidden layer (projection onto the span of the means, shifted by
-            ``β``) and the output layer, with widths, condition numbers and the
-            bound it attains.
+            The hidden layer and the output layer, with widths, condition numbers
+            and the paper's bounds.
 
         Examples
         --------
         >>> from sklearn.datasets import load_iris
         >>> from sktrunc import ShallowBoundClassifier
         >>> X, y = load_iris(return_X_y=True)
-        >>> [r["action"] for r in ShallowBoundClassifier().fit(X, y).describe()]
-        ['projects onto the span of the 3 means, shifted by beta', 'constructive output']
+        >>> table = ShallowBoundClassifier().fit(X, y).describe()
+        >>> [r["action"] for r in table][1]
+        'nearest_mean output'
+        >>> [r["action"] for r in table][0]
+        'whitens, then projects onto the span of the 3 means, shifted by beta'
         """
         check_is_fitted(self)
-        r = self.components_.shape[1]
+        action = f"projects onto the span of the {len(self.targets_)} means, shifted by beta"
+        if self.output_layer == "ridge":
+            action = (f"rotation onto the span of the {len(self.targets_)} means, shifted by "
+                      f"beta, and {self.n_hinge_units_} hinge units at the means")
+        elif self.output_layer == "nearest_mean":
+            action = "whitens, then " + action
         rows = [
             {"layer": 1, "width": self.coefs_[0].shape[1], "beta": self.beta_,
-             "action": f"projects onto the span of the {len(self.targets_)} means, shifted by "
-                       "beta",
-             "cond": float(np.linalg.cond(self.coefs_[0][:, :r]))},
+             "action": action,
+             "cond": float(np.linalg.cond(self.coefs_[0]))},
             {"layer": 2, "width": self.coefs_[1].shape[1],
              "action": f"{self.output_layer} output",
-             "cond": float(np.linalg.cond(self.coefs_[1][:r]))},
+             "cond": float(np.linalg.cond(self.coefs_[1]))},
         ]
-        title = (f"{type(self).__name__}: {self.network_}; training cost "
-                 f"{self.training_cost_:.4g}, bound (3.15) {self.bound_:.4g}, (3.16) "
-                 f"{self.bound_opnorm_:.4g}, delta_P {self.delta_P_:.4g}")
+        title = (f"{type(self).__name__}: {self.network_}; training cost (14) "
+                 f"{self.training_cost_:.4g}, RMS {self.training_rms_:.4g}, bound (3.15) "
+                 f"{self.bound_3_15_:.4g}, centred {self.bound_centred_:.4g}, (3.16) "
+                 f"{self.bound_3_16_:.4g}, delta_P {self.delta_P_:.4g}")
         return LayerTable(["layer", "action", "width", "beta", "cond"], rows, title=title)
 
     def _metric_decision(self, X):
         """Theorem 3.3: nearest group mean of the truncated projection, in the metric d."""
-        H = self.network_.hidden_outputs(X)[0][:, : self.components_.shape[1]]
-        x_tilde = H - self.beta_  # = P(x - c) in the basis, truncated outside the sector
-        means = (self.group_means_ - self.center_) @ self.components_
+        X = np.asarray(X, dtype=np.float64)
+        r = self.components_.shape[1]
+        s = self._input_scale
+        x_tilde = self.network_.hidden_outputs(X)[0][:, :r] - self.beta_ / s
+        T = np.eye(X.shape[1]) if self._whitening is None else self._whitening
+        means = ((self.group_means_ - self.center_) / s) @ T @ self.components_
         diff = (x_tilde[:, None, :] - means[None]) @ self._metric_map
         return np.argmin(np.einsum("ijk,ijk->ij", diff, diff), axis=1)
 
 
 _COMMON_PARAMS = {
-    "output_layer": [StrOptions({"constructive", "lstsq"})],
     "centering": [StrOptions({"means", "none"})],
     "width": [StrOptions({"reduced", "full"})],
     "beta": [None, Interval(Real, 0, None, closed="neither")],
@@ -201,13 +576,17 @@ _COMMON_PARAMS = {
 
 
 class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator):
-    """One-hidden-layer ReLU network of Theorem 3.1, built in closed form.
+    """One-hidden-layer ReLU regressor built in closed form from Theorem 3.1.
 
-    The hidden layer projects the input onto the span of the group means, rotates
-    that span onto its first coordinates and shifts it by ``β`` into the positive
-    sector, so ReLU keeps the signal and erases the rest; the output layer maps
-    each group mean to its target vector and undoes the shift.  Its training cost
-    *equals* the bound (3.15) of the paper, computed from the means alone.
+    The hidden layer is the paper's: it projects the input onto the span of the
+    group means, rotates that span onto its first coordinates and shifts it by
+    ``β`` into the positive sector, where ReLU is the identity.  The default
+    output (``"ridge"``) generalises: the projection is extended to a full
+    rotation (so the network nests a linear regression), hinge units truncate
+    each direction at the group means, and a ridge output layer is fitted, its
+    penalty chosen by closed-form leave-one-out.  The paper's constructive
+    output, whose training cost *is* the bound (3.15), is
+    ``output_layer="constructive"``.
 
     Parameters
     ----------
@@ -216,31 +595,42 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
         ``targets`` (one-hot by default; ``predict`` returns target vectors).
         ``"vectors"``: a 2-D ``y`` whose distinct rows are the targets.
         ``"continuous"``: ordinary regression targets, split into ``n_groups``
-        groups along their first principal direction; the targets are the group
-        averages.  ``"auto"``: ``"labels"`` when ``targets`` is given,
-        ``"vectors"`` for a ``y`` of several columns with at most
-        ``n_samples / 2`` distinct rows, else ``"continuous"`` (a column vector
-        is treated like a 1-D ``y``).
+        equal groups along their first principal direction (quantile bins of a
+        1-D ``y``); the group targets are the group averages.  ``"auto"``:
+        ``"labels"`` when ``targets`` is given, ``"vectors"`` for a ``y`` of
+        several columns with at most ``n_samples / 2`` distinct rows, else
+        ``"continuous"``.
     n_groups : int, default=None
-        Groups for continuous targets; ``n_features + 1`` (the most whose means
-        can be affinely independent) capped at ``n_samples``.  With
-        ``n_samples <= n_features + 1`` every point is its own group and the
-        network interpolates.
-    output_layer : {"constructive", "lstsq"}, default="constructive"
-        ``"constructive"``: Theorem 3.1's output layer (training cost equals the
-        bound).  ``"lstsq"``: least squares on the hidden layer (never worse on
-        the training data).  For continuous targets ``"lstsq"`` is what makes the
-        network a sound regressor (see Notes).
+        Groups for continuous targets.  When None: with ``"ridge"``,
+        ``min(n_samples // 10, 2 (n_features + 1))`` (at least ten samples per
+        group; fewer than two groups means no hinge units, a linear regression);
+        otherwise ``n_features + 1`` (the most whose means can be affinely
+        independent), capped at ``n_samples``.
+    output_layer : {"ridge", "constructive", "lstsq"}, default="ridge"
+        ``"ridge"``: linear and hinge units, ridge output layer (see above and
+        Notes).  ``"constructive"``: Theorem 3.1's network; for labels or target
+        vectors its training cost equals the bound, for continuous targets it
+        only maps each group mean to the group's average (a poor predictor).
+        ``"lstsq"``: least squares on Theorem 3.1's hidden layer (a reduced-rank
+        linear regression for continuous targets).
+    alpha : float or None, default=None
+        Ridge penalty of the hinge units (``"ridge"`` only), relative to the
+        squared Frobenius norm of the hinge features with the linear part
+        projected out, so it does not depend on the scale of ``X``; ``0`` is
+        least squares.  ``None``: chosen by leave-one-out among
+        ``logspace(-4, 3, 15)`` and ``inf`` (no hinge units) with the
+        one-standard-error rule.  Tune it with ``GridSearchCV`` like ``Ridge``'s.
     centering : {"means", "none"}, default="means"
-        Centre at the centroid of the means (translation-invariant bound, needs
-        only affinely independent means, allows ``Q = M + 1``) or the paper's
-        uncentred form (linearly independent means, ``Q <= M``).
+        ``"constructive"``/``"lstsq"``: centre at the centroid of the means
+        (translation-invariant, needs only affinely independent means) or the
+        paper's uncentred form (linearly independent means, ``Q <= M``).
     width : {"reduced", "full"}, default="reduced"
-        Hidden width: the rank of the means (the units that carry signal) or the
-        paper's ``M`` (the others are zero units).
+        ``"constructive"``/``"lstsq"``: hidden width the rank of the means or
+        the paper's ``M`` (the others being zero units).
     beta : float, default=None
         Shift into the positive sector; ``2 max |P(x - c)|`` when None (the paper
-        takes ``β ≥ 2 max |x|``).
+        takes ``β ≥ 2 max |x|``).  A ``beta`` more than ``1e8`` times the data's
+        radius is refused (it would erase the inputs' digits).
     targets : array-like of shape (n_classes, d), default=None
         Target vectors for ``target_type="labels"``; one-hot when None.
 
@@ -252,30 +642,48 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
         Names of features seen during fit, when ``X`` has string column names.
     target_type_ : str
         The resolved target type.
+    labels_ : ndarray of shape (n_labels,)
+        ``target_type="labels"`` only: the labels, in the order of ``targets_``.
     targets_ : ndarray of shape (n_groups, d)
-        Target vector of each group.
+        Target vector of each group (group averages for continuous targets).
+    n_groups_ : int
+        Number of groups.
     network_ : ReLUNetwork
         The constructed network (one hidden layer).
     coefs_, intercepts_ : list of ndarray
         Its layers in scikit-learn MLP orientation.
     n_params_ : int
         Weights and biases.
-    bound_ : float
-        Bound (3.15), ``||Y Pen(X0red) ΔX0||_F / √N`` (centred variant: with the
-        centred means and targets).
-    bound_opnorm_ : float
-        Bound (3.16), ``||Y||_op δ_P``.
+    training_cost_ : float
+        Eq. (14), ``½ Σ_i |f(x_i) - y_i|²`` of a forward pass, against the actual
+        ``y``.
+    training_rms_ : float
+        ``sqrt((1/N) Σ_i |f(x_i) - y_i|²)``, the paper's normalisation (2.27).
+    group_rms_ : float
+        The same against the group targets ``y_{j(i)}``; with
+        ``"constructive"`` it equals ``bound_centred_`` (``centering="means"``)
+        or ``bound_3_15_`` (``"none"``).  Equal to ``training_rms_`` for labels
+        and target vectors.
+    bound_3_15_ : float
+        The paper's bound (3.15), ``||Y Pen(X0red) ΔX0||_F / √N`` with the raw
+        group means.
+    bound_centred_ : float
+        (3.15) with the means and targets centred at their centroids (the
+        value the default ``centering="means"`` construction attains).
+    bound_3_16_ : float
+        (3.16), ``||Y||_op δ_P``.
     delta_P_ : float
         Noise-to-signal ratio ``δ_P = sup |Pen(X0red) Δx|`` (3.1).
-    training_cost_ : float
-        ``sqrt((1/N) Σ |f(x_i) - y_i|²)`` of a forward pass on the training data;
-        equals ``bound_`` with the constructive output layer.
     weighted_cost_ : float
-        ``C_N = sqrt(Σ_j (1/N_j) Σ_i |f(x_{j,i}) - y_j|²)``.
-    theorem_3_2_cost_ : float or None
-        Theorem 3.2's value (uncentred form with ``M = Q`` only): the weighted
-        least-squares cost with the output bias pinned; not a minimum of the
-        architecture (a free output bias does better).
+        ``Σ_j (1/N_j) Σ_i |f(x_{j,i}) - y_j|²`` against the group targets.
+    theorem_3_2_value_ : float or None
+        ``C_N`` of Theorem 3.2 (``M = Q`` and independent means only): the
+        square root of the weighted cost of the best bias-free last layer, not a
+        minimum of the architecture (see :func:`theorem_3_2_cost`).
+    alpha_ : float
+        ``"ridge"``: the penalty used (``inf``: hinge units dropped).
+    n_hinge_units_ : int
+        ``"ridge"``: hinge units kept.
     beta_ : float
         The shift used.
     center_, components_ : ndarray
@@ -285,26 +693,29 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
 
     See Also
     --------
-    ShallowBoundClassifier : the same network, predicting classes (Theorem 3.3).
-    sklearn.linear_model.LinearRegression : what the network equals on the
-        training range for continuous targets with ``output_layer="lstsq"``.
+    ShallowBoundClassifier : the construction as a classifier.
+    sklearn.linear_model.RidgeCV : the linear model the ``"ridge"`` output nests.
 
     Notes
     -----
     Theorem 3.1: with ``P`` the projector onto the span of the means and ``R``
     rotating it onto the first coordinates, ``W1 = R P``, ``b1 = β P_R u``,
     ``W2 = Y Pen(X0red) Rᵀ``, ``b2 = -W2 β P_R u``; on the training data the
-    network is ``x ↦ Y Pen(X0red) x`` and its cost equals (3.15), which (3.16)
-    bounds by ``||Y||_op δ_P``.  The bound is invariant under ``X → λX``.
+    network is ``x ↦ Y Pen(X0red) x`` and its cost (2.27) equals (3.15), which
+    (3.16) bounds by ``||Y||_op δ_P``.
 
-    For continuous targets the groups are an artefact: with the least-squares
-    output layer the network is, on the training range, an affine function of
-    the projection on the span of the group means, i.e. a (reduced-rank) linear
-    regression; on diabetes its cross-validated R² is that of
-    ``LinearRegression`` (0.48).  The construction adds an explicit ReLU network
-    (e.g. as a warm start, ``to_mlp()``) and a clipping of inputs far outside the
-    training range, not accuracy.  The constructive output layer is a poor
-    regressor there (it only matches group averages).
+    For continuous targets the groups are quantile bins of ``y``, so the span of
+    their means holds the directions along which ``y`` moves (sliced inverse
+    regression's).  The ``"ridge"`` network is
+    ``f(x) = a₀ + Σ_k a_k (r_k·(x - c) + β) + Σ_{d, j} w_{dj} σ(d·(x - m_j))``,
+    linear units unpenalised, hinges ``d`` along the span's basis and the input
+    axes with knots at the group means.  With ``alpha=inf`` it is
+    ``LinearRegression`` on the training range.  Cross-validated R² (5 folds,
+    standardised; ``benchmarks/bench_regression.py``): diabetes 0.48 (linear
+    regression 0.48), Friedman #1 0.88 (0.71), Friedman #2 0.99 (0.86).  Inputs
+    are divided by ``max |x|`` before the construction and the factor folded into
+    the first layer, so a model fitted on ``s X`` predicts on ``s X`` what it
+    predicts on ``X``.
 
     References
     ----------
@@ -316,25 +727,33 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
     >>> import numpy as np
     >>> from sktrunc import ShallowBoundRegressor
     >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, (200, 2))
+    >>> y = np.abs(X[:, 0]) + 0.05 * rng.normal(size=200)
+    >>> reg = ShallowBoundRegressor().fit(X, y)
+    >>> bool(reg.score(X, y) > 0.9), reg.network_.layer_sizes[0]
+    (True, 2)
     >>> means = np.eye(3)
-    >>> X = np.repeat(means, 10, axis=0) + 0.05 * rng.normal(size=(30, 3))
+    >>> Xc = np.repeat(means, 10, axis=0) + 0.05 * rng.normal(size=(30, 3))
     >>> Y = np.repeat(np.eye(3), 10, axis=0)
-    >>> reg = ShallowBoundRegressor().fit(X, Y)
-    >>> reg.target_type_, bool(np.isclose(reg.training_cost_, reg.bound_))
+    >>> paper = ShallowBoundRegressor(output_layer="constructive").fit(Xc, Y)
+    >>> paper.target_type_, bool(np.isclose(paper.training_rms_, paper.bound_centred_))
     ('vectors', True)
     """
 
     _parameter_constraints: dict = {
         **_COMMON_PARAMS,
+        "output_layer": [StrOptions({"ridge", "constructive", "lstsq"})],
+        "alpha": [None, Interval(Real, 0, None, closed="left")],
         "target_type": [StrOptions({"auto", "labels", "vectors", "continuous"})],
         "n_groups": [None, Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, *, target_type="auto", n_groups=None, output_layer="constructive",
+    def __init__(self, *, target_type="auto", n_groups=None, output_layer="ridge", alpha=None,
                  centering="means", width="reduced", beta=None, targets=None):
         self.target_type = target_type
         self.n_groups = n_groups
         self.output_layer = output_layer
+        self.alpha = alpha
         self.centering = centering
         self.width = width
         self.beta = beta
@@ -358,51 +777,61 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=kind in ("auto", "continuous", "vectors"))
         y_arr = np.asarray(y)
-        if kind == "auto":
-            if self.targets is not None:
-                kind = "labels"
-            elif (y_arr.ndim == 2 and y_arr.shape[1] > 1
-                  and len(np.unique(y_arr, axis=0)) <= len(y_arr) / 2):
-                kind = "vectors"
-            else:
-                kind = "continuous"
+        kind = self._resolve_target_type(y_arr)
         self.target_type_ = kind
         self._y_1d = y_arr.ndim == 1
         if kind == "labels":
             check_classification_targets(y_arr)
-            self.classes_, group = np.unique(y_arr, return_inverse=True)
-            self.targets_ = resolve_targets(self.targets, len(self.classes_))
-        elif kind == "vectors":
-            Yv = y_arr.reshape(len(y_arr), -1).astype(np.float64)
-            self.targets_, group = np.unique(Yv, axis=0, return_inverse=True)
-            group = group.ravel()
+            self.labels_, group = np.unique(y_arr, return_inverse=True)
+            self.targets_ = resolve_targets(self.targets, len(self.labels_))
+            Y_true = self.targets_[group]
         else:
-            group, self.targets_ = self._continuous_groups(
-                np.asarray(y_arr, dtype=np.float64).reshape(len(y_arr), -1), X)
+            Y_true = np.asarray(y_arr, dtype=np.float64).reshape(len(y_arr), -1)
+            _check_magnitude(Y_true, "Targets")
+            if kind == "vectors":
+                self.targets_, group = np.unique(Y_true, axis=0, return_inverse=True)
+                group = group.ravel()
+            else:
+                group, self.targets_ = self._continuous_groups(Y_true, X.shape[1])
         self.n_groups_ = len(self.targets_)
-        self._construct(X, group, self.n_groups_)
+        self._construct(X, Y_true, group, self.n_groups_)
         return self
+
+    def _resolve_target_type(self, y):
+        if self.target_type != "auto":
+            return self.target_type
+        if self.targets is not None:
+            return "labels"
+        if y.ndim == 2 and y.shape[1] > 1 and len(np.unique(y, axis=0)) <= len(y) / 2:
+            return "vectors"
+        return "continuous"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
-    def _continuous_groups(self, Y, X):
+    def _default_n_groups(self, n, m):
+        if self.output_layer != "ridge":
+            return min(m + 1, n)
+        # at most 2m hinge directions (the span's basis and the input axes)
+        return max(1, min(n // _SAMPLES_PER_GROUP, _GROUPS_PER_FEATURE * (m + 1),
+                          _MAX_HINGE_UNITS // (2 * m)))
+
+    def _continuous_groups(self, Y, m):
+        """Equal-size groups along the targets' first principal direction, and their averages."""
         n = len(Y)
-        k = min(X.shape[1] + 1, n) if self.n_groups is None else min(self.n_groups, n)
+        k = self._default_n_groups(n, m) if self.n_groups is None else min(self.n_groups, n)
         if k == n:
             group = np.arange(n)
         else:
-            # equal-size groups along the first principal direction of the targets
             Yc = Y - Y.mean(axis=0)
             direction = (np.linalg.svd(Yc, full_matrices=False)[2][0] if Y.shape[1] > 1
                          else np.ones(1))
             order = np.argsort(Yc @ direction, kind="stable")
-            group = np.empty(n, dtype=int)
+            group = np.empty(n, dtype=np.intp)
             group[order] = np.arange(n) * k // n
-        targets = np.array([Y[group == j].mean(axis=0) for j in range(k)])
-        return group, targets
+        return group, _group_means(Y, group, k)[0]
 
     def predict(self, X):
         """Output of the network.
@@ -423,18 +852,50 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
             return out.ravel()
         return out
 
+    def score(self, X, y, sample_weight=None):
+        """R² of the prediction; labels are compared through their target vectors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, d)
+            With ``target_type="labels"``, labels seen in fit.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        if self.target_type_ == "labels":
+            y = np.asarray(y)
+            idx = np.searchsorted(self.labels_, y)
+            idx = np.clip(idx, 0, len(self.labels_) - 1)
+            if not np.all(self.labels_[idx] == y):
+                raise ValueError("y holds labels not seen in fit.")
+            y = self.targets_[idx]
+        return super().score(X, y, sample_weight=sample_weight)
+
 
 class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
-    """Theorem 3.1's network as a classifier, deciding by Theorem 3.3's metric.
+    """Theorem 3.1's network as a classifier.
 
-    Same construction as :class:`ShallowBoundRegressor` on class labels mapped
-    to target vectors; ``predict`` is ``argmin_j |f(x) - y_j|``, which equals the
-    metric rule of Theorem 3.3 (``metric_predict``).
+    The default output (``"nearest_mean"``) generalises: the construction runs
+    on the inputs whitened by the shrunk within-class covariance and the network
+    decides by the nearest whitened class mean (LDA's rule with equal priors;
+    with ``shrinkage=1`` exactly NearestCentroid's).  The paper's constructive
+    network, deciding by Theorem 3.3's metric and certified by the bound
+    (3.15), is ``output_layer="constructive"``.
 
     Parameters
     ----------
-    output_layer : {"constructive", "lstsq"}, default="constructive"
-        See :class:`ShallowBoundRegressor`.
+    output_layer : {"nearest_mean", "constructive", "lstsq"}, default="nearest_mean"
+        ``"nearest_mean"``: see above.  ``"constructive"``: Theorem 3.1's
+        output layer (training RMS equals the bound; decides by Theorem 3.3's
+        metric).  ``"lstsq"``: least squares on Theorem 3.1's hidden layer.
+    shrinkage : "auto" or float in [0, 1], default="auto"
+        ``"nearest_mean"`` only: shrinkage of the within-class covariance towards
+        a multiple of the identity; ``"auto"`` is Ledoit-Wolf's.
     centering : {"means", "none"}, default="means"
         See :class:`ShallowBoundRegressor`.
     width : {"reduced", "full"}, default="reduced"
@@ -453,22 +914,34 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
     targets_, network_, coefs_, intercepts_, n_params_ : see ShallowBoundRegressor
-    bound_, bound_opnorm_, delta_P_, training_cost_, weighted_cost_ : float
+    training_cost_ : float
+        Eq. (14), ``½ Σ_i |f(x_i) - y_{j(i)}|²`` of a forward pass.
+    training_accuracy_ : float
+        Fraction of training points whose nearest target is their class's.
+    training_rms_, group_rms_, bound_3_15_, bound_centred_, bound_3_16_, delta_P_ : float
         As in :class:`ShallowBoundRegressor`.
-    theorem_3_2_cost_ : float or None
+    weighted_cost_, theorem_3_2_value_ : float
         As in :class:`ShallowBoundRegressor`.
+    shrinkage_ : float
+        ``"nearest_mean"``: the shrinkage used.
 
     See Also
     --------
-    sklearn.neighbors.NearestCentroid : nearest class mean in the Euclidean metric;
-        Theorem 3.3's metric weighs directions by ``Y Pen(X0red)``.
+    sklearn.neighbors.NearestCentroid : nearest class mean, Euclidean metric
+        (``shrinkage=1``).
+    sklearn.discriminant_analysis.LinearDiscriminantAnalysis : nearest mean in
+        the within-class metric, with class priors.
 
     Notes
     -----
     Theorem 3.3: ``d(x, x') = |Y Pen(X0red)(x - x')|`` is a metric on the span
     of the means; with ``x̃`` the (truncated) projection read off the hidden
-    layer, the network matches ``x`` to ``argmin_j d(x̃, x̄_j)``, the same class
-    as ``argmin_j |f(x) - y_j|`` with the constructive output layer.
+    layer, the constructive network matches ``x`` to ``argmin_j d(x̃, x̄_j)``
+    (``metric_predict``), the same class as ``argmin_j |f(x) - y_j|``.  That
+    rule weighs directions by ``Y Pen(X0red)``, not by the spread of the
+    classes, and is a weak classifier (iris 0.71, NearestCentroid 0.87); the
+    whitened nearest mean scores at least NearestCentroid on every table
+    measured (iris 0.98, digits 0.91; see the user guide).
 
     References
     ----------
@@ -481,15 +954,23 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
     >>> from sktrunc import ShallowBoundClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = ShallowBoundClassifier().fit(X, y)
-    >>> clf.network_.layer_sizes, round(clf.bound_, 3) == round(clf.training_cost_, 3)
+    >>> clf.network_.layer_sizes, bool(clf.training_accuracy_ > 0.95)
     ((4, 2, 3), True)
+    >>> paper = ShallowBoundClassifier(output_layer="constructive").fit(X, y)
+    >>> round(paper.training_rms_, 6) == round(paper.bound_centred_, 6)
+    True
     """
 
-    _parameter_constraints: dict = dict(_COMMON_PARAMS)
+    _parameter_constraints: dict = {
+        **_COMMON_PARAMS,
+        "output_layer": [StrOptions({"nearest_mean", "constructive", "lstsq"})],
+        "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both")],
+    }
 
-    def __init__(self, *, output_layer="constructive", centering="means", width="reduced",
-                 beta=None, targets=None):
+    def __init__(self, *, output_layer="nearest_mean", shrinkage="auto", centering="means",
+                 width="reduced", beta=None, targets=None):
         self.output_layer = output_layer
+        self.shrinkage = shrinkage
         self.centering = centering
         self.width = width
         self.beta = beta
@@ -510,11 +991,16 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         self : object
         """
         X, group = self._validate_labels(X, y)
-        self._construct(X, group, len(self.classes_))
+        self._construct(X, self.targets_[group], group, len(self.classes_))
+        _, self.training_accuracy_ = self._training_cost(X, group)
+        self.temperature_ = self._fit_temperature(X, group)
         return self
 
     def metric_predict(self, X):
         """Classes by Theorem 3.3's metric on the truncated projection.
+
+        Equal to ``predict`` with ``output_layer="constructive"``; with
+        ``"nearest_mean"`` it is Theorem 3.3's rule in the whitened coordinates.
 
         Parameters
         ----------
@@ -529,39 +1015,52 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         return self.classes_[self._metric_decision(X)]
 
 
-def _gradient_descent(X, Y, width, rng, lr, momentum, max_epochs, patience):
+# Section 4's stopping rule (the authors' notebook): a loss counts as an improvement
+# when it falls below best * (1 - 1e-4).
+_GD_IMPROVEMENT = 1e-4
+
+
+def _init_layers(rng, m, width, q):
+    """PyTorch's default initialisation: uniform in ±1/sqrt(fan_in)."""
+    bound1, bound2 = 1 / np.sqrt(m), 1 / np.sqrt(width)
+    return [rng.uniform(-bound1, bound1, (m, width)), rng.uniform(-bound1, bound1, width),
+            rng.uniform(-bound2, bound2, (width, q)), rng.uniform(-bound2, bound2, q)]
+
+
+def _gradient_descent(X, Y, width, seed, lr, momentum, max_epochs, patience):
     """Full-batch SGD with momentum on an M -> width (ReLU) -> Q network.
 
-    PyTorch's default initialisation (uniform in ±1/sqrt(fan_in)), mean squared
-    error over all entries, stop when the loss has not fallen below
-    ``best * (1 - 1e-4)`` for ``patience`` epochs (the authors' notebook).
-    Returns the cost ``sqrt((1/N) Σ |f - y|²)`` at the start and the end.
+    The loss is ``(1/N) Σ_i |f(x_i) - y_i|²`` (the notebook's normalisation:
+    divided by the number of samples, not by samples times outputs); stop when
+    it has not fallen below ``best (1 - 1e-4)`` for ``patience`` epochs.
+
+    Returns
+    -------
+    start, end : float
+        ``sqrt((1/N) Σ |f - y|²)`` at the initialisation and at the end.
     """
-    n, m = X.shape
-    q = Y.shape[1]
-    bound1, bound2 = 1 / np.sqrt(m), 1 / np.sqrt(width)
-    params = [rng.uniform(-bound1, bound1, (m, width)), rng.uniform(-bound1, bound1, width),
-              rng.uniform(-bound2, bound2, (width, q)), rng.uniform(-bound2, bound2, q)]
+    n = X.shape[0]
+    params = _init_layers(np.random.RandomState(seed), X.shape[1], width, Y.shape[1])
     velocity = [np.zeros_like(p) for p in params]
 
     def cost(p):
-        out = np.maximum(X @ p[0] + p[1], 0) @ p[2] + p[3]
-        return float(np.sqrt(np.sum((out - Y) ** 2) / n))
+        return _rms(np.maximum(X @ p[0] + p[1], 0) @ p[2] + p[3] - Y)
 
     start, best, since = cost(params), np.inf, 0
     for _ in range(max_epochs):
         W1, b1, W2, b2 = params
         pre = X @ W1 + b1
         h = np.maximum(pre, 0)
-        err = (h @ W2 + b2 - Y) * (2.0 / (n * q))
-        loss = float(np.sum((h @ W2 + b2 - Y) ** 2) / (n * q))
+        residual = h @ W2 + b2 - Y
+        loss = float(np.einsum("ij,ij->", residual, residual) / n)
+        err = residual * (2.0 / n)
         dh = (err @ W2.T) * (pre > 0)
         grads = [X.T @ dh, dh.sum(0), h.T @ err, err.sum(0)]
         for p, v, g in zip(params, velocity, grads):
             v *= momentum
             v += g
             p -= lr * v
-        if loss < best * (1 - 1e-4):
+        if loss < best * (1 - _GD_IMPROVEMENT):
             best, since = loss, 0
         else:
             since += 1
@@ -570,65 +1069,86 @@ def _gradient_descent(X, Y, width, rng, lr, momentum, max_epochs, patience):
     return start, cost(params)
 
 
+@validate_params(
+    {
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_classes": ["array-like"],
+        "cluster_std": ["array-like"],
+        "samples_per_class": [Interval(Integral, 2, None, closed="left")],
+        "n_inits": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def shallow_bound_experiment(*, n_features=4, n_classes=(2, 3, 4), cluster_std=(0.05, 0.2, 0.5),
-                             samples_per_class=10, n_inits=10, lr=0.05, momentum=0.9,
-                             max_epochs=1000, patience=30, random_state=0):
+                             samples_per_class=10, n_inits=100, lr=0.05, momentum=0.9,
+                             max_epochs=1000, patience=30, random_state=None):
     """Section 4 of arXiv 2309.10370: the bound against gradient descent.
 
     For each ``cluster_std`` and ``Q`` in ``n_classes``: Gaussian mixture data
     with orthonormal means (:func:`~sktrunc.datasets.make_gaussian_mixture`),
-    the bound (3.15) from the sample means (which the constructed network
-    attains) and from the generating means (as in the authors' notebook), and
-    the cost reached by gradient descent on the same ``M → M → Q`` ReLU
-    architecture from ``n_inits`` random initialisations.
+    the bound (3.15) from the sample means (which the paper's constructed
+    network attains) and from the generating means (as in the authors'
+    notebook), and the cost reached by gradient descent on the same
+    ``M → M → Q`` ReLU architecture from ``n_inits`` random initialisations
+    (100 in the paper; the loss is divided by ``N`` as in the notebook).
 
     Parameters
     ----------
     n_features : int, default=4
-    n_classes : tuple of int, default=(2, 3, 4)
-    cluster_std : tuple of float, default=(0.05, 0.2, 0.5)
+    n_classes : array-like of int, default=(2, 3, 4)
+    cluster_std : array-like of float, default=(0.05, 0.2, 0.5)
     samples_per_class : int, default=10
-    n_inits : int, default=10
-    lr, momentum : float, default=0.05, 0.9
-        Full-batch SGD.
-    max_epochs, patience : int, default=1000, 30
+    n_inits : int, default=100
+    lr : float, default=0.05
+        Full-batch SGD learning rate.
+    momentum : float, default=0.9
+    max_epochs : int, default=1000
+    patience : int, default=30
         Stopping rule of the notebook.
-    random_state : int, default=0
+    random_state : int, RandomState instance or None, default=None
 
     Returns
     -------
     results : dict of ndarray
-        One entry per (std, Q) pair: ``cluster_std``, ``n_classes``, ``bound``,
-        ``bound_generating_means``, ``constructed_cost`` (forward pass of
-        :class:`ShallowBoundClassifier` with ``centering="none"``, the paper's
-        form), ``constructed_cost_centred``, ``gd_init_mean``/``_std``,
-        ``gd_final_mean``/``_std``.
+        One entry per (std, Q) pair: ``cluster_std``, ``n_classes``, ``bound``
+        (3.15), ``bound_generating_means``, ``constructed_cost`` (RMS of the
+        forward pass of :class:`ShallowBoundClassifier` with
+        ``output_layer="constructive", centering="none"``, the paper's form),
+        ``constructed_cost_centred``, ``gd_init_mean``/``_std``,
+        ``gd_final_mean``/``_std`` (all RMS, the paper's normalisation).
 
     Examples
     --------
     >>> from sktrunc import shallow_bound_experiment
-    >>> res = shallow_bound_experiment(n_classes=(2,), cluster_std=(0.2,), n_inits=2)
+    >>> res = shallow_bound_experiment(n_classes=(2,), cluster_std=(0.2,), n_inits=2,
+    ...                                random_state=0)
     >>> bool(abs(res["constructed_cost"][0] - res["bound"][0]) < 1e-12)
     True
     """
     from .datasets import make_gaussian_mixture
 
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     rows = []
-    for std in cluster_std:
-        for q in n_classes:
+    for std in np.ravel(cluster_std):
+        for q in np.ravel(n_classes).astype(int):
             X, y, gen = make_gaussian_mixture(samples_per_class, n_features, q, cluster_std=std,
                                               return_means=True,
-                                              random_state=int(rng.integers(2**31)))
+                                              random_state=rng.randint(np.iinfo(np.int32).max))
             Y = np.eye(q)
-            paper = ShallowBoundClassifier(centering="none").fit(X, y)
-            centred = ShallowBoundClassifier().fit(X, y)
-            A_gen = np.linalg.pinv(gen) @ Y
-            bound_gen = _rms((X - gen[y]) @ A_gen)
-            runs = np.array([_gradient_descent(X, Y[y], n_features, rng, lr, momentum,
-                                               max_epochs, patience) for _ in range(n_inits)])
-            rows.append((std, q, paper.bound_, bound_gen, paper.training_cost_,
-                         centred.training_cost_, runs[:, 0].mean(), runs[:, 0].std(),
+            paper = ShallowBoundClassifier(output_layer="constructive", centering="none")
+            paper.fit(X, y)
+            centred = ShallowBoundClassifier(output_layer="constructive").fit(X, y)
+            bound_gen = _rms((X - gen[y]) @ (np.linalg.pinv(gen) @ Y))
+            seeds = rng.randint(np.iinfo(np.int32).max, size=n_inits)
+            runs = np.array([_gradient_descent(X, Y[y], n_features, seed, lr, momentum,
+                                               max_epochs, patience) for seed in seeds])
+            rows.append((std, q, paper.bound_3_15_, bound_gen, paper.training_rms_,
+                         centred.training_rms_, runs[:, 0].mean(), runs[:, 0].std(),
                          runs[:, 1].mean(), runs[:, 1].std()))
     keys = ["cluster_std", "n_classes", "bound", "bound_generating_means", "constructed_cost",
             "constructed_cost_centred", "gd_init_mean", "gd_init_std", "gd_final_mean",

@@ -1,15 +1,22 @@
-"""The truncation map and its compositions.
+"""The truncation map, its compositions, and the one network assembler.
 
 ``τ_{W,b}(x) = W^+ (σ(W x + b) - b)`` (eq. 18 of the JMLR paper): a layer of a
 ReLU network pulled back to its input space.  Rows are points; weights are
 given in scikit-learn orientation ``coef = Wᵀ`` of shape ``(n_in, n_out)``.
+
+:func:`assemble_network` turns cumulative parameters (eq. 21-22) into the
+:class:`ReLUNetwork` every cone classifier returns, and is the one place that
+measures the layers' conditioning and warns about it.
 """
+
+import warnings
 
 import numpy as np
 
-from ._network import relu
+from ._network import ReLUNetwork, relu
+from .exceptions import COND_WARN, ConditioningWarning
 
-__all__ = ["truncate", "compose_truncations"]
+__all__ = ["truncate", "compose_truncations", "assemble_network"]
 
 
 def truncate(X, coef, intercept):
@@ -66,3 +73,50 @@ def compose_truncations(X, cumulative_coefs, cumulative_intercepts):
     for c, b in zip(cumulative_coefs, cumulative_intercepts):
         Xt = truncate(Xt, c, b)
     return Xt
+
+
+def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None, prefix=None,
+                     stacklevel=2):
+    """The ReLU network of cumulative parameters, its conditioning measured once.
+
+    Parameters
+    ----------
+    cumulative_coefs : list of ndarray, each (n_dims, d_ℓ)
+        ``W^(ℓ)ᵀ`` of every truncation layer, then the output layer's weights
+        on the same coordinates (eq. 21-22, 2.43).
+    cumulative_intercepts : list of ndarray
+        ``b^(ℓ)``, then the output layer's bias.
+    input_map : tuple (center, components), default=None
+        The cones' coordinates ``z = (h - center) @ components``, folded into the
+        first layer so that it stays a plain ReLU layer of its input.
+    prefix : tuple (coef, intercept), default=None
+        A ReLU layer put before the truncation layers (a lift).
+    stacklevel : int, default=2
+        Of the :class:`~sktrunc.exceptions.ConditioningWarning`, relative to
+        the caller.
+
+    Returns
+    -------
+    network : ReLUNetwork
+    condition_numbers : ndarray of shape (n_hidden_layers,)
+        2-norm condition number of each hidden layer's weights (the matrices
+        chained through the pseudo-inverses of eq. 21-22).
+    """
+    network = ReLUNetwork.from_cumulative(cumulative_coefs, cumulative_intercepts)
+    coefs, intercepts = network.coefs, network.intercepts
+    if input_map is not None:
+        center, components = input_map
+        first = components @ coefs[0]
+        coefs[0], intercepts[0] = first, intercepts[0] - center @ first
+    if prefix is not None:
+        coefs.insert(0, prefix[0])
+        intercepts.insert(0, prefix[1])
+    network = ReLUNetwork(coefs, intercepts)
+    cond = np.array([np.linalg.cond(c) for c in network.coefs[:-1]])
+    worst = int(np.argmax(cond)) if cond.size else 0
+    if cond.size and cond[worst] > COND_WARN:
+        warnings.warn(
+            f"Hidden layer {worst} has condition number {cond[worst]:.3g} > {COND_WARN:.0e}: "
+            "predictions may lose digits; a smaller angle_margin narrows the cones.",
+            ConditioningWarning, stacklevel=stacklevel + 1)
+    return network, cond

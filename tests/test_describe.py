@@ -17,7 +17,8 @@ def test_describe_matches_the_fitted_network():
         assert row["action"] == f"collapses class {j}"
         np.testing.assert_array_equal(row["base point"], clf.base_points_[j])
         assert row["aperture [deg]"] == pytest.approx(np.degrees(clf.angles_[j]))
-        assert row["margin"] > 0 and row["cond"] == pytest.approx(clf.condition_numbers_[j])
+        assert row["cone margin"] == clf.cone_margins_[j] > 0
+        assert row["cond"] == pytest.approx(clf.condition_numbers_[j])
         assert row["width"] == clf.coefs_[j].shape[1]
     assert table.rows[-1]["action"] == "affine output (exact)"
     text = str(table)
@@ -28,10 +29,13 @@ def test_describe_matches_the_fitted_network():
 def test_describe_reports_kept_classes_and_the_lift():
     X, y = load_iris(return_X_y=True)
     with pytest.warns(AssumptionWarning):
-        clf = ClusteredTruncationClassifier().fit(StandardScaler().fit_transform(X), y)
+        clf = ClusteredTruncationClassifier(n_prototypes=1).fit(
+            StandardScaler().fit_transform(X), y)
     actions = [r["action"] for r in clf.describe()]
     assert actions[0] == "collapses class 0"
-    assert actions[1] == "keeps all (class 1 not separable)"
+    n_in, n_out = clf.failed_[1]
+    assert actions[1] == (f"keeps all (class 1 not separable: {n_in} of its points and "
+                          f"{n_out} others on the wrong side)")
     x = np.concatenate([np.linspace(0, 1, 20), np.linspace(2, 3, 20), np.linspace(4, 5, 20)])
     lifted = ClusteredTruncationClassifier(random_state=0).fit(x[:, None], np.repeat([0, 1, 2], 20))
     assert lifted.describe()[0]["action"].startswith("lifts the input")

@@ -84,11 +84,62 @@ def test_experiments_are_monotone_in_width_and_independent_of_n_jobs():
 
 
 def test_theory_widths():
+    # Theorem 10 (the constant of its proof, App. C): d1 = 2 n log(n / eps);
+    # Theorem 12: 2 n log(2n / eps) units of each sign, d1 = 4 n log(2n / eps) (Fig. 6)
     n = np.array([10, 20])
-    np.testing.assert_allclose(theory_width(n, 0.1, "minima"), 2 * theory_width(n, 0.1))
-    np.testing.assert_allclose(theory_width(10, 0.1), 20 * np.log(200))
+    np.testing.assert_allclose(theory_width(n, 0.1), 2 * n * np.log(n / 0.1))
+    np.testing.assert_allclose(theory_width(n, 0.1, kind="minima"),
+                               4 * n * np.log(2 * n / 0.1))
+    with pytest.raises(ValueError, match="kind"):
+        theory_width(10, kind="foo")
+    with pytest.raises(ValueError, match="epsilon"):
+        theory_width(10, epsilon=0.0)
 
 
+def test_count_regions_exact_big_integers_and_logarithm():
+    from math import comb, log
+
+    per_unit = 2 * sum(comb(99, k) for k in range(11))
+    assert count_regions_general_position(100, 10, 3) == per_unit ** 3
+    # exact is refused past ten million bits; the logarithm answers at once
+    with pytest.raises(ValueError, match="log=True"):
+        count_regions_general_position(100, 10, 10**7)
+    assert count_regions_general_position(100, 10, 10**7, log=True) == pytest.approx(
+        10**7 * log(per_unit))
+    # d0 >= n - 1: every dichotomy of n points is affine, 2^n per unit
+    assert count_regions_general_position(3, 5, 2) == 8 ** 2
+
+
+def test_landscape_functions_validate_their_parameters():
+    with pytest.raises(ValueError, match="n_trials"):
+        global_minimum_fraction([5], [4], n_trials=0)
+    with pytest.raises(ValueError, match="labels"):
+        global_minimum_fraction([5], [4], labels="foo")
+    with pytest.raises(ValueError, match="not installed"):
+        global_minimum_fraction([5], [4], n_trials=2, solver="CLARABELL")
+    with pytest.raises(ValueError, match="widths"):
+        full_rank_fraction([5], [], n_trials=2)
+    with pytest.raises(ValueError, match="n_samples"):
+        count_regions_general_position(0, 1, 1)
+
+
+@pytest.mark.parametrize("labels", ["polynomial", "teacher", "random", "sum_product",
+                                    "gaussian"])
+def test_every_label_kind_runs(labels):
+    res = global_minimum_fraction([5], [30], labels=labels, n_trials=2, random_state=0)
+    assert res["fraction"].shape == (1, 1) and 0.0 <= res["fraction"][0, 0] <= 1.0
+    # the paper's data sets are wide enough here that some region interpolates
+    assert labels not in ("polynomial", "random") or res["fraction"][0, 0] > 0
+
+
+def test_pattern_realizability_does_not_depend_on_scale():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2))
+    columns = [rng.random(12) > 0.5 for _ in range(20)] + [X[:, 0] > 0.1]
+    for col in columns:
+        answers = {pattern_is_realizable(X * s, col) for s in (1e-10, 1.0, 1e10)}
+        assert len(answers) == 1
+    assert pattern_is_realizable(X * 1e-10, X[:, 0] > 0.1)
 def test_dask_backend_runs_an_experiment():
     distributed = pytest.importorskip(
         "dask.distributed", reason="dask is an optional extra: pip install dask[distributed]")

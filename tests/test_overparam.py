@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -6,15 +7,7 @@ from sklearn.datasets import make_regression
 
 from sktrunc import AssumptionWarning, NotInterpolableError, OverparamInterpolator
 
-ACT = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-       "softplus": lambda z: np.logaddexp(0, z)}
-
-
-def forward(est, X, activation="relu"):
-    a = np.asarray(X, dtype=np.float64)
-    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
-        a = ACT[activation](a @ W + b)
-    return a @ est.coefs_[-1] + est.intercepts_[-1]
+from conftest import forward
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "softplus"])
@@ -52,6 +45,9 @@ def test_rank_deficient_inputs_get_the_named_error():
         OverparamInterpolator(strategy="explicit").fit(np.vstack([X, X[:1]]),
                                                        np.arange(11.0))
     assert issubclass(NotInterpolableError, ValueError)
+
+
+pytestmark = pytest.mark.filterwarnings("ignore:Interpolating:sktrunc.AssumptionWarning")
 
 
 def test_lift_interpolates_dependent_inputs_and_refuses_conflicting_duplicates():
@@ -126,3 +122,82 @@ def test_region_strategy_interpolates_the_sklearn_regression_check_data():
     assert np.abs(forward(reg, X).ravel() - y).max() < 1e-6 * np.abs(y).max()
     pre = X @ reg.coefs_[0] + reg.intercepts_[0]
     assert np.all(pre[reg.activation_pattern_] >= -1e-6)  # the network lives in its region
+
+
+def test_interpolating_noisy_data_warns_and_alpha_trades_exactness():
+    X, y = make_regression(n_samples=80, n_features=5, noise=10, random_state=0)
+    with pytest.warns(AssumptionWarning, match="Interpolating 80 distinct samples"):
+        exact = OverparamInterpolator(random_state=0).fit(X, y)
+    assert exact.interpolates_
+    assert exact.training_cost_ == pytest.approx(0.5 * np.sum((forward(exact, X).ravel() - y)
+                                                              ** 2), abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        smooth = OverparamInterpolator(alpha=1e-2, random_state=0).fit(X, y)
+    assert smooth.strategy_ == "lift" and not smooth.interpolates_
+    assert smooth.training_cost_ == pytest.approx(
+        0.5 * np.sum((forward(smooth, X).ravel() - y) ** 2), rel=1e-10)
+    with pytest.raises(ValueError, match="alpha > 0 needs"):
+        OverparamInterpolator(strategy="region", alpha=1.0).fit(X, y)
+
+
+def test_alpha_tuned_is_at_least_ridge_on_diabetes():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True)
+    ours = GridSearchCV(make_pipeline(StandardScaler(), OverparamInterpolator(random_state=0)),
+                        {"overparaminterpolator__alpha": [1e-3, 1e-2, 1e-1, 1.0]}, cv=3)
+    ridge = GridSearchCV(make_pipeline(StandardScaler(), Ridge()),
+                         {"ridge__alpha": [0.1, 1.0, 10.0, 100.0]}, cv=3)
+    assert (cross_val_score(ours, X, y, cv=3).mean()
+            >= cross_val_score(ridge, X, y, cv=3).mean())
+
+
+def test_identical_rows_with_a_constant_target_interpolate():
+    X, y = np.ones((30, 4)), np.full(30, 7.0)
+    reg = OverparamInterpolator(random_state=0).fit(X, y)
+    assert reg.interpolates_ and reg.training_residual_ < 1e-12
+    np.testing.assert_allclose(reg.predict(X[:2]), [7.0, 7.0])
+    assert np.all(np.isfinite(OverparamInterpolator(alpha=1.0).fit(X[:1], y[:1]).predict(X)))
+
+
+def test_sizes_that_cannot_fit_are_refused_before_allocating():
+    n = 200_000
+    X = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    with pytest.raises(ValueError, match=r"strategy='lift' on 200000 distinct samples would "
+                                         r"need about .* GB .*200000 x 200004 floats"):
+        OverparamInterpolator(strategy="lift").fit(X, np.zeros(n))
+    with pytest.raises(ValueError, match="strategy='region'.*constraint nonzeros"):
+        OverparamInterpolator(strategy="region", max_memory_gb=0.01).fit(X[:300], np.zeros(300))
+
+
+def test_auto_takes_the_cheap_route():
+    rng = np.random.default_rng(0)
+    small = OverparamInterpolator(random_state=0).fit(rng.uniform(-1, 1, (30, 3)),
+                                                      rng.normal(size=30))
+    assert small.strategy_ == "region" and small.interpolates_
+    X = rng.uniform(-1, 1, (600, 10))  # region QP over 1e6 nonzeros: the lift instead
+    big = OverparamInterpolator(random_state=0).fit(X, rng.normal(size=600))
+    assert big.strategy_ == "lift" and big.interpolates_
+    assert big.memory_estimate_gb_ < 2.0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from([{}, {"strategy": "lift"}, {"alpha": 0.1}]), st.floats(-10, 10))
+def test_scale_invariance(params, log_scale):
+    rng = np.random.default_rng(0)
+    X, y = (rng.normal(size=(20, 30)), rng.normal(size=20)) if not params else (
+        rng.normal(size=(60, 4)), rng.normal(size=60))
+    s = 10.0 ** log_scale
+    X_new = 1.3 * X[:10] + 0.1
+    a = OverparamInterpolator(random_state=0, **params).fit(X, y).predict(X_new)
+    b = OverparamInterpolator(random_state=0, **params).fit(X * s, y).predict(X_new * s)
+    np.testing.assert_allclose(b, a, rtol=1e-8, atol=1e-9 * np.abs(a).max())

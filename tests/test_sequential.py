@@ -17,17 +17,7 @@ from sktrunc import (
 from sktrunc._separation import max_margin_hyperplane
 from sktrunc.datasets import make_sequentially_separable
 
-
-def forward(est, X):
-    a = np.asarray(X, dtype=np.float64)
-    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
-        a = np.maximum(a @ W + b, 0.0)
-    return a @ est.coefs_[-1] + est.intercepts_[-1]
-
-
-def cost(est, X, y):
-    idx = np.searchsorted(est.classes_, y)
-    return 0.5 * np.sum((forward(est, X) - est.targets_[idx]) ** 2)
+from conftest import cost, forward
 
 
 @pytest.mark.parametrize("n_features", [2, 5, 50])
@@ -45,7 +35,6 @@ def test_zero_loss_where_the_clustered_conditions_fail(n_features, seed):
     assert clf.training_cost_ == pytest.approx(cost(clf, X, y), abs=1e-18)
     assert clf.score(X, y) == 1.0
     assert len(clf.coefs_) == 4 and all(W.shape[1] == n_features for W in clf.coefs_[:-1])
-    assert clf.n_params_compact_ == 3 * (n_features + 2)
     # every base point lies between the class mean and the barycenter, off by at most
     # the slide along the normal (Definition 5.1)
     np.testing.assert_allclose(clf.truncate(X), clf.base_points_[
@@ -77,18 +66,19 @@ def test_blobs(n_classes, n_features):
                                                       np.vstack([X[y != j], xbar]))[0])
              for j in range(n_classes)]
     assert clf.order_[0] == np.argmax(first)
-    assert clf.margins_[0] == pytest.approx(max(first), rel=1e-4)
+    assert clf.hyperplane_margins_[0] == pytest.approx(max(first), rel=1e-4)
 
 
 def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
     X, y = load_iris(return_X_y=True)
-    pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier())
-    with pytest.warns(AssumptionWarning, match=r"Step 2: no hyperplane separates class"):
+    # one prototype per class: the soft-margin fallback of the classes themselves
+    pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier(n_prototypes=1))
+    with pytest.warns(AssumptionWarning, match=r"Definition 5.1 fails .* at \d of \d+ steps"):
         scores = cross_val_score(pipe, X, y, cv=5)
     assert np.all(np.isfinite(scores)) and scores.mean() > 0.85
     Xs = StandardScaler().fit_transform(X)
     with pytest.warns(AssumptionWarning, match="points on the wrong side"):
-        clf = SequentialSeparableClassifier().fit(Xs, y)
+        clf = SequentialSeparableClassifier(n_prototypes=1).fit(Xs, y)
     assert not clf.separable_.all() and clf.n_wrong_side_.sum() > 0
     assert clf.score(Xs, y) >= LinearSVC().fit(Xs, y).score(Xs, y)
     assert clf.training_cost_ == pytest.approx(cost(clf, Xs, y))
@@ -97,9 +87,14 @@ def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
 def test_strict_raises_with_step_classes_and_order_so_far():
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
+    strict = SequentialSeparableClassifier(strict=True)
     with pytest.raises(ValueError, match=r"Step 2: .*remaining classes \[1, 2\], order found "
                                          r"so far \[0\]"):
-        SequentialSeparableClassifier(strict=True).fit(X, y)
+        strict.fit(X, y)
+    # a fit that raised keeps neither a network nor the training data
+    assert not hasattr(strict, "network_")
+    assert sorted(k for k, v in vars(strict).items()
+                  if isinstance(v, np.ndarray)) == ["classes_", "targets_"]
     # a forced order that cannot work: versicolor first
     with pytest.raises(ValueError, match=r"Step 1: no hyperplane separates class 1 .*order "
                                          r"found so far \[\]"):
@@ -129,14 +124,17 @@ def test_n_jobs_gives_the_same_network():
         np.testing.assert_allclose(Wa, Wb)
 
 
-def test_three_classes_on_a_line_are_not_sequentially_separable():
-    # the middle class sits between the two base points on the line
+def test_three_classes_on_a_line_are_lifted_then_peeled_exactly():
+    # on the line itself the middle class sits between the two base points (Definition
+    # 5.1 fails); three means on a line are affinely dependent, so the construction first
+    # lifts the input by a ReLU layer, where the classes are sequentially separable
     x = np.concatenate([np.linspace(0, 1, 20), np.linspace(2, 3, 20), np.linspace(4, 5, 20)])
     y = np.repeat([0, 1, 2], 20)
-    with pytest.warns(AssumptionWarning, match="Step 3: no hyperplane"):
-        clf = SequentialSeparableClassifier().fit(x[:, None], y)
-    assert clf.separable_[:2].all() and not clf.separable_[2]
-    assert clf.score(x[:, None], y) >= LinearSVC().fit(x[:, None], y).score(x[:, None], y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AssumptionWarning)
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(x[:, None], y)
+    assert clf.lifted_ and clf.separable_.all() and cost(clf, x[:, None], y) < 1e-18
+    assert clf.coefs_[0].shape == (1, 2 + 16)  # [σ(x - x̄), σ(x̄ - x)] and 16 random units
 
 
 def test_verbose_prints_only_when_asked(capsys):
@@ -149,7 +147,7 @@ def test_verbose_prints_only_when_asked(capsys):
 
 def test_bias_free_last_layer_of_the_paper():
     X, y = make_sequentially_separable(n_samples=90, n_features=4, random_state=2)
-    clf = SequentialSeparableClassifier(output="linear").fit(X, y)
+    clf = SequentialSeparableClassifier(fit_intercept=False).fit(X, y)
     assert clf.output_layer_ == "exact" and cost(clf, X, y) < 1e-18
     # eq. (62): the output is W^(L+1) τ(x) with no cumulative bias, on any input
     X_test = np.random.default_rng(0).normal(scale=2.0, size=(50, 4))
@@ -158,3 +156,86 @@ def test_bias_free_last_layer_of_the_paper():
     targets = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
     custom = SequentialSeparableClassifier(targets=targets).fit(X, y)
     np.testing.assert_allclose(forward(custom, X), targets[y], atol=1e-9)
+
+
+def test_every_construction_parameter_changes_the_network():
+    X, y = make_sequentially_separable(n_samples=90, n_features=3, random_state=1)
+    base = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+
+    def differs(**params):
+        other = SequentialSeparableClassifier(n_prototypes=1, random_state=0, **params).fit(X, y)
+        assert cost(other, X, y) < 1e-18  # still exact
+        return any(not np.allclose(a, b) for a, b in zip(base.coefs_, other.coefs_))
+
+    assert differs(base_point=0.2) and differs(angle_margin=0.1)
+    with pytest.raises(ValueError, match="not installed"):
+        SequentialSeparableClassifier(solver="CLARABELL").fit(X, y)
+    # C and max_solves act where the order search fails and the soft margin takes over
+    Xi, yi = load_iris(return_X_y=True)
+    Xi = StandardScaler().fit_transform(Xi)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        soft = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(Xi, yi)
+        soft_c = SequentialSeparableClassifier(n_prototypes=1, C=0.01,
+                                               random_state=0).fit(Xi, yi)
+        assert any(not np.allclose(a, b) for a, b in zip(soft.coefs_, soft_c.coefs_))
+    # max_solves bounds the hyperplane problems of the order search
+    calls = []
+    import sktrunc._sequential as seq
+
+    original = seq._separate
+    try:
+        seq._separate = lambda *args: calls.append(args[2]) or original(*args)
+        SequentialSeparableClassifier(solver="SCS").fit(X, y)
+        assert set(calls) == {"SCS"}  # the solver is really the one asked for
+        calls.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AssumptionWarning)
+            SequentialSeparableClassifier(n_prototypes=1, max_solves=1,
+                                          random_state=0).fit(Xi, yi)
+            budget_1 = len(calls)
+            calls.clear()
+            SequentialSeparableClassifier(n_prototypes=1, max_solves=8,
+                                          random_state=0).fit(Xi, yi)
+        assert budget_1 < len(calls)
+    finally:
+        seq._separate = original
+
+
+def test_soft_margin_anchors_stay_on_the_positive_side():
+    from sktrunc._separation import soft_margin_hyperplane
+
+    rng = np.random.default_rng(0)
+    neg = rng.normal(size=(60, 2))
+    pos = rng.normal(loc=0.5, size=(60, 2))
+    # anchors deep inside the negative cloud: a plain soft margin would put them negative
+    anchors = np.array([[-0.3, -0.2], [0.0, -0.4]])
+    w, b, _ = soft_margin_hyperplane(neg, pos, C=1.0, anchors_pos=anchors, random_state=0)
+    assert np.all(anchors @ w + b > 0)
+    # and the fitted sequential network keeps every earlier base point forward of each
+    # later cone: the soft layers leave them in place
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    for ell, layer in enumerate(clf.layers_):
+        for earlier in clf.layers_[:ell]:
+            assert (earlier.base_point - layer.base_point) @ layer.axis > 0
+
+
+@pytest.mark.parametrize("est", [ClusteredTruncationClassifier(random_state=0),
+                                 SequentialSeparableClassifier(random_state=0)])
+def test_decision_function_argmax_is_predict_with_unequal_norm_targets(est):
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    targets = np.array([[3.0, 0.0], [0.0, 1.0], [-1.0, -2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        est.set_params(targets=targets).fit(X, y)
+    scores = est.decision_function(X)
+    np.testing.assert_array_equal(est.classes_[np.argmax(scores, axis=1)], est.predict(X))
+    # and predict is the nearest target of the genuine forward pass (eq. 2.61)
+    out = forward(est, X)
+    nearest = np.argmin(((out[:, None, :] - targets[None]) ** 2).sum(-1), axis=1)
+    np.testing.assert_array_equal(est.classes_[nearest], est.predict(X))

@@ -8,25 +8,30 @@ Appendix E.2 (shared with :class:`sktrunc.OverparamInterpolator`), and the
 paper's experiments as functions.
 """
 
-from .._regions import RegionLeastSquares, activation_pattern, output_weights, search_regions
 from ._experiments import full_rank_fraction, global_minimum_fraction, theory_width
-from ._regions import (
+from ._jacobian import depth_rank_experiment, network_jacobian_rank
+from ._patterns import (
+    activation_pattern,
     count_regions_general_position,
     count_unit_patterns,
     jacobian_rank,
+    output_weights,
     pattern_is_realizable,
     region_jacobian,
     step_vector_test,
 )
+from ._region_qp import RegionLeastSquares, search_regions
 
 __all__ = [
     "RegionLeastSquares",
     "activation_pattern",
     "count_regions_general_position",
     "count_unit_patterns",
+    "depth_rank_experiment",
     "full_rank_fraction",
     "global_minimum_fraction",
     "jacobian_rank",
+    "network_jacobian_rank",
     "output_weights",
     "pattern_is_realizable",
     "region_jacobian",

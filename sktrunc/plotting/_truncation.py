@@ -9,8 +9,9 @@ __all__ = ["TruncationDisplay"]
 class TruncationDisplay:
     """Each truncation layer's cone and where the data goes, layer by layer.
 
-    For a fitted estimator built from cones (``base_points_``, ``axes_``,
-    ``angles_``, ``truncate``, ``center_``, ``components_``), draws one panel per
+    For a fitted cone classifier (:class:`~sktrunc.ClusteredTruncationClassifier`,
+    :class:`~sktrunc.SequentialSeparableClassifier`: the attributes their common
+    base documents), draws one panel per
     layer in the first two cone coordinates: the data after that layer, the cone
     (its two boundary rays, the backward part shaded, the base point starred).
     With more than two cone coordinates the panels show the projection on the
@@ -78,13 +79,14 @@ class TruncationDisplay:
         -------
         display : TruncationDisplay
         """
+        from .._base import BaseConeClassifier
+
+        if not isinstance(estimator, BaseConeClassifier):
+            raise TypeError(f"{type(estimator).__name__} is not built from truncation cones "
+                            "(a BaseConeClassifier).")
         check_is_fitted(estimator)
-        for attr in ("base_points_", "axes_", "angles_", "center_", "components_"):
-            if not hasattr(estimator, attr):
-                raise TypeError(f"{type(estimator).__name__} has no {attr}: it is not "
-                                "built from truncation cones.")
         X = np.asarray(X, dtype=np.float64)
-        if getattr(estimator, "lifted_", False):
+        if estimator.lifted_:
             first = estimator.network_.hidden_outputs(X)[0]
         else:
             first = X

@@ -6,41 +6,24 @@ have a favorable loss landscape", Section 3 and Appendix E.2.  A network
 activation region of a pattern ``A`` (``A_ik = 1`` iff unit ``k`` is active on
 ``x_i``), linear in ``(w_k, b_k)``: the best fit in the region is a convex QP,
 and the region holds a zero-loss global minimum when its optimum interpolates.
-This is the one implementation of that QP; the OverparamInterpolator's region
-strategy calls it.
+This is the one implementation of that QP and of the loop around it
+(initialisation → pattern → QP → forward pass → tolerance); the
+OverparamInterpolator's region strategy and the Figs 6-8 experiments call it.
 """
+
+from numbers import Integral
 
 import cvxpy as cp
 import numpy as np
 from joblib import effective_n_jobs
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
-__all__ = ["activation_pattern", "output_weights", "RegionLeastSquares", "search_regions"]
+from .._validation import check_cvxpy_solver
+from ._patterns import activation_pattern, he_uniform, output_weights
 
-
-def activation_pattern(X, coef, intercept):
-    """``A_ik = 1`` iff hidden unit ``k`` is active (pre-activation > 0) on ``x_i``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> activation_pattern(np.array([[1.0], [-1.0]]), np.array([[1.0, -1.0]]), np.zeros(2))
-    array([[ True, False],
-           [False,  True]])
-    """
-    return (np.asarray(X) @ coef + intercept) > 0
-
-
-def output_weights(width, n_outputs):
-    """Fixed output weights: unit ``k`` feeds output ``k mod n_outputs`` with sign ±1.
-
-    Alternating signs as in the paper's experiments, so every output can move
-    both ways.
-    """
-    V = np.zeros((width, n_outputs))
-    k = np.arange(width)
-    V[k, k % n_outputs] = np.where((k // n_outputs) % 2 == 0, 1.0, -1.0)
-    return V
+__all__ = ["RegionLeastSquares", "interpolation_tolerance", "solve_sampled_region",
+           "search_regions"]
 
 
 class RegionLeastSquares:
@@ -93,15 +76,47 @@ class RegionLeastSquares:
             problem.solve(solver=self.solver)
         except cp.error.SolverError:
             return None, None
+        except (KeyError, ValueError) as exc:
+            # cvxpy's answer to a solver name it does not know or that is not installed
+            raise ValueError(f"cvxpy cannot use solver {self.solver!r} ({exc}); installed "
+                             f"solvers: {cp.installed_solvers()}.") from exc
         if W.value is None:
             return None, None
         W = np.asarray(W.value)
         return W[:-1], W[-1]
 
 
-def _he_uniform(rng, m, width):
-    limit = np.sqrt(6.0 / m)
-    return rng.uniform(-limit, limit, (m, width)), rng.uniform(-limit, limit, width)
+def interpolation_tolerance(Y):
+    """Largest residual that still counts as interpolating ``Y``: ``1e-6 max(1, max |y|)``."""
+    return 1e-6 * max(1.0, float(np.abs(Y).max(initial=0.0)))
+
+
+def solve_sampled_region(qp, X, Y, rng):
+    """Sample a region by a He-uniform initialisation and solve its QP.
+
+    Parameters
+    ----------
+    qp : RegionLeastSquares
+        The QP on ``(X, Y)`` with its fixed output weights.
+    X, Y : ndarray
+    rng : numpy Generator
+
+    Returns
+    -------
+    residual : float
+        Max absolute residual of the genuine forward pass of the QP's optimum
+        (``inf`` when the solver failed).
+    coef, intercept : ndarray or None
+    pattern : ndarray of bool of shape (n_samples, width)
+    """
+    coef0, b0 = he_uniform(rng, X.shape[1], qp.V.shape[0])
+    A = activation_pattern(X, coef0, b0)
+    coef, intercept = qp.solve(A)
+    if coef is None:
+        return np.inf, None, None, A
+    # decided by the forward pass of the returned network, not by the QP's value
+    out = np.maximum(X @ coef + intercept, 0.0) @ qp.V
+    return float(np.abs(out - Y).max()), coef, intercept, A
 
 
 def _try_regions(X, Y, V, seeds, offset, solver, tol):
@@ -109,20 +124,20 @@ def _try_regions(X, Y, V, seeds, offset, solver, tol):
     qp = RegionLeastSquares(X, Y, V, solver)
     results = []
     for i, seed in enumerate(seeds):
-        coef0, b0 = _he_uniform(np.random.default_rng(seed), X.shape[1], V.shape[0])
-        A = activation_pattern(X, coef0, b0)
-        coef, intercept = qp.solve(A)
-        if coef is None:
-            results.append((offset + i, np.inf, None, None, A))
-            continue
-        out = np.maximum(X @ coef + intercept, 0.0) @ V
-        residual = float(np.abs(out - Y).max())
+        residual, coef, intercept, A = solve_sampled_region(qp, X, Y,
+                                                            np.random.default_rng(seed))
         results.append((offset + i, residual, coef, intercept, A))
         if residual <= tol:
             break
     return results
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"],
+     "width": [Interval(Integral, 1, None, closed="left")], "seeds": ["array-like"],
+     "solver": [str], "n_jobs": [None, Integral], "verbose": ["verbose"]},
+    prefer_skip_nested_validation=True,
+)
 def search_regions(X, Y, width, seeds, *, solver="CLARABEL", n_jobs=None, verbose=0):
     """Sample activation regions until one holds an interpolating network.
 
@@ -165,9 +180,19 @@ def search_regions(X, Y, width, seeds, *, solver="CLARABEL", n_jobs=None, verbos
     """
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y) or len(X) == 0:
+        raise ValueError(f"X must be 2-D and Y have one row per row of X; got shapes "
+                         f"{X.shape} and {Y.shape}.")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
+        raise ValueError("X and Y must be finite (no NaN or inf).")
+    seeds = [int(s) for s in np.atleast_1d(seeds)]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed.")
+    solver = check_cvxpy_solver(solver)
     V = output_weights(width, Y.shape[1])
-    seeds = [int(s) for s in seeds]
-    tol = 1e-6 * max(1.0, float(np.abs(Y).max()))
+    tol = interpolation_tolerance(Y)
     workers = effective_n_jobs(n_jobs)
     if workers == 1 or len(seeds) == 1:
         results = _try_regions(X, Y, V, seeds, 0, solver, tol)

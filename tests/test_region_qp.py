@@ -1,6 +1,6 @@
 import numpy as np
 
-from sktrunc._regions import (
+from sktrunc.landscape import (
     RegionLeastSquares,
     activation_pattern,
     output_weights,

@@ -1,0 +1,216 @@
+"""The cone kernel: fit a cone of Lemma 3.4 to the points it must sort.
+
+A truncation layer built on the cone ``p + C_θ[f]`` (eq. 35) is the identity on
+the forward cone and sends the backward cone to its apex ``p`` (Lemma 3.4 of
+Chen & Muñoz Ewald, JMLR 2025).  Both cone classifiers need the same step: given
+the items (points, or balls) that must end up in the backward cone and those
+that must stay in the forward cone, measured along an axis line ``m + s f``,
+find the narrowest aperture that works, widen it by ``angle_margin``, and place
+the apex within the interval of positions that then work.  This module is that
+step, once; :func:`fit_cone` returns a :class:`Cone`, and :class:`ConeLayer` is
+the per-layer record every cone network keeps.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._geometry import (
+    cone_interval,
+    cone_margin,
+    cone_weight,
+    envelope_candidates,
+    widest_cone_cotangent,
+)
+
+__all__ = ["Items", "Cone", "ConeLayer", "fit_cone", "identity_cone"]
+
+# a cone whose sides touch no point (both item sets empty on one side) still needs an
+# apex; it is put this fraction of the data's extent beyond the last point
+_EMPTY_SIDE_GAP = 0.5
+
+
+@dataclass(frozen=True)
+class Items:
+    """Points or balls along an axis line: axial coordinate ``a``, distance ``ρ``, radius ``R``."""
+
+    a: np.ndarray
+    rho: np.ndarray
+    R: np.ndarray | float = 0.0
+
+    @property
+    def radii(self):
+        return np.broadcast_to(np.asarray(self.R, dtype=np.float64), self.a.shape)
+
+    def concat(self, other):
+        return Items(np.concatenate([self.a, other.a]), np.concatenate([self.rho, other.rho]),
+                     np.concatenate([self.radii, other.radii]))
+
+    def as_tuple(self):
+        return self.a, self.rho, self.radii
+
+
+@dataclass(frozen=True)
+class Cone:
+    """A fitted cone along the axis line ``m + s f``.
+
+    Attributes
+    ----------
+    theta : float
+        Aperture θ (radians).
+    position : float
+        ``s`` of the apex ``p = m + s f``.
+    interval : tuple of float
+        Positions ``(lo, hi)`` of the apex that work for ``theta``.
+    margin : float
+        Smallest distance from an item to the boundary of its side of the cone.
+    """
+
+    theta: float
+    position: float
+    interval: tuple
+    margin: float
+
+
+def _aperture(c_star, angle_margin):
+    """``θ = θ_min + angle_margin (π - θ_min)`` from the narrowest feasible ``cot(θ_min/2)``."""
+    theta_min = 2.0 * np.arctan(1.0 / c_star)
+    return theta_min + angle_margin * (np.pi - theta_min)
+
+
+def fit_cone(inside, outside, *, angle_margin, base_point, s_max=np.inf, envelope=False):
+    """Fit the cone that sends ``inside`` backward and keeps ``outside`` forward.
+
+    Parameters
+    ----------
+    inside, outside : Items
+        Items meant for the backward cone (the class collapsed to the apex) and
+        for the forward cone (everything the layer must leave in place).
+    angle_margin : float in (0, 1)
+        Where θ lies between the narrowest feasible aperture and π.
+    base_point : float in (0, 1)
+        Where the apex lies within the feasible interval (0: the backward side).
+    s_max : float, default=inf
+        The apex must stay below this axial position (the segment's end).
+    envelope : bool, default=False
+        Points only: search the aperture on the conservative envelope of
+        :func:`~sktrunc._geometry.envelope_candidates` (few items, whatever
+        the number of points), then place the apex exactly on all of them.
+
+    Returns
+    -------
+    cone : Cone or None
+        None when no cone of aperture below π separates the items.
+    """
+    if envelope:
+        a = np.concatenate([inside.a, outside.a])
+        rho = np.concatenate([inside.rho, outside.rho])
+        group = np.r_[np.ones(inside.a.size, np.intp), np.zeros(outside.a.size, np.intp)]
+        a_in, r_in, a_out, r_out = envelope_candidates(a, rho, group)
+        c_star = widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max)
+    else:
+        c_star = widest_cone_cotangent(inside.a, inside.rho, outside.a, outside.rho, s_max,
+                                       inside.radii, outside.radii)
+    if c_star <= 0:
+        return None
+    theta = _aperture(c_star, angle_margin)
+    c = 1.0 / np.tan(theta / 2.0)
+    lo, hi = cone_interval(c, *inside.as_tuple()[:2], *outside.as_tuple()[:2], s_max,
+                           inside.radii, outside.radii)
+    if np.isfinite(lo) and np.isfinite(hi) and not lo < hi:
+        return None  # the envelope's answer fails on the exact items only by rounding
+    lo, hi = _close_interval(lo, hi, inside, outside)
+    s = lo + base_point * (hi - lo)
+    return Cone(theta=float(theta), position=float(s), interval=(float(lo), float(hi)),
+                margin=cone_margin(s, theta, inside.as_tuple(), outside.as_tuple()))
+
+
+def _close_interval(lo, hi, inside, outside):
+    """A finite interval when a side has no item: the apex then clears the other side."""
+    if np.isfinite(lo) and np.isfinite(hi):
+        return lo, hi
+    a = np.concatenate([inside.a, outside.a])
+    extent = float(np.ptp(a)) if a.size else 0.0
+    scale = max(extent, float(np.abs(a).max(initial=0.0)), float(
+        np.concatenate([inside.rho, outside.rho]).max(initial=0.0)))
+    gap = _EMPTY_SIDE_GAP * scale if scale > 0 else 1.0
+    if not np.isfinite(lo) and not np.isfinite(hi):
+        return -gap, gap
+    if not np.isfinite(lo):
+        return hi - gap, hi
+    return lo, lo + gap
+
+
+def identity_cone(items, scale):
+    """A right-angled cone whose forward part holds every item: the layer keeps them all.
+
+    The apex sits behind the items along the axis, by half their extent (or
+    half of ``scale`` when they have none), so every training point stays in
+    place (the ``s_j = 1`` layers of Theorem 2.5 of arXiv 2309.10639).
+    """
+    theta = np.pi / 2.0
+    # in a right-angled cone an item at (a, ρ) is forward iff a - s >= ρ
+    extent = float(np.ptp(items.a)) if items.a.size else 0.0
+    gap = _EMPTY_SIDE_GAP * (extent if extent > 0 else scale)
+    s = float(np.min(items.a - items.rho, initial=0.0)) - gap
+    empty = Items(np.empty(0), np.empty(0))
+    return Cone(theta=theta, position=s, interval=(-np.inf, s),
+                margin=cone_margin(s, theta, empty.as_tuple(), items.as_tuple()))
+
+
+@dataclass
+class ConeLayer:
+    """One truncation layer of a cone network: the cone and what it does.
+
+    Attributes
+    ----------
+    label : int
+        Index (into ``classes_``) of the class the layer collapses.
+    prototype : int
+        Index of the prototype (sub-class) it collapses; equals ``label``
+        when every class is one prototype.
+    base_point : ndarray of shape (n_cone_dims,)
+        Apex ``p`` in cone coordinates: where the collapsed class is sent.
+    axis : ndarray of shape (n_cone_dims,)
+        Unit axis ``f`` of the forward cone.
+    theta : float
+        Aperture (radians).
+    cone_margin : float
+        Distance from the nearest training point to the boundary of its side.
+    collapsed : bool
+        Whether the layer sends every training point of its class to
+        ``base_point`` (zero loss needs every layer to).
+    from_balls : bool, default=False
+        Whether the cone was certified through enclosing balls rather than
+        point by point.
+    hyperplane_margin : float, default=nan
+        ``1/|w|`` of the separating hyperplane (sequential construction).
+    n_wrong_side : int, default=0
+        Training points on the wrong side of that hyperplane.
+    """
+
+    label: int
+    prototype: int
+    base_point: np.ndarray
+    axis: np.ndarray
+    theta: float
+    cone_margin: float
+    collapsed: bool
+    from_balls: bool = False
+    hyperplane_margin: float = float("nan")
+    n_wrong_side: int = 0
+    weight: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        # cumulative weight W^(ℓ) = W_θ R_ℓ of Lemma 3.4 (eq. 39-41), papers' orientation
+        self.weight = cone_weight(self.axis, self.theta)
+
+    @property
+    def cumulative_coef(self):
+        """``W^(ℓ)ᵀ`` in scikit-learn orientation."""
+        return self.weight.T
+
+    @property
+    def cumulative_intercept(self):
+        """``b^(ℓ) = -W^(ℓ) p_ℓ``: the truncation map fixes the apex."""
+        return -self.weight @ self.base_point

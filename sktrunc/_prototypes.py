@@ -1,0 +1,118 @@
+"""Sub-class prototypes shared by the cone classifiers.
+
+A class that is a union of several clusters, or wraps around another class,
+cannot be collapsed by one cone or peeled off by one hyperplane.  Splitting each
+class into clusters (k-means within the class) and giving every cluster its own
+truncation layer refines the labels; Proposition 4.1 and Theorem 5.2 of Chen &
+Muñoz Ewald (JMLR 2025) apply unchanged to the refined labels, and the last
+affine layer sends the base points of all clusters of a class to the class's
+target vector.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["Prototypes", "split_classes"]
+
+
+@dataclass(frozen=True)
+class Prototypes:
+    """A refinement of the class labels.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Prototype index of every training row.
+    owner : ndarray of shape (n_prototypes,)
+        Class index of every prototype.
+    """
+
+    labels: np.ndarray
+    owner: np.ndarray
+
+    @property
+    def counts(self):
+        """Prototypes per class."""
+        return np.bincount(self.owner)
+
+
+def split_classes(X, y_idx, n_classes, counts, random_state):
+    """Split class ``c`` into ``counts[c]`` clusters by k-means, seeded by ``random_state``.
+
+    A class with fewer distinct points than requested gets one prototype per
+    distinct point (k-means cannot find more clusters than there are points);
+    a class of one point is one prototype.
+
+    Returns
+    -------
+    prototypes : Prototypes
+    """
+    rng = check_random_state(random_state)
+    labels = np.empty(len(y_idx), dtype=np.intp)
+    owner = []
+    for c in range(n_classes):
+        rows = np.flatnonzero(y_idx == c)
+        k = int(counts[c])
+        if k > 1:
+            k = min(k, len(np.unique(X[rows], axis=0)))
+        if k <= 1:
+            sub = np.zeros(len(rows), dtype=np.intp)
+        else:
+            sub = kmeans(X[rows], k, rng)
+            # a cluster can end up empty on ties: renumber the clusters used
+            sub = np.unique(sub, return_inverse=True)[1]
+            k = int(sub.max()) + 1
+        labels[rows] = sub + len(owner)
+        owner += [c] * k
+    return Prototypes(labels=labels, owner=np.array(owner, dtype=np.intp))
+
+
+# Lloyd iterations of kmeans() after k-means++ seeding: within-class clusters of a few
+# hundred points settle in far fewer
+_KMEANS_ITER = 50
+
+
+def kmeans(X, k, rng):
+    """Labels of Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii, 2007).
+
+    A small numpy implementation for the few clusters of one class: scikit-learn's
+    ``KMeans`` costs tens of milliseconds per call in set-up alone, and the
+    prototype search calls it once per class and candidate.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    k : int
+        At most the number of distinct rows of ``X``.
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    """
+    sq = np.einsum("ij,ij->i", X, X)
+    centers = [X[rng.randint(len(X))]]
+    d2 = np.maximum(sq - 2.0 * X @ centers[0] + centers[0] @ centers[0], 0.0)
+    for _ in range(1, k):
+        total = d2.sum()
+        # k-means++: the next center with probability proportional to d², a point not
+        # yet chosen when every distance is zero (duplicates)
+        nxt = rng.choice(len(X), p=d2 / total) if total > 0 else rng.randint(len(X))
+        centers.append(X[nxt])
+        d2 = np.minimum(d2, np.maximum(sq - 2.0 * X @ X[nxt] + X[nxt] @ X[nxt], 0.0))
+    C = np.array(centers)
+    labels = None
+    for _ in range(_KMEANS_ITER):
+        dist = sq[:, None] - 2.0 * X @ C.T + np.einsum("ij,ij->i", C, C)[None, :]
+        new = np.argmin(dist, axis=1)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros_like(C)
+        np.add.at(sums, labels, X)
+        filled = counts > 0
+        C[filled] = sums[filled] / counts[filled, None]
+    return labels

@@ -1,0 +1,89 @@
+"""predict_proba of every constructed classifier: a softmax of the scores, usable by
+scikit-learn's probability-based tools (log-loss scoring, soft voting, calibration)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.ensemble import VotingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktrunc import (
+    ClusteredTruncationClassifier,
+    SequentialSeparableClassifier,
+    ShallowBoundClassifier,
+)
+from sktrunc._base import fit_temperature
+from sktrunc.exceptions import SktruncWarning
+
+CLASSIFIERS = [ClusteredTruncationClassifier(random_state=0),
+               SequentialSeparableClassifier(random_state=0), ShallowBoundClassifier()]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SktruncWarning)
+        yield
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=lambda e: type(e).__name__)
+def test_probabilities_are_a_distribution_whose_argmax_is_predict(est):
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = clone(est).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3) and np.all(proba >= 0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[np.argmax(proba, axis=1)], clf.predict(X))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    assert 0.1 <= clf.temperature_ <= 1e3
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=lambda e: type(e).__name__)
+def test_log_loss_scoring_soft_voting_and_calibration_work(est):
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), clone(est))
+    scores = cross_val_score(pipe, X, y, cv=3, scoring="neg_log_loss")
+    assert np.all(np.isfinite(scores)) and scores.mean() > -0.7  # log(2): a coin
+    auc = cross_val_score(pipe, X, y, cv=3, scoring="roc_auc")
+    assert auc.mean() > 0.9
+    vote = VotingClassifier([("ours", pipe), ("lr", LogisticRegression())], voting="soft")
+    assert cross_val_score(vote, X, y, cv=3).mean() > 0.9
+    calibrated = CalibratedClassifierCV(pipe, cv=3).fit(X, y)
+    assert np.all(np.isfinite(calibrated.predict_proba(X)))
+
+
+def test_multiclass_roc_auc():
+    X, y = load_iris(return_X_y=True)
+    for est in CLASSIFIERS:
+        pipe = make_pipeline(StandardScaler(), clone(est))
+        assert cross_val_score(pipe, X, y, cv=3, scoring="roc_auc_ovr").mean() > 0.9
+
+
+def test_temperature_is_the_log_loss_minimiser_and_bounded_below():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    scores = rng.normal(size=(200, 3))
+    scores[np.arange(200), y] += 1.0
+    t = fit_temperature(scores, y)
+
+    def loss(temp):
+        z = scores / temp
+        z -= z.max(axis=1, keepdims=True)
+        return -np.mean(z[np.arange(200), y] - np.log(np.exp(z).sum(axis=1)))
+
+    grid = np.exp(np.linspace(np.log(0.1), np.log(1e3), 2001))
+    assert loss(t) <= min(loss(g) for g in grid) + 1e-6
+    # separable scores push the temperature toward zero: it stops in the flat region
+    # near the floor, never below it
+    sep = 10.0 * np.eye(3)[y]
+    t_sep = fit_temperature(sep, y)
+    assert 0.1 <= t_sep < 1.0
+    assert fit_temperature(sep, y, min_temperature=2.0) >= 2.0
