@@ -33,7 +33,7 @@ from ._base import BaseConstructedClassifier, ConstructedNetworkMixin
 from ._network import ReLUNetwork
 from .landscape._sampling import sample_activation_patterns
 
-__all__ = ["ConvexReLURegressor", "ConvexReLUClassifier", "fit_softmax_temperature"]
+__all__ = ["ConvexReLURegressor", "ConvexReLUClassifier"]
 
 # ---------------------------------------------------------------------------
 # the convex program, on a design Xt = [Z 1] (N, m), patterns D (N, P), targets Y (N, Q)
@@ -365,64 +365,6 @@ def solve_cvxpy(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
         if con.dual_value is not None:
             M[:, s] = np.maximum(np.asarray(con.dual_value), 0.0).reshape(N, P, Q)
     return U, M, problem.status
-
-
-# ---------------------------------------------------------------------------
-# softmax probabilities with a fitted temperature
-# ---------------------------------------------------------------------------
-
-
-def fit_softmax_temperature(scores, y_idx):
-    """Temperature ``T`` minimising the log-loss of ``softmax(scores / T)``.
-
-    A 1-D bounded minimisation over ``log T`` (Guo et al., "On calibration of
-    modern neural networks", 2017, temperature scaling) on the given rows.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_samples, n_classes)
-    y_idx : ndarray of shape (n_samples,) of int
-        Column of the true class of each row.
-
-    Returns
-    -------
-    temperature : float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> scores = np.array([[1.0, 0.0], [0.0, 1.0], [0.4, 0.6]])
-    >>> T = fit_softmax_temperature(scores, np.array([0, 1, 0]))
-    >>> bool(0 < T < 10)
-    True
-    """
-    from scipy.optimize import minimize_scalar
-    from scipy.special import logsumexp
-
-    scores = np.asarray(scores, dtype=np.float64)
-    spread = float(np.std(scores))
-    if not spread > 0:
-        return 1.0
-    true = scores[np.arange(len(scores)), y_idx]
-
-    def log_loss(log_t):
-        z = scores / np.exp(log_t)
-        return float(np.mean(logsumexp(z, axis=1) - true / np.exp(log_t)))
-
-    # temperatures from 1e-3 to 1e3 times the spread of the scores
-    center = np.log(spread)
-    res = minimize_scalar(log_loss, bounds=(center - 3 * np.log(10), center + 3 * np.log(10)),
-                          method="bounded")
-    return float(np.exp(res.x))
-
-
-def softmax(scores, temperature=1.0):
-    """Row-wise ``softmax(scores / temperature)``."""
-    z = np.asarray(scores, dtype=np.float64) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
 
 
 # ---------------------------------------------------------------------------
@@ -769,7 +711,9 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     solver_ : str
     n_iter_ : int
     temperature_ : float
-        Softmax temperature of ``predict_proba``, fitted by log-loss.
+        Temperature of ``predict_proba`` (see
+        :meth:`BaseConstructedClassifier.predict_proba`), fitted by log-loss on
+        the training data.
     training_cost_ : float
         ``½ Σ_i |f(x_i) - y_{j(i)}|²`` (eq. 14).
     training_accuracy_ : float
@@ -845,23 +789,5 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
             coef, intercept, out = self._fit_program(X, Y - y_mean)
         self._set_network(ReLUNetwork([coef, out], [intercept, y_mean]))
         self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
-        self.temperature_ = fit_softmax_temperature(self.network_.forward(X), y_idx)
+        self.temperature_ = self._fit_temperature(X, y_idx)
         return self
-
-    def predict_proba(self, X):
-        """Softmax of the network's outputs at the fitted temperature.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return softmax(self._network_output(X), self.temperature_)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        return np.log(np.maximum(self.predict_proba(X), np.finfo(float).tiny))
-

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
-from .._regions import activation_pattern
+from ._patterns import activation_pattern
 
 __all__ = ["sample_activation_patterns"]
 
