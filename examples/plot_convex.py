@@ -2,12 +2,12 @@
 Two-layer ReLU networks by convex optimisation
 ==============================================
 
-:class:`~sktrunc._convex.ConvexReLURegressor` solves the convex reformulation of
+:class:`~sktrunc.ConvexReLURegressor` solves the convex reformulation of
 the weight-decay training problem of a two-layer ReLU network (Pilanci & Ergen
 2020) over sampled activation patterns, and reads the network off the solution:
 no initialisation, no learning rate, and a certified optimality gap.  Here it
 meets ``MLPRegressor`` on a one-dimensional nonlinear curve, then
-:class:`~sktrunc._convex.ConvexReLUClassifier` meets ``MLPClassifier`` on a
+:class:`~sktrunc.ConvexReLUClassifier` meets ``MLPClassifier`` on a
 held-out quarter of the breast-cancer table.
 """
 
@@ -23,7 +23,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktrunc._convex import ConvexReLUClassifier, ConvexReLURegressor
+from sktrunc import ConvexReLUClassifier, ConvexReLURegressor
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 rng = np.random.default_rng(0)

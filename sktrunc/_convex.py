@@ -592,7 +592,7 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktrunc._convex import ConvexReLURegressor
+    >>> from sktrunc import ConvexReLURegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(-1, 1, (200, 2))
     >>> y = np.abs(X[:, 0]) + X[:, 1]
@@ -740,7 +740,7 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from sktrunc._convex import ConvexReLUClassifier
+    >>> from sktrunc import ConvexReLUClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = ConvexReLUClassifier(random_state=0).fit(X, y)
     >>> bool(clf.training_accuracy_ > 0.95)

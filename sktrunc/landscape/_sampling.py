@@ -92,7 +92,7 @@ def sample_activation_patterns(X, n_patterns, *, random_state=None, n_jobs=None,
     Examples
     --------
     >>> import numpy as np
-    >>> from sktrunc.landscape._sampling import sample_activation_patterns
+    >>> from sktrunc.landscape import sample_activation_patterns
     >>> X = np.array([[-1.0], [0.0], [1.0]])
     >>> P = sample_activation_patterns(X, 200, random_state=0)
     >>> P.shape  # in 1-D with a bias: 3 prefixes, 3 suffixes, minus one duplicate
