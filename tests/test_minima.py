@@ -212,3 +212,58 @@ def test_append_identity_layers_rejects_affine_network():
     net = ReLUNetwork([np.eye(2)], [np.zeros(2)])
     with pytest.raises(ValueError, match="hidden layer"):
         append_identity_layers(net, np.zeros((1, 2)))
+
+
+# -- JMLR Prop. 4.1 with decreasing widths, and from_cumulative's exactness condition ---
+
+def _real_product(net):
+    P = net.coefs[0]
+    prods = [P]
+    for c in net.coefs[1:]:
+        P = P @ c
+        prods.append(P)
+    return prods
+
+
+def test_from_cumulative_exact_iff_kernels_nest():
+    rng = np.random.default_rng(0)
+    # nested kernels with decreasing widths: W^(l) = A_l W^(l-1), A_l of rank d_l
+    W1 = rng.normal(size=(6, 4))          # (n_features, d_1), sklearn orientation
+    W2 = W1 @ rng.normal(size=(4, 3))
+    W3 = W2 @ rng.normal(size=(3, 3))
+    net = ReLUNetwork.from_cumulative([W1, W2, W3], [np.zeros(4), np.zeros(3), np.zeros(3)])
+    for got, want in zip(_real_product(net), [W1, W2, W3]):
+        np.testing.assert_allclose(got, want, atol=1e-10)
+    # W^(1) surjective (full row rank in the paper's orientation) but the kernels do not nest
+    W1 = np.array([[1.0], [0.0]])
+    W2 = np.array([[0.0], [1.0]])
+    net = ReLUNetwork.from_cumulative([W1, W2], [np.zeros(1), np.zeros(1)])
+    assert not np.allclose(_real_product(net)[1], W2)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (8, 4)])
+def test_prop_4_1_decreasing_widths_fails_as_written(shape):
+    """Cumulative W^(l) = I(M, Q) W_θ R_l: the row spaces do not nest when M > Q."""
+    from sktrunc.datasets import make_clustered
+
+    M, Q = shape
+    for seed in range(5):
+        X, y = make_clustered(n_samples=90, n_features=M, n_classes=Q,
+                              clustering_ratio=0.1, random_state=seed)
+        clf = ClusteredTruncationClassifier(width="full", n_prototypes=1).fit(X, y)
+        assert clf.collapsed_.all() and clf.training_cost_ < 1e-20
+        Z = (X - clf.center_) @ clf.components_
+        # the literal width reduction: keep the first Q rows of each W^(l) (eq. 61)
+        cc = [layer.cumulative_coef[:, :Q] for layer in clf.layers_]
+        cb = [layer.cumulative_intercept[:Q] for layer in clf.layers_]
+        # the kernel condition fails between consecutive layers
+        for prev, cur in zip(cc[:-1], cc[1:]):
+            proj = prev @ np.linalg.pinv(prev)
+            assert np.abs(proj @ cur - cur).max() > 1e-6 * np.abs(cur).max()
+        net = ReLUNetwork.from_cumulative(cc + [np.zeros((M, 1))], cb + [np.zeros(1)])
+        H = net.hidden_outputs(Z)[-1]
+        A = np.column_stack([H, np.ones(len(H))])
+        Y = clf.targets_[y]
+        r = A @ np.linalg.lstsq(A, Y, rcond=None)[0] - Y
+        # no last layer, affine or not, reaches zero loss: the classes are not collapsed
+        assert 0.5 * np.sum(r * r) > 1e-3
