@@ -16,6 +16,7 @@ from ._complete import (
     step_vectors,
 )
 from ._experiments import full_rank_fraction, global_minimum_fraction, theory_width
+from ._function_space import activation_zonotope, relu_function_space
 from ._jacobian import depth_rank_experiment, network_jacobian_rank
 from ._patterns import (
     activation_pattern,
@@ -50,4 +51,6 @@ __all__ = [
     "region_rank_experiment",
     "sample_nonempty_regions",
     "step_vectors",
+    "activation_zonotope",
+    "relu_function_space",
 ]
