@@ -240,7 +240,8 @@ def complete_region_minimum(x, y, width=None, *, pattern=None, output_weights=No
     parameters realising their step vector (Lemma 9's thresholds at the
     midpoints between data points); the key units then fit the residual ``z``:
     ``Σ_k c_k σ(x_j - t_k) = z_j`` is a lower-triangular system in the slopes
-    ``c_k`` (``t_k`` between ``x_{k-1}`` and ``x_k``), and each ``c_k`` is
+    ``c_k`` (``t_k`` between ``x_{k-1}`` and ``x_k``, just after ``x_{k-1}``, so that
+    the key units' part is close to the piecewise-linear interpolant), and each ``c_k`` is
     split between the positive and the negative key unit of step ``k`` so that
     both slopes stay positive, which keeps every unit in its pattern.
 
@@ -339,8 +340,13 @@ def complete_region_minimum(x, y, width=None, *, pattern=None, output_weights=No
         b[i] = -w[i] * t[k]
     slack = [i for i in range(width) if i not in key_set]
     z = ys - (np.maximum(np.outer(xs, w[slack]) + b[slack], 0.0) @ v[slack])
+    # key thresholds just after the previous data point (any point of (x_{k-1}, x_k)
+    # realises the step): the slope on (t_k, x_k) is then nearly (z_k - z_{k-1}) / gap,
+    # the piecewise-linear interpolant of z; a threshold near x_k instead would make
+    # each slope amplify the previous one (by -19 at 5 % of the gap)
+    tk = ext[:-2] + 0.05 * (xs - ext[:-2])
     # Σ_{k ≤ j} c_k (x_j - t_k) = z_j: lower triangular with a positive diagonal
-    L = np.tril(np.maximum(xs[:, None] - t[None, :n], 0.0))
+    L = np.tril(np.maximum(xs[:, None] - tk[None, :], 0.0))
     c = np.linalg.solve(L, z)
     spread = float(np.abs(c).max()) or 1.0 / scale
     for k in range(n):
@@ -350,7 +356,7 @@ def complete_region_minimum(x, y, width=None, *, pattern=None, output_weights=No
                                (False, min(c[k], 0.0) - extra)):
             i = keys[(k, positive)]
             w[i] = part / v[i]
-            b[i] = -w[i] * t[k]
+            b[i] = -w[i] * tk[k]
     return ReLUNetwork([w[None, :], v[:, None]], [b, np.zeros(1)])
 
 

@@ -122,14 +122,17 @@ class FunctionSpaceDisplay:
         if n == 2:
             # Figure 5, right: the cones of R^2 the regions map onto
             self.lines_ = []
-            for rays in res["function_rays"]:
-                for r in rays:
-                    if np.any(r > 0):
-                        u = r / np.linalg.norm(r)
-                        self.lines_ += ax.plot([0, u[0]], [0, u[1]], color="C3")
+            for rays, rank in zip(res["function_rays"], res["ranks"]):
+                units = [r / np.linalg.norm(r) for r in rays if np.any(r > 0)]
+                for u in units:
+                    self.lines_ += ax.plot([0, u[0]], [0, u[1]], color="C3")
+                if rank == 2:
+                    # a rank-2 region maps onto the whole cone between its two rays
+                    ax.fill([0, units[0][0], units[1][0]], [0, units[0][1], units[1][1]],
+                            color="C3", alpha=0.2)
             ax.set_xlabel("f(x_1)")
             ax.set_ylabel("f(x_2)")
-            ax.set_title("Function space of one ReLU on 2 points")
+            ax.set_title("One ReLU on 2 points: function space")
             return
         corners = _simplex_coordinates(n)
         edges = [(i, j) for i in range(n) for j in range(i + 1, n)]
@@ -145,7 +148,7 @@ class FunctionSpaceDisplay:
             pts = (s / s.sum(axis=1, keepdims=True)) @ corners
             ax.scatter(*pts.T, s=6, color="C0", alpha=0.5, label="samples")
         ax.set_axis_off()
-        ax.set_title(f"Function space of one ReLU on {n} points (sum 1)")
+        ax.set_title(f"One ReLU on {n} points (Prop. 13)")
         ax.legend(loc="upper right", fontsize="small")
 
     def _plot_parameter(self, ax):
@@ -161,7 +164,7 @@ class FunctionSpaceDisplay:
                         fontsize="small")
         ax.set_xlabel("b")
         ax.set_ylabel("w")
-        ax.set_title("Activation regions of one ReLU (b, w)")
+        ax.set_title("Activation regions in (b, w)")
 
     def _plot_zonotope(self, ax):
         res = self.results
@@ -173,4 +176,4 @@ class FunctionSpaceDisplay:
                         xytext=(5, -10), fontsize="small")
         for x in res["X"]:
             ax.annotate("", x, (0, 0), arrowprops={"arrowstyle": "->", "color": "C3"})
-        ax.set_title("Prop. 7: vertices of Σ conv{0, x_j} = non-empty regions")
+        ax.set_title("Prop. 7: zonotope vertices = regions")
