@@ -1,6 +1,6 @@
 """
 Which clustered networks are minima? (Theorems 2.3-2.5 of arXiv 2309.10639)
-==========================================================================
+===========================================================================
 
 Chen & Muñoz Ewald construct, for clustered data with ``M = Q``, a zero-loss
 network (every class collapsed to a point, Theorem 2.3) and ``2^Q - 1``
@@ -84,7 +84,7 @@ ax.set_yscale("log")
 ax.set_xticks(np.arange(len(labels)) + 0.2, labels)
 ax.set_xlabel("collapse pattern (c = class collapsed)")
 ax.set_ylabel("|∇ cost| in the hidden layers")
-ax.legend()
+ax.legend(loc="center", framealpha=0.9)
 fig.tight_layout()
 
 # %%

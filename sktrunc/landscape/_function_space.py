@@ -57,28 +57,26 @@ def relu_function_space(x):
     Returns
     -------
     results : dict
-        ``x``
-            The sorted inputs.
-        ``vertices`` : ndarray of shape (2n - 2, n)
-            The polyline of Proposition 13 in order: the left ramps
-            ``((x_i - x_j)_+)_j`` for ``i = 2..n`` (the first is ``∝ e_1``), then the
-            right ramps ``((x_j - x_i)_+)_j`` for ``i = 1..n-1`` (the last is
-            ``∝ e_n``).  The function space of one ReLU is the set of
-            non-negative multiples of points on it.
-        ``simplex_vertices`` : ndarray of shape (2n - 2, n)
-            The same, scaled to sum 1 (the red polyline of Figure 1).
-        ``patterns`` : ndarray of bool of shape (2n, n)
-            The pattern of each non-empty region (sector of the ``(b, w)``
-            plane), in angular order.
-        ``ranks`` : ndarray of int of shape (2n,)
-            Rank of the Jacobian ``∂F_X/∂(b, w)`` on each region: one region
-            0, two regions 1, the other ``2n - 3`` regions 2.
-        ``parameter_rays`` : ndarray of shape (2n, 2, 2)
-            The two boundary rays ``(b, w)`` of each region (Figure 5, left).
-        ``function_rays`` : ndarray of shape (2n, 2, n)
-            Their images ``F_X``: each region maps onto the cone they span
-            (Figure 5, right; App. D's table).
-        ``figure`` : "function space"
+        With the keys below.
+
+        - ``x``: the sorted inputs.
+        - ``vertices``, shape ``(2n - 2, n)``: the polyline of Proposition 13 in
+          order, the left ramps ``((x_i - x_j)_+)_j`` for ``i = 2..n`` (the
+          first is ``∝ e_1``), then the right ramps ``((x_j - x_i)_+)_j`` for
+          ``i = 1..n-1`` (the last is ``∝ e_n``).  The function space of one
+          ReLU is the set of non-negative multiples of points on it.
+        - ``simplex_vertices``: the same, scaled to sum 1 (the red polyline of
+          Figure 1).
+        - ``patterns``, bool of shape ``(2n, n)``: the pattern of each
+          non-empty region (a sector of the ``(b, w)`` plane), in angular order.
+        - ``ranks``, shape ``(2n,)``: rank of the Jacobian ``∂F_X/∂(b, w)`` on
+          each region; one region 0, two regions 1, the other ``2n - 3``
+          regions 2.
+        - ``parameter_rays``, shape ``(2n, 2, 2)``: the two boundary rays
+          ``(b, w)`` of each region (Figure 5, left).
+        - ``function_rays``, shape ``(2n, 2, n)``: their images ``F_X``; each
+          region maps onto the cone they span (Figure 5, right; App. D's table).
+        - ``figure``: ``"function space"``.
 
     Examples
     --------
