@@ -49,13 +49,17 @@ def _target_rows(model, X, y):
         Y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y")
         return model, X, Y.reshape(len(Y), -1)
     check_is_fitted(model, "network_")
+    X = check_array(X, dtype=np.float64, input_name="X")
+    if not hasattr(model, "classes_"):
+        # a regressor: y holds the target values themselves
+        Y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y")
+        return model.network_, X, Y.reshape(len(Y), -1)
     classes = np.asarray(model.classes_)
     y = np.asarray(y)
     idx = np.searchsorted(classes, y)
     idx = np.clip(idx, 0, len(classes) - 1)
     if y.ndim != 1 or not np.array_equal(classes[idx], y):
         raise ValueError("y must hold labels the classifier was fitted on, one per row of X.")
-    X = check_array(X, dtype=np.float64, input_name="X")
     return model.network_, X, np.asarray(model.targets_, dtype=np.float64)[idx]
 
 
@@ -77,15 +81,14 @@ def cost_gradient_norm(model, X, y, *, parameters="hidden"):
 
     Parameters
     ----------
-    model : fitted classifier with ``network_`` and ``targets_``, or ReLUNetwork
-        A classifier built by sktrunc (e.g.
-        :class:`~sktrunc.ClusteredTruncationClassifier`), whose targets give
-        ``y_i = targets_[class of x_i]``; or a network, then ``y`` holds the
-        target rows.
+    model : fitted sktrunc estimator with ``network_``, or ReLUNetwork
+        A classifier (e.g. :class:`~sktrunc.ClusteredTruncationClassifier`),
+        whose ``targets_`` give ``y_i = targets_[class of x_i]``; a regressor,
+        or a network, for which ``y`` holds the target values.
     X : array-like of shape (n_samples, n_features)
         The training inputs.
     y : array-like of shape (n_samples,) or (n_samples, d_L)
-        Class labels (classifier) or target rows (network).
+        Class labels (classifier) or target values (regressor, network).
     parameters : {"hidden", "all"}, default="hidden"
         ``"hidden"``: the weights and biases of the hidden layers only (what
         Theorems 2.3-2.5 minimise over; a least-squares last layer has zero

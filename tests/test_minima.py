@@ -267,3 +267,15 @@ def test_prop_4_1_decreasing_widths_fails_as_written(shape):
         r = A @ np.linalg.lstsq(A, Y, rcond=None)[0] - Y
         # no last layer, affine or not, reaches zero loss: the classes are not collapsed
         assert 0.5 * np.sum(r * r) > 1e-3
+
+
+def test_gradient_norm_of_a_regressor():
+    from sktrunc import ShallowBoundRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = X @ rng.normal(size=3) + 0.1 * rng.normal(size=30)
+    reg = ShallowBoundRegressor().fit(X, y)
+    gc, gb = reg.network_.cost_gradient(X, y[:, None])
+    expected = np.sqrt(sum(np.sum(g * g) for g in gc[:-1] + gb[:-1]))
+    assert cost_gradient_norm(reg, X, y) == pytest.approx(expected)
