@@ -568,7 +568,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
                                    rng)
         one = np.ones(n_classes, dtype=int)
         built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
-        if built[0].output_name == "exact":
+        if built[0].output_name == "exact" and all(layer.collapsed for layer in built[0].layers):
             return built
         counts = self._auto_prototypes(X, y_idx)
         if counts.max() == 1:
@@ -580,8 +580,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
 
         Each candidate of ``_AUTO_PROTOTYPES`` is fitted on a stratified 75 %
         of the training data (of at most 5000 rows of it) and scored on the
-        rest (ties go to fewer prototypes); classes too small for a split keep
-        one prototype.
+        rest; the fewest prototypes within one standard error of the best score
+        win.  Classes too small for a split keep one prototype.
         """
         from sklearn.base import clone
         from sklearn.model_selection import train_test_split
@@ -597,18 +597,22 @@ class BaseConeClassifier(BaseConstructedClassifier):
                                     random_state=rng.randint(np.iinfo(np.int32).max))[0]
         train, val = train_test_split(rows, test_size=0.25, stratify=y_idx[rows],
                                       random_state=rng.randint(np.iinfo(np.int32).max))
-        best, best_score = 1, -np.inf
+        quiet = {"strict": False, **({"verbose": 0} if "verbose" in self.get_params() else {})}
+        scores = {}
         for k in _AUTO_PROTOTYPES:
             if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
                 break
-            quiet = {"strict": False, **({"verbose": 0} if "verbose" in self.get_params() else {})}
             est = clone(self).set_params(n_prototypes=k, **quiet)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 est.fit(X[train], y_idx[train])
-            score = np.mean(est.predict(X[val]) == y_idx[val])
-            if score > best_score:
-                best, best_score = k, score
+            scores[k] = np.mean(est.predict(X[val]) == y_idx[val])
+        # the one-standard-error rule: the fewest prototypes whose held-out accuracy is
+        # within one binomial standard error of the best (a small validation set is noisy,
+        # and fewer prototypes are the simpler network)
+        top = max(scores.values())
+        se = np.sqrt(top * (1.0 - top) / len(val))
+        best = min(k for k, score in scores.items() if score >= top - se)
         return np.full(n_classes, best)
 
     def _set_cone_network(self, construction, X, y_idx):
@@ -663,6 +667,15 @@ class BaseConeClassifier(BaseConstructedClassifier):
         hidden = self.network_.hidden_outputs(X)[layer - 1 + int(self.lifted_)]
         coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
         return np.linalg.solve(coef.T, (hidden - intercept).T).T
+
+    def _collapsed_name(self, layer):
+        """``"class 'a'"``, or ``"class 'a' (prototype 2 of 3)"`` when the class is split."""
+        label = self.classes_[layer.label].tolist()
+        k = self.n_prototypes_[layer.label]
+        if k == 1:
+            return f"class {label!r}"
+        rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
+        return f"class {label!r} (prototype {rank} of {k})"
 
     def _layer_rows(self, action, **extra_columns):
         """The rows of :meth:`describe` every cone network shares.

@@ -472,19 +472,13 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         check_is_fitted(self)
 
         def action(ell, layer):
-            label = self.classes_[layer.label].tolist()
-            k = self.n_prototypes_[layer.label]
-            if k > 1:
-                rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
-                label = f"{label!r} (prototype {rank} of {k})"
-            else:
-                label = repr(label)
+            name = self._collapsed_name(layer)
             if layer.collapsed:
-                return f"collapses class {label}"
+                return f"collapses {name}"
             n_in, n_out = self.failed_.get(layer.prototype, (0, 0))
             if (n_in, n_out) == (0, 0):
-                return f"keeps all (class {label} not collapsed)"
-            return (f"keeps all (class {label} not separable: {n_in} of its points and "
+                return f"keeps all ({name} not collapsed)"
+            return (f"keeps all ({name} not separable: {n_in} of its points and "
                     f"{n_out} others on the wrong side)")
 
         rows = self._layer_rows(action, balls=lambda layer: layer.from_balls)
