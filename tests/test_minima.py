@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import forward
 
 from sktrunc import (
     ClusteredTruncationClassifier,
@@ -19,6 +18,8 @@ from sktrunc import (
     theorem_2_5_cost,
     truncated_data_cost,
 )
+
+from conftest import forward
 
 
 def _data(seed=0, n=30, noise=0.3):
