@@ -228,8 +228,8 @@ def _check_region(x, pattern, v):
      "random_state": ["random_state"]},
     prefer_skip_nested_validation=True,
 )
-def complete_region_minimum(x, y, width=None, *, pattern=None, output_weights=None,
-                            random_state=None):
+def complete_region_minimum(x, y, width=None, random_state=None, *, pattern=None,
+                            output_weights=None):
     """A zero-loss network inside a complete activation region (Lemma 15, Theorem 12).
 
     The model of Section 5, ``F(x) = Σ_i v_i σ(w_i x + b_i)`` with fixed output
@@ -254,8 +254,10 @@ def complete_region_minimum(x, y, width=None, *, pattern=None, output_weights=No
     width : int, default=None
         ``d1`` when the region is drawn (``pattern=None``): at least ``2n``,
         the smallest complete width; None means ``2n``.  The ``2n`` key units
-        come first in random order with the ``width - 2n`` slack units, whose
-        step vectors are uniform (Lemma 9) and output signs random.
+        and the ``width - 2n`` slack units (step vectors uniform, Lemma 9;
+        output signs random) are shuffled together.
+    random_state : int, RandomState instance or None, default=None
+        Draws the region (when ``pattern`` is None) and the slack units' slopes.
     pattern : array-like of bool of shape (n_samples, width), default=None
         A given region (e.g. from :func:`sample_nonempty_regions`); it must be
         complete for ``output_weights``.
@@ -263,8 +265,6 @@ def complete_region_minimum(x, y, width=None, *, pattern=None, output_weights=No
         The fixed ``v``; None means alternating ``±1``
         (:func:`output_weights`) for a given pattern, and the drawn signs for
         a drawn region.
-    random_state : int, RandomState instance or None, default=None
-        Draws the region (when ``pattern`` is None) and the slack units' slopes.
 
     Returns
     -------
