@@ -8,7 +8,15 @@ Appendix E.2 (shared with :class:`sktrunc.OverparamInterpolator`), and the
 paper's experiments as functions.
 """
 
+from ._complete import (
+    complete_region_minimum,
+    is_complete_region,
+    region_rank_experiment,
+    sample_nonempty_regions,
+    step_vectors,
+)
 from ._experiments import full_rank_fraction, global_minimum_fraction, theory_width
+from ._function_space import activation_zonotope, relu_function_space
 from ._jacobian import depth_rank_experiment, network_jacobian_rank
 from ._patterns import (
     activation_pattern,
@@ -38,4 +46,11 @@ __all__ = [
     "search_regions",
     "step_vector_test",
     "theory_width",
+    "complete_region_minimum",
+    "is_complete_region",
+    "region_rank_experiment",
+    "sample_nonempty_regions",
+    "step_vectors",
+    "activation_zonotope",
+    "relu_function_space",
 ]
