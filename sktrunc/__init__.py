@@ -7,6 +7,7 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 
 from . import datasets, exceptions, landscape, plotting
 from ._clustered import ClusteredTruncationClassifier
+from ._convex import ConvexReLUClassifier, ConvexReLURegressor
 from ._describe import LayerTable
 from ._minima import (
     append_identity_layers,
@@ -32,6 +33,8 @@ __all__ = [
     "AssumptionWarning",
     "ClusteredTruncationClassifier",
     "ConditioningWarning",
+    "ConvexReLUClassifier",
+    "ConvexReLURegressor",
     "LayerTable",
     "NotInterpolableError",
     "OverparamInterpolator",

@@ -87,10 +87,11 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         clusters by k-means (seeded by ``random_state``) and every cluster gets
         its own cone; the last layer sends all clusters of a class to the
         class's target.  A class that is a union of clusters, or wraps around
-        another class, can then be collapsed.  ``"auto"`` fits 1, 2, 3, 5 and 8
-        prototypes per class on 75 % of the training data and keeps the number
-        that predicts the other 25 % best (one when a class has fewer than 8
-        points).  A class with fewer distinct points than requested gets one
+        another class, can then be collapsed.  ``"auto"`` keeps one prototype per
+        class when that construction is exact (zero loss); otherwise it
+        cross-validates 1, 2, 3, 5 and 8 prototypes per class (stratified 3-fold
+        CV on the training data) and keeps the fewest within one standard error
+        of the best (one when a class has fewer than 8 points).  A class with fewer distinct points than requested gets one
         prototype per distinct point.
     output_layer : {"auto", "lstsq", "centroid"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last

@@ -224,6 +224,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     ([0, 1, 2], True, 1.0)
     """
 
+    # an order search per candidate and fold is costly: one held-out quarter instead
+    _auto_folds = 1
+
     _parameter_constraints: dict = {
         "order": [StrOptions({"greedy", "margin"}), "array-like"],
         "solver": [str],

@@ -5,7 +5,6 @@ import joblib
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktrunc._convex import (
     ConvexReLUClassifier,
@@ -201,11 +200,3 @@ def test_dask_style_parallel_config_gives_the_same_network(regression_data):
                                 n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(a.gates_, b.gates_)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-9, atol=1e-12)
-
-
-@parametrize_with_checks([ConvexReLURegressor(random_state=0),
-                          ConvexReLUClassifier(random_state=0)])
-def test_sklearn_compatible_estimator(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        check(estimator)

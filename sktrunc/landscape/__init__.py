@@ -29,6 +29,7 @@ from ._patterns import (
     step_vector_test,
 )
 from ._region_qp import RegionLeastSquares, search_regions
+from ._sampling import sample_activation_patterns
 
 __all__ = [
     "RegionLeastSquares",
@@ -43,6 +44,7 @@ __all__ = [
     "output_weights",
     "pattern_is_realizable",
     "region_jacobian",
+    "sample_activation_patterns",
     "search_regions",
     "step_vector_test",
     "theory_width",
