@@ -91,8 +91,9 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         class when that construction is exact (zero loss); otherwise it
         cross-validates 1, 2, 3, 5 and 8 prototypes per class (stratified 3-fold
         CV on the training data) and keeps the fewest within one standard error
-        of the best (one when a class has fewer than 8 points).  A class with fewer distinct points than requested gets one
-        prototype per distinct point.
+        of the best (one when a class has fewer than 8 points).  A class with
+        fewer distinct points than requested gets one prototype per distinct
+        point.
     output_layer : {"auto", "lstsq", "centroid"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
         layer maps the base points exactly onto the targets and this is
