@@ -87,11 +87,13 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         clusters by k-means (seeded by ``random_state``) and every cluster gets
         its own cone; the last layer sends all clusters of a class to the
         class's target.  A class that is a union of clusters, or wraps around
-        another class, can then be collapsed.  ``"auto"`` fits 1, 2, 3, 5 and 8
-        prototypes per class on 75 % of the training data and keeps the number
-        that predicts the other 25 % best (one when a class has fewer than 8
-        points).  A class with fewer distinct points than requested gets one
-        prototype per distinct point.
+        another class, can then be collapsed.  ``"auto"`` keeps one prototype per
+        class when that construction is exact (zero loss); otherwise it
+        cross-validates 1, 2, 3, 5 and 8 prototypes per class (stratified 3-fold
+        CV on the training data) and keeps the fewest within one standard error
+        of the best (one when a class has fewer than 8 points).  A class with
+        fewer distinct points than requested gets one prototype per distinct
+        point.
     output_layer : {"auto", "lstsq", "centroid"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
         layer maps the base points exactly onto the targets and this is
@@ -472,19 +474,13 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         check_is_fitted(self)
 
         def action(ell, layer):
-            label = self.classes_[layer.label].tolist()
-            k = self.n_prototypes_[layer.label]
-            if k > 1:
-                rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
-                label = f"{label!r} (prototype {rank} of {k})"
-            else:
-                label = repr(label)
+            name = self._collapsed_name(layer)
             if layer.collapsed:
-                return f"collapses class {label}"
+                return f"collapses {name}"
             n_in, n_out = self.failed_.get(layer.prototype, (0, 0))
             if (n_in, n_out) == (0, 0):
-                return f"keeps all (class {label} not collapsed)"
-            return (f"keeps all (class {label} not separable: {n_in} of its points and "
+                return f"keeps all ({name} not collapsed)"
+            return (f"keeps all ({name} not separable: {n_in} of its points and "
                     f"{n_out} others on the wrong side)")
 
         rows = self._layer_rows(action, balls=lambda layer: layer.from_balls)
