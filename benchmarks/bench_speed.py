@@ -44,12 +44,9 @@ def estimators():
     ests = [sktrunc.ClusteredTruncationClassifier(), sktrunc.SequentialSeparableClassifier(),
             sktrunc.ShallowBoundClassifier(), sktrunc.ShallowBoundRegressor(),
             sktrunc.OverparamInterpolator()]
-    try:
-        from sktrunc import _convex
-    except ImportError:
-        pass
-    else:
-        ests += [_convex.ConvexReLUClassifier(), _convex.ConvexReLURegressor()]
+    for name in ("ConvexReLUClassifier", "ConvexReLURegressor"):
+        if hasattr(sktrunc, name):
+            ests.append(getattr(sktrunc, name)())
     return ests
 
 
