@@ -562,8 +562,10 @@ class BaseConeClassifier(BaseConstructedClassifier):
         ``"auto"`` first builds with one prototype per class: when that
         construction is exact (every class collapsed, the base points mapped
         onto the targets, zero loss) it is kept, the theorem's own network with
-        the fewest layers.  Otherwise the number of prototypes per class is
-        chosen on held-out data (:meth:`_auto_prototypes`).  Subclasses provide
+        the fewest layers.  Otherwise the numbers of prototypes per class within
+        one standard error of the best held-out accuracy
+        (:meth:`_auto_prototypes`) are built on all the data, fewest first, and
+        the first exact one is kept (the fewest when none is).  Subclasses provide
         ``_construct(X, y_idx, prototypes, rng) -> (ConeNetwork, prototypes,
         stats)``.
         """
@@ -577,26 +579,35 @@ class BaseConeClassifier(BaseConstructedClassifier):
         built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
         if built[0].output_name == "exact" and all(layer.collapsed for layer in built[0].layers):
             return built
-        counts = self._auto_prototypes(X, y_idx)
-        if counts.max() == 1:
-            return built
-        return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng), rng)
+        fallback = None
+        for k in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+            if k > 1:
+                built = self._construct(
+                    X, y_idx, split_classes(X, y_idx, n_classes, np.full(n_classes, k), rng), rng)
+            if built[0].output_name == "exact" and all(layer.collapsed
+                                                       for layer in built[0].layers):
+                return built
+            fallback = fallback or built
+        return fallback
 
     def _auto_prototypes(self, X, y_idx):
         """Prototypes per class that predict held-out data best (internal 3-fold CV).
+
+        Returns the candidates whose held-out accuracy is within one standard
+        error of the best, fewest first.
 
         Each candidate of ``_AUTO_PROTOTYPES`` is cross-validated by stratified
         ``_auto_folds``-fold CV on the training data (on at most 5000 rows of
         it), or scored on one held-out quarter when ``_auto_folds`` is 1; the
         fewest prototypes within one binomial standard error of the best
-        accuracy win.  Classes too small for a split keep one prototype.
+        accuracy qualify.  Classes too small for a split keep one prototype.
         """
         from sklearn.model_selection import StratifiedKFold, train_test_split
 
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
         if counts.min() < _AUTO_MIN_CLASS_SIZE:
-            return np.ones(n_classes, dtype=int)
+            return [1]
         rng = check_random_state(self.random_state)
         rows = np.arange(len(y_idx))
         if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
@@ -630,8 +641,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         # and fewer prototypes are the simpler network)
         top = max(scores.values())
         se = np.sqrt(top * (1.0 - top) / len(rows))
-        best = min(k for k, score in scores.items() if score >= top - se)
-        return np.full(n_classes, best)
+        return sorted(k for k, score in scores.items() if score >= top - se)
 
     def _set_cone_network(self, construction, X, y_idx):
         layers = construction.layers
@@ -729,6 +739,8 @@ _AUTO_PROTOTYPES = (1, 2, 3, 5, 8)
 _AUTO_MIN_CLASS_SIZE = 8
 _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
+# qualifying candidates built on all the data, fewest prototypes first, until one is exact
+_AUTO_TRIES = 2
 
 
 def _cone_network(construction, stacklevel=2):
