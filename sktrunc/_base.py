@@ -562,8 +562,10 @@ class BaseConeClassifier(BaseConstructedClassifier):
         ``"auto"`` first builds with one prototype per class: when that
         construction is exact (every class collapsed, the base points mapped
         onto the targets, zero loss) it is kept, the theorem's own network with
-        the fewest layers.  Otherwise the number of prototypes per class is
-        chosen on held-out data (:meth:`_auto_prototypes`).  Subclasses provide
+        the fewest layers.  Otherwise the numbers of prototypes per class within
+        one standard error of the best held-out accuracy
+        (:meth:`_auto_prototypes`) are built on all the data, fewest first, and
+        the first exact one is kept (the fewest when none is).  Subclasses provide
         ``_construct(X, y_idx, prototypes, rng) -> (ConeNetwork, prototypes,
         stats)``.
         """
@@ -577,19 +579,28 @@ class BaseConeClassifier(BaseConstructedClassifier):
         built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
         if built[0].output_name == "exact" and all(layer.collapsed for layer in built[0].layers):
             return built
-        counts = self._auto_prototypes(X, y_idx)
-        if counts.max() == 1:
-            return built
-        return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng), rng)
+        fallback = None
+        for k in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+            if k > 1:
+                built = self._construct(
+                    X, y_idx, split_classes(X, y_idx, n_classes, np.full(n_classes, k), rng), rng)
+            if built[0].output_name == "exact" and all(layer.collapsed
+                                                       for layer in built[0].layers):
+                return built
+            fallback = fallback or built
+        return fallback
 
     def _auto_prototypes(self, X, y_idx):
         """Prototypes per class that predict held-out data best (internal 3-fold CV).
+
+        Returns the candidates whose held-out accuracy is within one standard
+        error of the best, fewest first.
 
         Each candidate of ``_AUTO_PROTOTYPES`` is cross-validated by stratified
         ``_auto_folds``-fold CV on the training data (on at most 5000 rows of
         it), or scored on one held-out quarter when ``_auto_folds`` is 1; the
         fewest prototypes within one binomial standard error of the best
-        accuracy win.  Classes too small for a split keep one prototype.  The
+        accuracy qualify.  Classes too small for a split keep one prototype.  The
         candidates are tried in increasing order and the search stops after
         ``_AUTO_PATIENCE`` candidates in a row score below the best so far:
         larger candidates cost the most to fit (on a 2,000 x 56 table the fits of
@@ -601,7 +612,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
         if counts.min() < _AUTO_MIN_CLASS_SIZE:
-            return np.ones(n_classes, dtype=int)
+            return [1]
         rng = check_random_state(self.random_state)
         rows = np.arange(len(y_idx))
         if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
@@ -614,6 +625,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         else:  # one held-out quarter, for constructions too costly to fit k times
             splits = [train_test_split(np.arange(len(rows)), test_size=0.25,
                                        stratify=y_idx[rows], random_state=seed)]
+        # points scored per candidate: all of ``rows`` under k-fold CV, a quarter otherwise
+        n_scored = sum(len(val) for _, val in splits)
         scores, worse = {}, 0
         for k in _AUTO_PROTOTYPES:
             if worse >= _AUTO_PATIENCE:
@@ -631,15 +644,14 @@ class BaseConeClassifier(BaseConstructedClassifier):
                     construction = self._construct(X[train], y_idx[train], protos, rng)[0]
                     network = _cone_network(construction)[0]
                 correct += np.sum(self._nearest(network.forward(X[val])) == y_idx[val])
-            worse = worse + 1 if scores and correct / len(rows) < max(scores.values()) else 0
-            scores[k] = correct / len(rows)
+            worse = worse + 1 if scores and correct / n_scored < max(scores.values()) else 0
+            scores[k] = correct / n_scored
         # the one-standard-error rule: the fewest prototypes whose held-out accuracy is
         # within one binomial standard error of the best (a small validation set is noisy,
         # and fewer prototypes are the simpler network)
         top = max(scores.values())
-        se = np.sqrt(top * (1.0 - top) / len(rows))
-        best = min(k for k, score in scores.items() if score >= top - se)
-        return np.full(n_classes, best)
+        se = np.sqrt(top * (1.0 - top) / n_scored)
+        return sorted(k for k, score in scores.items() if score >= top - se)
 
     def _set_cone_network(self, construction, X, y_idx):
         layers = construction.layers
@@ -739,6 +751,8 @@ _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
 # candidates in a row scoring below the best before the held-out search stops
 _AUTO_PATIENCE = 2
+# qualifying candidates built on all the data, fewest prototypes first, until one is exact
+_AUTO_TRIES = 2
 
 
 def _cone_network(construction, stacklevel=2):

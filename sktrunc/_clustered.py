@@ -79,8 +79,11 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         Which classes to collapse (``s_j = 0`` in Theorem 2.5 of arXiv
         2309.10639).  ``"auto"`` collapses every class whose cone exists; a
         class not collapsed gets a layer that is the identity on the training
-        data (``μ_j ∈ I_1``), so a pattern with ``False`` entries gives the
-        ``2^Q - 1`` local minima of Theorem 2.5.
+        data (``μ_j ∈ I_1``, the ``s_j = 1`` layers of Theorem 2.5).  Only every
+        class collapsed is a minimum (the global one); a pattern with some but
+        not all classes collapsed is not a critical point of the cost (see
+        :func:`sktrunc.cost_gradient_norm`), and nothing collapsed is critical
+        only with ``width="full"``.
     n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
             default="auto"
         Prototypes (sub-classes) per class: each class is split into that many

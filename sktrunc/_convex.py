@@ -553,7 +553,7 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
         optimum over the sampled patterns, from a dual feasible point.
     constraint_violation_ : float
         Largest violation of the cone constraints (zero up to rounding).
-    gates_ : ndarray of shape (n_features + 1, n_patterns_)
+    gates_ : ndarray of shape (n_features + 1, n_patterns)
         A gate per pattern in raw input coordinates: ``D_i`` is
         ``X @ gates_[:-1, i] + gates_[-1, i] > 0`` on the training data.
     n_patterns_ : int
@@ -705,7 +705,7 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     n_params_ : int
     alpha_, objective_, optimality_gap_, constraint_violation_ : float
         As in :class:`ConvexReLURegressor`.
-    gates_ : ndarray of shape (n_features + 1, n_patterns_)
+    gates_ : ndarray of shape (n_features + 1, n_patterns)
     n_patterns_ : int
     unit_patterns_ : ndarray of shape (n_hidden,)
     solver_ : str
