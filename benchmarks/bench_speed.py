@@ -17,8 +17,8 @@ inputs, so the rows are comparable).  At N = 1e6 only the estimators meant to
 scale are run (the clustered and the sequential constructions), and the peer
 is one epoch of ``MLPClassifier()`` (which runs at least 11 epochs with its
 defaults), so the ratio printed there is a lower bound.  Estimators whose
-construction grows faster than linearly in N (the interpolating network) are
-run only up to the 5,000-row table.  Run with ``OPENBLAS_NUM_THREADS=1`` on a
+construction grows faster than linearly in N (the interpolating network, the
+convex programs) are run only up to the 5,000-row table.  Run with ``OPENBLAS_NUM_THREADS=1`` on a
 shared machine: a multi-threaded BLAS on oversubscribed cores makes small
 matrix products up to 100x slower and the ratios meaningless.
 """
@@ -52,7 +52,9 @@ def estimators():
 
 # estimators meant to scale to N = 1e6 rows; the interpolating network stops at 5,000
 SCALES = ("ClusteredTruncationClassifier", "SequentialSeparableClassifier")
-SMALL_ONLY = ("OverparamInterpolator",)
+# (the convex programs grow with N times the sampled patterns: ConvexReLUClassifier took
+# over 10 minutes at N = 1e5 against 2 s for MLPClassifier)
+SMALL_ONLY = ("OverparamInterpolator", "ConvexReLUClassifier", "ConvexReLURegressor")
 
 
 def timed(fn):
