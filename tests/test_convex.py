@@ -14,13 +14,7 @@ from sktrunc._convex import (
 )
 from sktrunc.landscape._sampling import sample_activation_patterns
 
-
-def forward(est, X):
-    """Independent forward pass from the public coefs_/intercepts_."""
-    a = np.asarray(X, dtype=np.float64)
-    for W, b in zip(est.coefs_[:-1], est.intercepts_[:-1]):
-        a = np.maximum(a @ W + b, 0.0)
-    return a @ est.coefs_[-1] + est.intercepts_[-1]
+from conftest import forward
 
 
 def convex_model_output(est, X):
