@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     BaseConeClassifier,
     ConeNetwork,
+    _cone_network,
     choose_output_layer,
     exact_output_layer,
     scaled_score_layer,
@@ -31,7 +32,7 @@ from ._geometry import affine_rank, axial_coordinates, class_statistics, lift_un
 from ._separation import _max_margin, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
-from .exceptions import AssumptionWarning
+from .exceptions import AssumptionWarning, ConditioningWarning
 
 __all__ = ["SequentialSeparableClassifier"]
 
@@ -349,16 +350,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if layers is None:
                 layers = self._peel(state, list(range(n_sub)))
         steps = [step.layer for step in layers]
+        eye, origin = np.eye(H.shape[1]), np.zeros(H.shape[1])
         if all(layer.collapsed for layer in steps):
             # Theorem 5.2: every prototype sits at its base point
             truncated = np.empty_like(H)
             for layer in steps:
                 truncated[sub == layer.prototype] = layer.base_point
+            name, output = self._output_layer(steps, truncated, y_idx, rng)
         else:
-            truncated = layers[-1].positions
-        name, output = self._output_layer(steps, truncated, y_idx, rng)
-        eye = np.eye(H.shape[1])
-        return ConeNetwork(steps, output, name, np.zeros(H.shape[1]), eye, lift), protos, stats
+            name, output = self._output_on_hidden(steps, X, y_idx, lift, rng)
+        return ConeNetwork(steps, output, name, origin, eye, lift), protos, stats
 
     def _embedding(self, X, sub, n_sub, stats, rng):
         """The input, or a lifted copy when the prototype means are affinely dependent.
@@ -587,8 +588,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
 
     # -- network ----------------------------------------------------------------------
 
-    def _output_layer(self, layers, truncated, y_idx, rng):
+    def _output_layer(self, layers, truncated, y_idx, rng, to_hidden=None):
         """Exact map of the base points to the targets, else the best candidate.
+
+        ``truncated`` is what the last layer sees: cone coordinates, or the last
+        hidden layer's activations when ``to_hidden = (W^(L)ᵀ, b^(L))`` maps cone
+        coordinates to them (the exact candidate is then converted).
 
         Returns
         -------
@@ -610,6 +615,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 f"independent (rank {rank}, n_features = {P.shape[1]}): no last layer maps "
                 "them exactly to the targets, so the training loss is not zero.",
                 AssumptionWarning, stacklevel=4)
+        if to_hidden is not None:
+            # z W + b with z = (h - b^(L)) (W^(L)ᵀ)^-1
+            M, b_last = to_hidden
+            W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
+            exact = (W_h, exact[1] - b_last @ W_h)
         candidates = {"exact": exact} if self.output_layer == "auto" else {}
         if self.output_layer in ("auto", "lstsq"):
             design = (np.column_stack([truncated, np.ones(len(truncated))]) if affine
@@ -622,6 +632,33 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             raise ValueError("output_layer='svc' needs fit_intercept=True and orthogonal "
                              "target vectors of equal norm (e.g. one-hot).")
         return choose_output_layer(candidates, truncated, Y, y_idx)
+
+    def _output_on_hidden(self, steps, X, y_idx, lift, rng):
+        """The last layer of a soft-margin network, fitted to its real last hidden layer.
+
+        With cones of aperture near π the real layers chained through
+        pseudo-inverses (eq. 21-22) are ill-conditioned (condition numbers up to
+        1e8 and more), and the step-by-step truncated positions are then not what
+        the forward pass computes.  So the hidden layers are assembled first, the
+        candidates are fitted and compared on the activations of the last one,
+        and the chosen layer ``h ↦ h A + c`` is written in cone coordinates
+        (``h = z W^(L)ᵀ + b^(L)``) for the assembler.
+
+        Returns
+        -------
+        name : str
+        layer : tuple (W, b)
+            In cone coordinates.
+        """
+        dim, d = steps[-1].axis.shape[0], self.targets_.shape[1]
+        dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", np.zeros(dim),
+                            np.eye(dim), lift)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConditioningWarning)  # warned once, on the result
+            hidden = _cone_network(dummy)[0].hidden_outputs(X)[-1]
+        M, b_last = steps[-1].cumulative_coef, steps[-1].cumulative_intercept
+        name, (A, c) = self._output_layer(steps, hidden, y_idx, rng, to_hidden=(M, b_last))
+        return name, (M @ A, b_last @ A + c)
 
     def _svc_layer(self, truncated, y_idx, rng):
         """Output layer whose decision is a linear SVM's on the truncated data.
