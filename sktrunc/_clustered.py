@@ -20,11 +20,12 @@ from ._base import (
     scaled_score_layer,
     targets_are_orthogonal,
 )
-from ._cones import ConeLayer, Items, fit_cone, identity_cone
+from ._cones import ConeLayer, Items, fit_cone, identity_cone, in_input_units
 from ._geometry import (
     affine_rank,
     axial_coordinates,
     class_statistics,
+    data_scale,
     lift_until,
     rank_tolerance,
 )
@@ -304,7 +305,11 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         """
         X, y_idx = self._validate_labels(X, y, "to collapse")
         self._requested_collapse(len(self.classes_))
-        construction, protos, stats = self._build(X, y_idx)
+        # construct on data of order one, then back to the units of X: every tolerance
+        # of the geometry is then relative to the data's scale
+        scale = data_scale(X)
+        construction, protos, stats = self._build(X / scale, y_idx)
+        construction = in_input_units(construction, scale)
         failures = construction.failures
         if failures and self.strict:
             raise ValueError(self._failure_message(failures, protos, stats.clustering_ratio))
@@ -313,7 +318,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         n_sub = len(protos.owner)
         self.n_prototypes_ = protos.counts
         self.prototype_classes_ = self.classes_[protos.owner]
-        self.delta_ = stats.delta
+        self.delta_ = stats.delta * scale
         self.clustering_ratio_ = stats.clustering_ratio
         self.theta_star_ = stats.theta_star
         self.prototype_ratios_ = np.divide(

@@ -19,6 +19,7 @@ __all__ = [
     "cone_angles",
     "in_cone",
     "enclosing_cone_angle_of_balls",
+    "data_scale",
     "affine_rank",
     "rank_tolerance",
     "axial_coordinates",
@@ -242,6 +243,27 @@ def enclosing_cone_angle_of_balls(apex, axis, centers, radius):
         return np.inf
     half = cone_angles(centers, apex, axis) + np.arcsin(radius / d)
     return float(2.0 * half.max())
+
+
+def data_scale(X):
+    """A positive scalar that brings ``X`` to order one: ``max |x_ij|`` (1 for zeros).
+
+    The cone classifiers construct on ``X / s`` and express the result in the
+    units of ``X`` (:func:`~sktrunc._cones.in_input_units`), so every tolerance
+    of the construction is relative to the data's scale: a model fitted on
+    ``λ X`` predicts on ``λ X`` what it predicts on ``X``, and ``X·1e300``
+    neither overflows nor underflows in a squared distance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data_scale(np.array([[1e-200, -3e-200]]))
+    3e-200
+    >>> data_scale(np.zeros((2, 2)))
+    1.0
+    """
+    s = float(np.max(np.abs(X), initial=0.0))
+    return s if s > 0 and np.isfinite(s) else 1.0
 
 
 def affine_rank(points, tol=None):

@@ -26,8 +26,8 @@ from ._base import (
     scaled_score_layer,
     targets_are_orthogonal,
 )
-from ._cones import ConeLayer, Items, fit_cone
-from ._geometry import affine_rank, axial_coordinates, class_statistics, lift_until
+from ._cones import ConeLayer, Items, fit_cone, in_input_units
+from ._geometry import affine_rank, axial_coordinates, class_statistics, data_scale, lift_until
 from ._separation import max_margin_hyperplane, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
@@ -297,8 +297,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 isinstance(self.n_prototypes, str) or np.all(np.asarray(self.n_prototypes) == 1)):
             raise ValueError("A fixed order takes one prototype per class: set n_prototypes=1 "
                              f"or 'auto' with order={self.order!r}.")
-        built = self._build(X, y_idx)
-        construction, protos, stats = built
+        # construct on data of order one, then back to the units of X: the hyperplane
+        # problems, the cones and their tolerances are then relative to the data's scale
+        scale = data_scale(X)
+        construction, protos, stats = self._build(X / scale, y_idx)
+        construction = in_input_units(construction, scale)
         self._set_cone_network(construction, X, y_idx)
         steps = construction.layers
         self.order_ = self.classes_[[layer.label for layer in steps]]
