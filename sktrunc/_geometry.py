@@ -391,8 +391,9 @@ def random_relu_lift(X, n_random, rng, *, keep_linear=False):
     """A ReLU layer of random units whose hyperplanes pass through training points.
 
     Unit ``k`` computes ``σ(g_k·(x - x_{i_k}))`` with ``g_k`` Gaussian, scaled by
-    the features' spreads, and ``x_{i_k}`` a random training point, so every
-    unit cuts through the data.  With ``keep_linear`` the layer starts with
+    the features' spreads relative to their typical spread, and ``x_{i_k}`` a
+    random training point, so every unit cuts through the data and the lift of
+    ``λ X`` is ``λ`` times the lift of ``X``.  With ``keep_linear`` the layer starts with
     ``[σ(x - x̄), σ(x̄ - x)]``, which keeps every linear feature (``x - x̄`` is
     their difference).
 
@@ -411,8 +412,12 @@ def random_relu_lift(X, n_random, rng, *, keep_linear=False):
     """
     n, m = X.shape
     scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
-    G = rng.normal(size=(m, n_random)) / (scale[:, None] * np.sqrt(m))
+    # the units' outputs carry the data's unit, like the linear ones: the lift of λX is
+    # λ times the lift of X, so the construction after it does not depend on the units
+    typical = float(np.sqrt(np.mean(scale ** 2)))
+    scale[scale == 0] = typical if typical > 0 else 1.0
+    G = rng.normal(size=(m, n_random)) * ((typical if typical > 0 else 1.0)
+                                          / (scale[:, None] * np.sqrt(m)))
     anchors = X[rng.randint(n, size=n_random)]
     intercept = -np.einsum("ij,ji->i", anchors, G)
     if not keep_linear:
