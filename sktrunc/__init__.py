@@ -7,7 +7,14 @@ form (truncation maps, cones, hyperplanes, pseudo-inverses) and returns a genuin
 
 from . import datasets, exceptions, landscape, plotting
 from ._clustered import ClusteredTruncationClassifier
+from ._convex import ConvexReLUClassifier, ConvexReLURegressor
 from ._describe import LayerTable
+from ._minima import (
+    append_identity_layers,
+    cost_gradient_norm,
+    theorem_2_5_cost,
+    truncated_data_cost,
+)
 from ._network import ReLUNetwork, fine_tune
 from ._overparam import OverparamInterpolator
 from ._sequential import SequentialSeparableClassifier
@@ -26,6 +33,8 @@ __all__ = [
     "AssumptionWarning",
     "ClusteredTruncationClassifier",
     "ConditioningWarning",
+    "ConvexReLUClassifier",
+    "ConvexReLURegressor",
     "LayerTable",
     "NotInterpolableError",
     "OverparamInterpolator",
@@ -43,4 +52,8 @@ __all__ = [
     "landscape",
     "plotting",
     "__version__",
+    "append_identity_layers",
+    "cost_gradient_norm",
+    "theorem_2_5_cost",
+    "truncated_data_cost",
 ]

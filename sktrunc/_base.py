@@ -222,7 +222,7 @@ _EXACT_RTOL = 1e-8
 _MIN_TEMPERATURE = 0.1
 _MAX_TEMPERATURE = 1e3
 # rows used to fit the temperature: a 1-D problem needs no more
-_TEMPERATURE_ROWS = 20_000
+_TEMPERATURE_ROWS = 5_000
 
 
 def fit_temperature(scores, y_idx, *, min_temperature=_MIN_TEMPERATURE):
@@ -251,10 +251,13 @@ def fit_temperature(scores, y_idx, *, min_temperature=_MIN_TEMPERATURE):
     >>> round(fit_temperature(scores, np.array([0, 1, 0, 1])), 2)
     0.91
     """
-    rows = np.arange(len(y_idx))
+    # shifted once so that every row's largest score is 0: exp() cannot overflow for T > 0
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    own = shifted[np.arange(len(y_idx)), y_idx]
 
     def log_loss(log_t):
-        return -np.mean(log_softmax(scores / np.exp(log_t), axis=1)[rows, y_idx])
+        t = np.exp(log_t)
+        return float(np.mean(np.log(np.exp(shifted / t).sum(axis=1)) - own / t))
 
     res = minimize_scalar(log_loss, bounds=(np.log(min_temperature), np.log(_MAX_TEMPERATURE)),
                           method="bounded")
@@ -452,6 +455,10 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self.classes_[self._nearest_target(X)]
 
+    def _nearest(self, out):
+        """Index of the target nearest to each output row (eq. 2.61)."""
+        return np.argmax(self._scores(out), axis=1)
+
     def _nearest_target(self, X, block=65_536):
         """``argmin_j |f(x) - y_j|`` row block by row block.
 
@@ -549,14 +556,19 @@ class BaseConeClassifier(BaseConstructedClassifier):
         As documented in :mod:`sktrunc._base`.
     """
 
+    # folds of the internal cross-validation of n_prototypes="auto"
+    _auto_folds = 3
+
     def _build(self, X, y_idx):
         """Split the classes into prototypes and construct, by ``n_prototypes``.
 
         ``"auto"`` first builds with one prototype per class: when that
         construction is exact (every class collapsed, the base points mapped
         onto the targets, zero loss) it is kept, the theorem's own network with
-        the fewest layers.  Otherwise the number of prototypes per class is
-        chosen on held-out data (:meth:`_auto_prototypes`).  Subclasses provide
+        the fewest layers.  Otherwise the numbers of prototypes per class within
+        one standard error of the best held-out accuracy
+        (:meth:`_auto_prototypes`) are built on all the data, fewest first, and
+        the first exact one is kept (the fewest when none is).  Subclasses provide
         ``_construct(X, y_idx, prototypes, rng) -> (ConeNetwork, prototypes,
         stats)``.
         """
@@ -568,59 +580,76 @@ class BaseConeClassifier(BaseConstructedClassifier):
                                    rng)
         one = np.ones(n_classes, dtype=int)
         built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
-        if built[0].output_name == "exact":
+        if built[0].output_name == "exact" and all(layer.collapsed for layer in built[0].layers):
             return built
-        counts = self._auto_prototypes(X, y_idx)
-        if counts.max() == 1:
-            return built
-        return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng), rng)
+        fallback = None
+        for k in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+            if k > 1:
+                built = self._construct(
+                    X, y_idx, split_classes(X, y_idx, n_classes, np.full(n_classes, k), rng), rng)
+            if built[0].output_name == "exact" and all(layer.collapsed
+                                                       for layer in built[0].layers):
+                return built
+            fallback = fallback or built
+        return fallback
 
     def _auto_prototypes(self, X, y_idx):
-        """Prototypes per class that predict best on a held-out quarter of the data.
+        """Prototypes per class that predict held-out data best (internal 3-fold CV).
 
-        Each candidate of ``_AUTO_PROTOTYPES`` is fitted on a stratified 75 %
-        of the training data (of at most 5000 rows of it) and scored on the
-        rest (ties go to fewer prototypes); classes too small for a split keep
-        one prototype.
+        Returns the candidates whose held-out accuracy is within one standard
+        error of the best, fewest first.
+
+        Each candidate of ``_AUTO_PROTOTYPES`` is cross-validated by stratified
+        ``_auto_folds``-fold CV on the training data (on at most 5000 rows of
+        it), or scored on one held-out quarter when ``_auto_folds`` is 1; the
+        fewest prototypes within one binomial standard error of the best
+        accuracy qualify.  Classes too small for a split keep one prototype.
         """
-        from sklearn.base import clone
-        from sklearn.model_selection import train_test_split
+        from sklearn.model_selection import StratifiedKFold, train_test_split
 
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
         if counts.min() < _AUTO_MIN_CLASS_SIZE:
-            return np.ones(n_classes, dtype=int)
+            return [1]
         rng = check_random_state(self.random_state)
         rows = np.arange(len(y_idx))
         if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
             rows = train_test_split(rows, train_size=_AUTO_MAX_ROWS, stratify=y_idx,
                                     random_state=rng.randint(np.iinfo(np.int32).max))[0]
-        train, val = train_test_split(rows, test_size=0.25, stratify=y_idx[rows],
-                                      random_state=rng.randint(np.iinfo(np.int32).max))
-        best, best_score = 1, -np.inf
+        seed = rng.randint(np.iinfo(np.int32).max)
+        if self._auto_folds > 1:
+            folds = StratifiedKFold(self._auto_folds, shuffle=True, random_state=seed)
+            splits = list(folds.split(rows, y_idx[rows]))
+        else:  # one held-out quarter, for constructions too costly to fit k times
+            splits = [train_test_split(np.arange(len(rows)), test_size=0.25,
+                                       stratify=y_idx[rows], random_state=seed)]
+        scores = {}
         for k in _AUTO_PROTOTYPES:
             if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
                 break
-            quiet = {"strict": False, **({"verbose": 0} if "verbose" in self.get_params() else {})}
-            est = clone(self).set_params(n_prototypes=k, **quiet)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                est.fit(X[train], y_idx[train])
-            score = np.mean(est.predict(X[val]) == y_idx[val])
-            if score > best_score:
-                best, best_score = k, score
-        return np.full(n_classes, best)
+            correct = 0
+            for train, val in splits:
+                train, val = rows[train], rows[val]
+                protos = split_classes(X[train], y_idx[train], n_classes,
+                                       np.full(n_classes, k), rng)
+                # only the network is needed to score a candidate: no temperature, no cost
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    construction = self._construct(X[train], y_idx[train], protos, rng)[0]
+                    network = _cone_network(construction)[0]
+                correct += np.sum(self._nearest(network.forward(X[val])) == y_idx[val])
+            scores[k] = correct / len(rows)
+        # the one-standard-error rule: the fewest prototypes whose held-out accuracy is
+        # within one binomial standard error of the best (a small validation set is noisy,
+        # and fewer prototypes are the simpler network)
+        top = max(scores.values())
+        se = np.sqrt(top * (1.0 - top) / len(rows))
+        return sorted(k for k, score in scores.items() if score >= top - se)
 
     def _set_cone_network(self, construction, X, y_idx):
         layers = construction.layers
-        cum_coefs = [layer.cumulative_coef for layer in layers] + [construction.output[0]]
-        cum_intercepts = ([layer.cumulative_intercept for layer in layers]
-                          + [construction.output[1]])
-        network, cond = assemble_network(
-            cum_coefs, cum_intercepts, input_map=(construction.center, construction.components),
-            prefix=construction.lift, stacklevel=4)
+        network, cond, self._cumulative = _cone_network(construction, stacklevel=5)
         self._set_network(network)
-        self._cumulative = (cum_coefs[:-1], cum_intercepts[:-1])
         self.layers_ = layers
         self.base_points_ = np.array([layer.base_point for layer in layers])
         self.axes_ = np.array([layer.axis for layer in layers])
@@ -664,6 +693,15 @@ class BaseConeClassifier(BaseConstructedClassifier):
         coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
         return np.linalg.solve(coef.T, (hidden - intercept).T).T
 
+    def _collapsed_name(self, layer):
+        """``"class 'a'"``, or ``"class 'a' (prototype 2 of 3)"`` when the class is split."""
+        label = self.classes_[layer.label].tolist()
+        k = self.n_prototypes_[layer.label]
+        if k == 1:
+            return f"class {label!r}"
+        rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
+        return f"class {label!r} (prototype {rank} of {k})"
+
     def _layer_rows(self, action, **extra_columns):
         """The rows of :meth:`describe` every cone network shares.
 
@@ -704,6 +742,20 @@ _AUTO_PROTOTYPES = (1, 2, 3, 5, 8)
 _AUTO_MIN_CLASS_SIZE = 8
 _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
+# qualifying candidates built on all the data, fewest prototypes first, until one is exact
+_AUTO_TRIES = 2
+
+
+def _cone_network(construction, stacklevel=2):
+    """The ReLU network of a :class:`ConeNetwork`, its condition numbers and its
+    cumulative truncation parameters (what :meth:`BaseConeClassifier.truncate` reads)."""
+    layers = construction.layers
+    cum_coefs = [layer.cumulative_coef for layer in layers] + [construction.output[0]]
+    cum_intercepts = [layer.cumulative_intercept for layer in layers] + [construction.output[1]]
+    network, cond = assemble_network(
+        cum_coefs, cum_intercepts, input_map=(construction.center, construction.components),
+        prefix=construction.lift, stacklevel=stacklevel + 1)
+    return network, cond, (cum_coefs[:-1], cum_intercepts[:-1])
 
 
 def _prototype_counts(n_prototypes, n_classes):

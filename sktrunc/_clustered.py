@@ -85,19 +85,24 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         Which classes to collapse (``s_j = 0`` in Theorem 2.5 of arXiv
         2309.10639).  ``"auto"`` collapses every class whose cone exists; a
         class not collapsed gets a layer that is the identity on the training
-        data (``μ_j ∈ I_1``), so a pattern with ``False`` entries gives the
-        ``2^Q - 1`` local minima of Theorem 2.5.
+        data (``μ_j ∈ I_1``, the ``s_j = 1`` layers of Theorem 2.5).  Only every
+        class collapsed is a minimum (the global one); a pattern with some but
+        not all classes collapsed is not a critical point of the cost (see
+        :func:`sktrunc.cost_gradient_norm`), and nothing collapsed is critical
+        only with ``width="full"``.
     n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
             default="auto"
         Prototypes (sub-classes) per class: each class is split into that many
         clusters by k-means (seeded by ``random_state``) and every cluster gets
         its own cone; the last layer sends all clusters of a class to the
         class's target.  A class that is a union of clusters, or wraps around
-        another class, can then be collapsed.  ``"auto"`` fits 1, 2, 3, 5 and 8
-        prototypes per class on 75 % of the training data and keeps the number
-        that predicts the other 25 % best (one when a class has fewer than 8
-        points).  A class with fewer distinct points than requested gets one
-        prototype per distinct point.
+        another class, can then be collapsed.  ``"auto"`` keeps one prototype per
+        class when that construction is exact (zero loss); otherwise it
+        cross-validates 1, 2, 3, 5 and 8 prototypes per class (stratified 3-fold
+        CV on the training data) and keeps the fewest within one standard error
+        of the best (one when a class has fewer than 8 points).  A class with
+        fewer distinct points than requested gets one prototype per distinct
+        point.
     output_layer : {"auto", "lstsq", "centroid"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
         layer maps the base points exactly onto the targets and this is
@@ -487,19 +492,13 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         check_is_fitted(self)
 
         def action(ell, layer):
-            label = self.classes_[layer.label].tolist()
-            k = self.n_prototypes_[layer.label]
-            if k > 1:
-                rank = int(np.sum(self.prototype_classes_[:layer.prototype] == label)) + 1
-                label = f"{label!r} (prototype {rank} of {k})"
-            else:
-                label = repr(label)
+            name = self._collapsed_name(layer)
             if layer.collapsed:
-                return f"collapses class {label}"
+                return f"collapses {name}"
             n_in, n_out = self.failed_.get(layer.prototype, (0, 0))
             if (n_in, n_out) == (0, 0):
-                return f"keeps all (class {label} not collapsed)"
-            return (f"keeps all (class {label} not separable: {n_in} of its points and "
+                return f"keeps all ({name} not collapsed)"
+            return (f"keeps all ({name} not separable: {n_in} of its points and "
                     f"{n_out} others on the wrong side)")
 
         rows = self._layer_rows(action, balls=lambda layer: layer.from_balls)

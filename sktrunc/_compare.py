@@ -36,6 +36,7 @@ from sklearn.svm import SVC, LinearSVC
 
 from ._base import l2_cost
 from ._clustered import ClusteredTruncationClassifier
+from ._convex import ConvexReLUClassifier
 from ._sequential import SequentialSeparableClassifier
 from ._shallow import ShallowBoundClassifier
 from .datasets import make_clustered, make_sequentially_separable
@@ -51,6 +52,7 @@ ESTIMATORS = [
     ("ClusteredTruncation", lambda: ClusteredTruncationClassifier(random_state=0)),
     ("SequentialSeparable", lambda: SequentialSeparableClassifier(random_state=0)),
     ("ShallowBound", ShallowBoundClassifier),
+    ("ConvexReLU", lambda: ConvexReLUClassifier(random_state=0)),
     ("MLPClassifier", lambda: MLPClassifier(random_state=0)),
     ("LogisticRegression", lambda: LogisticRegression(max_iter=1000)),
     ("LinearSVC", LinearSVC),

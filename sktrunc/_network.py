@@ -223,11 +223,18 @@ class ReLUNetwork:
 
         Notes
         -----
-        The recursion reproduces the cumulative parameters exactly when each
-        ``W^(l-1)`` is surjective onto its layer (the setting of the papers'
-        Lemma 3.3); otherwise the pseudo-inverse gives the least-squares layer.
-        The pseudo-inverse is applied through ``lstsq`` (never an explicit
-        inverse).
+        The real layers reproduce the cumulative parameters,
+        ``W_l ... W_1 = W^(l)``, exactly when ``ker W^(l-1) ⊆ ker W^(l)`` for
+        every ``l`` (the row space of ``W^(l)`` lies in that of ``W^(l-1)``), since
+        ``W^(l) (W^(l-1))^+ W^(l-1)`` is ``W^(l)`` projected onto the row space of
+        ``W^(l-1)``.  Invertible cumulative matrices (equal widths, the papers'
+        Lemma 3.3) satisfy it; a surjective ``W^(l-1)`` alone does not (e.g.
+        ``W^(1) = [1, 0]``, ``W^(2) = [0, 1]``), and neither do the decreasing
+        widths ``I(d_0, d_l) W_θ R_l`` of Proposition 4.1 of the JMLR paper, whose
+        row spaces differ from layer to layer.  Where the condition fails the
+        pseudo-inverse gives the least-squares layer and the network no longer
+        computes the truncation maps.  The pseudo-inverse is applied through
+        ``lstsq`` (never an explicit inverse).
 
         Examples
         --------

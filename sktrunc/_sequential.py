@@ -232,6 +232,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     ([0, 1, 2], True, 1.0)
     """
 
+    # an order search per candidate and fold is costly: one held-out quarter instead
+    _auto_folds = 1
+
     _parameter_constraints: dict = {
         "order": [StrOptions({"greedy", "margin"}), "array-like"],
         "solver": [str],
@@ -625,9 +628,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         check_is_fitted(self)
 
         def action(ell, layer):
-            label = self.classes_[layer.label].tolist()
-            return (f"collapses class {label!r}" if layer.collapsed
-                    else f"collapses most of class {label!r} (soft margin)")
+            name = self._collapsed_name(layer)
+            return (f"collapses {name}" if layer.collapsed
+                    else f"collapses most of {name} (soft margin)")
 
         extra = {"separable": lambda layer: bool(layer.collapsed),
                  "wrong side": lambda layer: int(layer.n_wrong_side),

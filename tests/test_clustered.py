@@ -4,7 +4,6 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import cost, forward
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import NotFittedError
@@ -15,6 +14,8 @@ from sklearn.preprocessing import StandardScaler
 
 from sktrunc import AssumptionWarning, ClusteredTruncationClassifier, ConditioningWarning
 from sktrunc.datasets import make_clustered
+
+from conftest import cost, forward
 
 # (n_features, n_classes, width): M = Q, M > Q, Q = M + 1, M = 100, Q up to 30
 CASES = [(3, 3, w) for w in ("reduced", "full")] + [

@@ -3,10 +3,11 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import forward
 from sklearn.datasets import make_regression
 
 from sktrunc import AssumptionWarning, NotInterpolableError, OverparamInterpolator
+
+from conftest import forward
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "softplus"])

@@ -3,7 +3,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import cost, forward
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_blobs
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -17,6 +16,8 @@ from sktrunc import (
 )
 from sktrunc._separation import max_margin_hyperplane
 from sktrunc.datasets import make_sequentially_separable
+
+from conftest import cost, forward
 
 
 @pytest.mark.parametrize("n_features", [2, 5, 50])

@@ -2,7 +2,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import forward
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_diabetes, load_iris, make_friedman1
@@ -19,6 +18,8 @@ from sktrunc import (
     shallow_bound_experiment,
 )
 from sktrunc._shallow import theorem_3_2_cost, truncated_shallow_network
+
+from conftest import forward
 
 
 def mixture(n_classes, n_features, std, seed, per_class=10):

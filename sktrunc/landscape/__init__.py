@@ -8,7 +8,15 @@ Appendix E.2 (shared with :class:`sktrunc.OverparamInterpolator`), and the
 paper's experiments as functions.
 """
 
+from ._complete import (
+    complete_region_minimum,
+    is_complete_region,
+    region_rank_experiment,
+    sample_nonempty_regions,
+    step_vectors,
+)
 from ._experiments import full_rank_fraction, global_minimum_fraction, theory_width
+from ._function_space import activation_zonotope, relu_function_space
 from ._jacobian import depth_rank_experiment, network_jacobian_rank
 from ._patterns import (
     activation_pattern,
@@ -21,6 +29,7 @@ from ._patterns import (
     step_vector_test,
 )
 from ._region_qp import RegionLeastSquares, search_regions
+from ._sampling import sample_activation_patterns
 
 __all__ = [
     "RegionLeastSquares",
@@ -35,7 +44,15 @@ __all__ = [
     "output_weights",
     "pattern_is_realizable",
     "region_jacobian",
+    "sample_activation_patterns",
     "search_regions",
     "step_vector_test",
     "theory_width",
+    "complete_region_minimum",
+    "is_complete_region",
+    "region_rank_experiment",
+    "sample_nonempty_regions",
+    "step_vectors",
+    "activation_zonotope",
+    "relu_function_space",
 ]

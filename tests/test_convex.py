@@ -1,0 +1,196 @@
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sktrunc._convex import (
+    ConvexReLUClassifier,
+    ConvexReLURegressor,
+    _certificate,
+    solve_cvxpy,
+)
+from sktrunc.landscape._sampling import sample_activation_patterns
+
+from conftest import forward
+
+
+def convex_model_output(est, X):
+    """``Σ_i D_i X̃ (v_i - w_i)``: each unit times the sampled pattern it belongs to."""
+    pre = X @ est.coefs_[0] + est.intercepts_[0]
+    patterns = X @ est.gates_[:-1] + est.gates_[-1] > 0
+    gated = patterns[:, est.unit_patterns_] * pre
+    return (gated @ est.coefs_[1]) + est.intercepts_[1]
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (120, 3))
+    y = np.abs(X[:, 0]) + np.maximum(X[:, 1], 0) - 0.5 * X[:, 2] + 0.05 * rng.normal(size=120)
+    return X, y
+
+
+def test_sampling_dedups_and_is_reproducible_under_any_n_jobs():
+    X = np.array([[-1.0], [0.0], [1.0]])
+    P = sample_activation_patterns(X, 500, random_state=0)
+    # in 1-D with a bias three ordered points admit exactly 5 non-empty patterns
+    assert P.shape == (3, 5) and len({tuple(c) for c in P.T}) == 5 and P.any(axis=0).all()
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(40, 4))
+    P1, G1 = sample_activation_patterns(Z, 1100, random_state=3, return_gates=True)
+    P2 = sample_activation_patterns(Z, 1100, random_state=3, n_jobs=2)
+    np.testing.assert_array_equal(P1, P2)
+    np.testing.assert_array_equal(P1, Z @ G1[:-1] + G1[-1] > 0)
+    with joblib.parallel_config(backend="threading"):
+        np.testing.assert_array_equal(P1, sample_activation_patterns(Z, 1100, random_state=3,
+                                                                     n_jobs=2))
+    with pytest.raises(ValueError, match="finite"):
+        sample_activation_patterns(np.array([[np.nan]]), 3)
+
+
+@pytest.mark.parametrize("solver", ["cvxpy", "fista"])
+def test_network_is_the_convex_model_and_the_mlp(regression_data, solver):
+    X, y = regression_data
+    reg = ConvexReLURegressor(solver=solver, n_patterns=20, random_state=0).fit(X, y)
+    assert reg.solver_ == solver
+    out = forward(reg, X).ravel()
+    np.testing.assert_allclose(reg.predict(X), out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(reg.to_mlp().predict(X), out, rtol=1e-10, atol=1e-10)
+    # the network takes the same values as the convex model on its sampled patterns
+    convex = convex_model_output(reg, X).ravel()
+    np.testing.assert_allclose(out, convex, atol=1e-8 * np.abs(y).max())
+    assert reg.constraint_violation_ <= 1e-9
+    assert reg.score(X, y) > 0.9
+    assert np.isclose(reg.training_cost_, 0.5 * np.sum((out - y) ** 2))
+
+
+def test_cvxpy_optimum_certified_and_fista_within_its_gap(regression_data):
+    X, y = regression_data
+    exact = ConvexReLURegressor(solver="cvxpy", n_patterns=20, random_state=0).fit(X, y)
+    assert exact.optimality_gap_ < 1e-5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        approx = ConvexReLURegressor(solver="fista", n_patterns=20, random_state=0,
+                                     max_iter=3000, tol=1e-3).fit(X, y)
+    assert approx.alpha_ == pytest.approx(exact.alpha_)
+    # the certified gap really bounds the distance to the optimum
+    assert exact.objective_ <= approx.objective_ * (1 + 1e-6)
+    assert approx.objective_ - exact.objective_ <= approx.optimality_gap_ * approx.objective_
+
+
+def test_objective_equals_weight_decay_objective_of_the_network(regression_data):
+    X, y = regression_data
+    reg = ConvexReLURegressor(solver="cvxpy", n_patterns=15, random_state=1).fit(X, y)
+    # Theorem 1: in standardised units the objective is ½|f - y|² + α/2 Σ(|W1_k|² + w2_k²)
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    W1 = reg.coefs_[0] * sd[:, None]
+    b1 = reg.intercepts_[0] + mu @ reg.coefs_[0]
+    w2 = reg.coefs_[1].ravel() / y.std()
+    f = (forward(reg, X).ravel() - y.mean()) / y.std()
+    r = f - (y - y.mean()) / y.std()
+    decay = np.sum(W1 ** 2) + np.sum(b1 ** 2) + np.sum(w2 ** 2)
+    assert 0.5 * r @ r + 0.5 * reg.alpha_ * decay == pytest.approx(reg.objective_, rel=1e-8)
+
+
+def test_certificate_bound_is_below_the_cvxpy_optimum(regression_data):
+    X, y = regression_data
+    Z = (X - X.mean(0)) / X.std(0)
+    Y = ((y - y.mean()) / y.std())[:, None]
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 10, random_state=0)
+    S = 2.0 * D - 1.0
+    U, M, status = solve_cvxpy(Xt, D, Y, 0.01)
+    obj, bound = _certificate(Xt, D.astype(float), S, Y, U, M, 0.01)
+    assert status == "optimal" and bound <= obj and (obj - bound) < 1e-6 * obj
+    # any multipliers give a valid (weaker) bound
+    _, weak = _certificate(Xt, D.astype(float), S, Y, U, np.zeros_like(M), 0.01, refine=False)
+    assert weak <= obj
+
+
+def test_results_do_not_depend_on_the_scale_of_X_and_y(regression_data):
+    X, y = regression_data
+    a = ConvexReLURegressor(solver="cvxpy", n_patterns=15, random_state=0).fit(X, y)
+    b = ConvexReLURegressor(solver="cvxpy", n_patterns=15, random_state=0).fit(
+        1e4 * X + 7.0, 1e-3 * y)
+    np.testing.assert_allclose(1e-3 * a.predict(X), b.predict(1e4 * X + 7.0), rtol=1e-5,
+                               atol=1e-7 * np.abs(1e-3 * y).max())
+
+
+def test_multi_output_and_max_neurons(regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, -2 * y + X[:, 0]])
+    reg = ConvexReLURegressor(solver="cvxpy", n_patterns=10, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (120, 2) and reg.score(X, Y) > 0.8
+    full = ConvexReLURegressor(solver="cvxpy", n_patterns=10, random_state=0).fit(X, y)
+    small = ConvexReLURegressor(solver="cvxpy", n_patterns=10, max_neurons=3,
+                                random_state=0).fit(X, y)
+    assert small.coefs_[0].shape[1] == 3 < full.coefs_[0].shape[1]
+    assert small.objective_ >= full.objective_
+    np.testing.assert_allclose(small.predict(X), forward(small, X).ravel(), atol=1e-12)
+
+
+def test_classifier_argmax_proba_and_temperature():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    clf = ConvexReLUClassifier(random_state=0).fit(X, y)
+    out = forward(clf, X)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[out.argmax(axis=1)])
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(proba.argmax(axis=1), out.argmax(axis=1))
+    assert clf.training_accuracy_ > 0.95 and clf.temperature_ > 0
+    # the fitted temperature is a minimum of the training log-loss of predict_proba
+    def loss(T):
+        clf.temperature_ = T
+        return -np.mean(np.log(clf.predict_proba(X)[np.arange(len(y)), y]))
+    T = clf.temperature_
+    assert loss(T) <= loss(1.25 * T) + 1e-9
+    # either an interior minimum or the base class's floor of 0.1
+    assert loss(T) <= loss(0.8 * T) + 1e-9 or T == pytest.approx(0.1, rel=1e-4)
+
+
+def test_bad_inputs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    const = ConvexReLURegressor(random_state=0).fit(X, np.full(30, 4.2))
+    np.testing.assert_allclose(const.predict(X), 4.2)
+    one = ConvexReLURegressor(random_state=0).fit(X[:1], [3.0])
+    assert np.isfinite(one.predict(X)).all() and one.predict(X[:1])[0] == pytest.approx(3.0)
+    dup = np.vstack([X, X])
+    yd = np.r_[X[:, 0], X[:, 0]]
+    reg = ConvexReLURegressor(random_state=0).fit(dup, yd)
+    assert np.isfinite(reg.predict(dup)).all()
+    many = ConvexReLURegressor(n_patterns=5000, random_state=0).fit(X[:5], yd[:5])
+    assert many.n_patterns_ <= 2 ** 5  # deduplicated patterns
+    with pytest.raises(ValueError, match="NOT_A_SOLVER"):
+        ConvexReLURegressor(solver="cvxpy", cvxpy_solver="NOT_A_SOLVER").fit(X, X[:, 0])
+    for bad in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[0, 0] = bad
+        with pytest.raises(ValueError):
+            ConvexReLURegressor().fit(Xb, X[:, 1])
+        with pytest.raises(ValueError):
+            ConvexReLUClassifier().fit(Xb, X[:, 1] > 0)
+
+
+def test_convergence_warning_and_pickle(regression_data):
+    X, y = regression_data
+    with pytest.warns(ConvergenceWarning, match="optimality gap"):
+        reg = ConvexReLURegressor(solver="fista", max_iter=2, tol=1e-6,
+                                  random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(again.predict(X), reg.predict(X))
+
+
+def test_dask_style_parallel_config_gives_the_same_network(regression_data):
+    X, y = regression_data
+    a = ConvexReLURegressor(solver="cvxpy", n_patterns=12, random_state=0).fit(X, y)
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        b = ConvexReLURegressor(solver="cvxpy", n_patterns=12, random_state=0,
+                                n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(a.gates_, b.gates_)
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-9, atol=1e-12)
