@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import cost, forward
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
@@ -19,10 +18,24 @@ from test_common import _public_estimators
 
 from sktrunc.datasets import make_clustered
 
+from conftest import cost, forward
+
 ESTIMATORS = [cls(**({"random_state": 0} if "random_state" in cls().get_params() else {}))
               for cls in _public_estimators()]
 IDS = [type(est).__name__ for est in ESTIMATORS]
 FAST = settings(max_examples=4, deadline=None, derandomize=True)
+
+# Known failures found by this suite, each with its reason (strict: they fail the suite
+# once fixed, so the entry must then be removed).
+UNIT_DEPENDENT = {
+    "ConvexReLUClassifier": "fitted on X * 1e-13 it predicts one class (absolute "
+                            "tolerances in the convex program); issue 13",
+    "ConvexReLURegressor": "fitted on X * 1e-12 its predictions differ (absolute "
+                           "tolerances in the convex program); issue 13",
+}
+SCALE_CASES = [pytest.param(est, id=name, marks=pytest.mark.xfail(
+    reason=UNIT_DEPENDENT[name], strict=True)) if name in UNIT_DEPENDENT
+    else pytest.param(est, id=name) for est, name in zip(ESTIMATORS, IDS)]
 
 
 def _data(n_samples=30, n_features=3, seed=0):
@@ -46,7 +59,7 @@ def _outputs(est, X):
     return out
 
 
-@pytest.mark.parametrize("est", ESTIMATORS, ids=IDS)
+@pytest.mark.parametrize("est", SCALE_CASES)
 @FAST
 @given(exponent=st.integers(-300, 300), seed=st.integers(0, 3))
 def test_predictions_do_not_depend_on_the_units(est, exponent, seed):
