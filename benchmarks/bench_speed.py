@@ -1,0 +1,141 @@
+"""Fit and predict time of every constructed estimator, with its defaults, against the MLP.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_speed.py            # all rows
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_speed.py --quick    # no N >= 1e5 rows
+
+Issue 16: every constructed classifier and regressor, with its default
+parameters, should fit at least 5x faster than ``MLPClassifier()`` /
+``MLPRegressor()`` on the same data (digits, breast cancer, a 5,000-row
+non-separable table, N = 1e5 blobs), and predict in at most 0.5x the time of
+``MLPClassifier(100,)``.  Both sides run in this process, one after the other;
+``fit ratio`` is MLP time / ours (>= 5 is the target), ``predict ratio`` is
+ours / MLP (<= 0.5 is the target).  Peak memory of one fit is measured with
+``tracemalloc`` (Python and numpy allocations, not BLAS workspaces).
+
+The regressors are fitted on the class labels as a numeric target (the same
+inputs, so the rows are comparable).  At N = 1e6 only the estimators meant to
+scale are run (the clustered and the sequential constructions), and the peer
+is one epoch of ``MLPClassifier()`` (which runs at least 11 epochs with its
+defaults), so the ratio printed there is a lower bound.  Estimators whose
+construction grows faster than linearly in N (the interpolating network, the
+convex programs) are run only up to the 5,000-row table.  Run with ``OPENBLAS_NUM_THREADS=1`` on a
+shared machine: a multi-threaded BLAS on oversubscribed cores makes small
+matrix products up to 100x slower and the ratios meaningless.
+"""
+
+import argparse
+import os
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import load_breast_cancer, load_digits, make_blobs, make_classification
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+import sktrunc
+
+
+def estimators():
+    """Every constructed estimator with its default parameters (and the convex ones
+    when that module exists)."""
+    ests = [sktrunc.ClusteredTruncationClassifier(), sktrunc.SequentialSeparableClassifier(),
+            sktrunc.ShallowBoundClassifier(), sktrunc.ShallowBoundRegressor(),
+            sktrunc.OverparamInterpolator()]
+    for name in ("ConvexReLUClassifier", "ConvexReLURegressor"):
+        if hasattr(sktrunc, name):
+            ests.append(getattr(sktrunc, name)())
+    return ests
+
+
+# estimators meant to scale to N = 1e6 rows; the interpolating network stops at 5,000
+SCALES = ("ClusteredTruncationClassifier", "SequentialSeparableClassifier")
+# (the convex programs grow with N times the sampled patterns: ConvexReLUClassifier took
+# over 10 minutes at N = 1e5 against 2 s for MLPClassifier)
+SMALL_ONLY = ("OverparamInterpolator", "ConvexReLUClassifier", "ConvexReLURegressor")
+
+
+def timed(fn):
+    """Wall time of one call, the tracemalloc peak (MiB) of a second call (tracing
+    slows Python-heavy code down, so it is not timed), and the first result."""
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
+    tracemalloc.stop()
+    return elapsed, peak, result
+
+
+def best_time(fn, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def datasets(quick):
+    X, y = load_digits(return_X_y=True)
+    yield "digits", StandardScaler().fit_transform(X), y
+    X, y = load_breast_cancer(return_X_y=True)
+    yield "breast cancer", StandardScaler().fit_transform(X), y
+    X, y = make_classification(5000, 17, n_informative=8, flip_y=0.05, random_state=0)
+    yield "table 5000x17", X, y
+    if not quick:
+        X, y = make_blobs(100_000, n_features=20, centers=10, random_state=0)
+        yield "blobs 1e5x20", X, y
+        X, y = make_blobs(1_000_000, n_features=20, centers=10, random_state=0)
+        yield "blobs 1e6x20", X, y
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="predict repeats")
+    parser.add_argument("--only", default=None, help="substring of the estimators to run")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # ConvergenceWarning, the constructions' warnings
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')} "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    print(f"{'data':14s} {'estimator':30s} {'fit ours':>9s} {'fit MLP':>9s} {'MLP/ours':>8s} "
+          f"{'pred ratio':>10s} {'peak ours/MLP MiB':>18s} {'train acc/R2':>12s}")
+    for name, X, y in datasets(args.quick):
+        huge = len(X) >= 1_000_000
+        peers = {}
+        for kind, mlp in (("clf", MLPClassifier(max_iter=1 if huge else 200, random_state=0)),
+                          ("reg", MLPRegressor(random_state=0))):
+            if huge and kind == "reg":
+                continue
+            target = y if kind == "clf" else y.astype(float)
+            t, peak, fitted = timed(lambda m=mlp, X=X, t=target: clone(m).fit(X, t))
+            peers[kind] = (t, peak, fitted)
+        t_pred_mlp = best_time(lambda m=peers["clf"][2], X=X: m.predict(X), args.repeat)
+        for est in estimators():
+            label = type(est).__name__
+            if args.only and args.only not in label:
+                continue
+            if (huge and label not in SCALES) or (len(X) > 5000 and label in SMALL_ONLY):
+                continue
+            kind = "clf" if is_classifier(est) else "reg"
+            target = y if kind == "clf" else y.astype(float)
+            t, peak, fitted = timed(lambda e=est, X=X, t=target: clone(e).fit(X, t))
+            t_mlp, peak_mlp, _ = peers[kind]
+            t_pred = best_time(lambda f=fitted, X=X: f.predict(X), args.repeat)
+            score = fitted.score(X, target)
+            bound = ">=" if huge else "  "
+            print(f"{name:14s} {label:30s} {t:8.3f}s {t_mlp:8.3f}s {bound}{t_mlp / t:6.2f} "
+                  f"{t_pred / t_pred_mlp:10.2f} {peak:8.1f} /{peak_mlp:8.1f} {score:12.3f}",
+                  flush=True)
+        mlp_score = peers["clf"][2].score(X, y)
+        print(f"{name:14s} {'(MLPClassifier train acc)':30s} {'':>9s} {'':>9s} {'':>8s} "
+              f"{'':>10s} {'':>18s} {mlp_score:12.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
