@@ -20,11 +20,12 @@ from ._base import (
     scaled_score_layer,
     targets_are_orthogonal,
 )
-from ._cones import ConeLayer, Items, fit_cone, identity_cone
+from ._cones import ConeLayer, Items, fit_cone, identity_cone, in_input_units
 from ._geometry import (
     affine_rank,
     axial_coordinates,
     class_statistics,
+    data_scale,
     lift_until,
     rank_tolerance,
 )
@@ -34,6 +35,11 @@ __all__ = ["ClusteredTruncationClassifier"]
 
 # A layer whose condition number passes this loses about half of float64's digits
 # in the pseudo-inverse that links it to the next layer.
+
+
+# random lifts tried when the cones of a lifted construction do not all exist (1-D data
+# with 3 classes: 9 of 10 seeds succeed at the first draw)
+_LIFT_DRAWS = 3
 
 
 # random units of the lift beyond the 2 n_features linear ones: enough for the class
@@ -309,7 +315,11 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         """
         X, y_idx = self._validate_labels(X, y, "to collapse")
         self._requested_collapse(len(self.classes_))
-        construction, protos, stats = self._build(X, y_idx)
+        # construct on data of order one, then back to the units of X: every tolerance
+        # of the geometry is then relative to the data's scale
+        scale = data_scale(X)
+        construction, protos, stats = self._build(X / scale, y_idx)
+        construction = in_input_units(construction, scale)
         failures = construction.failures
         if failures and self.strict:
             raise ValueError(self._failure_message(failures, protos, stats.clustering_ratio))
@@ -318,7 +328,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         n_sub = len(protos.owner)
         self.n_prototypes_ = protos.counts
         self.prototype_classes_ = self.classes_[protos.owner]
-        self.delta_ = stats.delta
+        self.delta_ = stats.delta * scale
         self.clustering_ratio_ = stats.clustering_ratio
         self.theta_star_ = stats.theta_star
         self.prototype_ratios_ = np.divide(
@@ -345,14 +355,19 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         collapse = self._requested_collapse(len(self.classes_))
         sub, n_sub = protos.labels, len(protos.owner)
         stats = class_statistics(X, sub, n_sub)
-        lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
-        components = self._cone_basis(space.means, space.barycenter, H)
-        center = space.barycenter
-        # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
-        Z = H @ components - center @ components
-        means = (space.means - center) @ components
-        layers, Zt, failures = _cone_layers(Z, sub, means, collapse[protos.owner],
-                                            protos.owner, self.angle_margin, self.base_point)
+        for _ in range(_LIFT_DRAWS):
+            lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
+            components = self._cone_basis(space.means, space.barycenter, H)
+            center = space.barycenter
+            # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
+            Z = H @ components - center @ components
+            means = (space.means - center) @ components
+            layers, Zt, failures = _cone_layers(Z, sub, means, collapse[protos.owner],
+                                                protos.owner, self.angle_margin,
+                                                self.base_point)
+            # a random lift can leave a class without a cone where another draw gives one
+            if lift is None or not failures:
+                break
         name, output = self._output_layer(layers, Zt, y_idx)
         return (ConeNetwork(layers, output, name, center, components, lift, failures),
                 protos, stats)

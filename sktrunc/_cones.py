@@ -11,7 +11,7 @@ step, once; :func:`fit_cone` returns a :class:`Cone`, and :class:`ConeLayer` is
 the per-layer record every cone network keeps.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ._geometry import (
     widest_cone_cotangent,
 )
 
-__all__ = ["Items", "Cone", "ConeLayer", "fit_cone", "identity_cone"]
+__all__ = ["Items", "Cone", "ConeLayer", "fit_cone", "identity_cone", "in_input_units"]
 
 # a cone whose sides touch no point (both item sets empty on one side) still needs an
 # apex; it is put this fraction of the data's extent beyond the last point
@@ -214,3 +214,40 @@ class ConeLayer:
     def cumulative_intercept(self):
         """``b^(ℓ) = -W^(ℓ) p_ℓ``: the truncation map fixes the apex."""
         return -self.weight @ self.base_point
+
+
+def in_input_units(construction, scale):
+    """A cone network built on ``X / scale``, expressed in the units of ``X``.
+
+    A truncation layer's weight ``W_θ R`` has no unit; its apex, margins and
+    the cones' center carry the unit of the data, and the last layer, which
+    maps apexes to unit-free targets, carries its inverse.  Because ReLU is
+    positively homogeneous, multiplying every length by ``scale`` and dividing
+    the last layer's weights by it gives the network of the same function of
+    ``X``, whose fitted attributes (base points, margins, :meth:`truncate`) are
+    in the user's units.  With a lifting layer only the lift's weights change:
+    everything after it lives in the lifted space.
+
+    Parameters
+    ----------
+    construction : ConeNetwork
+        Built on ``X / scale``.
+    scale : float
+        From :func:`~sktrunc._geometry.data_scale`.
+
+    Returns
+    -------
+    construction : ConeNetwork
+    """
+    if scale == 1.0:
+        return construction
+    if construction.lift is not None:
+        coef, intercept = construction.lift
+        return replace(construction, lift=(coef / scale, intercept))
+    layers = [replace(layer, base_point=layer.base_point * scale,
+                      cone_margin=layer.cone_margin * scale,
+                      hyperplane_margin=layer.hyperplane_margin * scale)
+              for layer in construction.layers]
+    W, b = construction.output
+    return replace(construction, layers=layers, center=construction.center * scale,
+                   output=(W / scale, b))

@@ -19,6 +19,7 @@ __all__ = [
     "cone_angles",
     "in_cone",
     "enclosing_cone_angle_of_balls",
+    "data_scale",
     "affine_rank",
     "rank_tolerance",
     "axial_coordinates",
@@ -244,6 +245,27 @@ def enclosing_cone_angle_of_balls(apex, axis, centers, radius):
     return float(2.0 * half.max())
 
 
+def data_scale(X):
+    """A positive scalar that brings ``X`` to order one: ``max |x_ij|`` (1 for zeros).
+
+    The cone classifiers construct on ``X / s`` and express the result in the
+    units of ``X`` (:func:`~sktrunc._cones.in_input_units`), so every tolerance
+    of the construction is relative to the data's scale: a model fitted on
+    ``λ X`` predicts on ``λ X`` what it predicts on ``X``, and ``X·1e300``
+    neither overflows nor underflows in a squared distance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data_scale(np.array([[1e-200, -3e-200]]))
+    3e-200
+    >>> data_scale(np.zeros((2, 2)))
+    1.0
+    """
+    s = float(np.max(np.abs(X), initial=0.0))
+    return s if s > 0 and np.isfinite(s) else 1.0
+
+
 def affine_rank(points, tol=None):
     """Affine rank of the rows: ``len(points) - 1`` iff they are affinely independent.
 
@@ -369,8 +391,9 @@ def random_relu_lift(X, n_random, rng, *, keep_linear=False):
     """A ReLU layer of random units whose hyperplanes pass through training points.
 
     Unit ``k`` computes ``σ(g_k·(x - x_{i_k}))`` with ``g_k`` Gaussian, scaled by
-    the features' spreads, and ``x_{i_k}`` a random training point, so every
-    unit cuts through the data.  With ``keep_linear`` the layer starts with
+    the features' spreads relative to their typical spread, and ``x_{i_k}`` a
+    random training point, so every unit cuts through the data and the lift of
+    ``λ X`` is ``λ`` times the lift of ``X``.  With ``keep_linear`` the layer starts with
     ``[σ(x - x̄), σ(x̄ - x)]``, which keeps every linear feature (``x - x̄`` is
     their difference).
 
@@ -389,8 +412,12 @@ def random_relu_lift(X, n_random, rng, *, keep_linear=False):
     """
     n, m = X.shape
     scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
-    G = rng.normal(size=(m, n_random)) / (scale[:, None] * np.sqrt(m))
+    # the units' outputs carry the data's unit, like the linear ones: the lift of λX is
+    # λ times the lift of X, so the construction after it does not depend on the units
+    typical = float(np.sqrt(np.mean(scale ** 2)))
+    scale[scale == 0] = typical if typical > 0 else 1.0
+    G = rng.normal(size=(m, n_random)) * ((typical if typical > 0 else 1.0)
+                                          / (scale[:, None] * np.sqrt(m)))
     anchors = X[rng.randint(n, size=n_random)]
     intercept = -np.einsum("ij,ji->i", anchors, G)
     if not keep_linear:

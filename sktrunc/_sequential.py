@@ -27,8 +27,8 @@ from ._base import (
     scaled_score_layer,
     targets_are_orthogonal,
 )
-from ._cones import ConeLayer, Items, fit_cone
-from ._geometry import affine_rank, axial_coordinates, class_statistics, lift_until
+from ._cones import ConeLayer, Items, fit_cone, in_input_units
+from ._geometry import affine_rank, axial_coordinates, class_statistics, data_scale, lift_until
 from ._separation import _max_margin, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
@@ -36,6 +36,12 @@ from .exceptions import AssumptionWarning, ConditioningWarning
 
 __all__ = ["SequentialSeparableClassifier"]
 
+
+
+# smallest soft-margin penalty: on data scaled to max |x| = 1 a smaller C leaves
+# LinearSVC's w at rounding level (exactly 0 from C = 1e-20), and at C = 1e-300
+# liblinear does not terminate
+_MIN_C = 1e-10
 
 
 def _separate(X_neg, X_pos, solver):
@@ -88,7 +94,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         per class, the fallback's training accuracy is 0.947 / 0.953 / 0.940 for
         C = 1 / 10 / 100 against 0.947 for ``LinearSVC``, with 5-fold CV 0.913 /
         0.893 / 0.900; the default ``n_prototypes="auto"`` cross-validates at
-        0.940 for each.
+        0.940 for each.  At least 1e-10: the hyperplanes are fitted on
+        ``X / max |x|``, where a smaller ``C`` gives ``w = 0`` (from 1e-20 on)
+        and liblinear does not terminate at 1e-300.
     n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
             default="auto"
         Prototypes (sub-classes) per class: each class is split into that many
@@ -238,7 +246,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         "targets": [None, "array-like"],
         "angle_margin": [Interval(Real, 0, 1, closed="neither")],
         "base_point": [Interval(Real, 0, 1, closed="neither")],
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, _MIN_C, None, closed="left")],
         "n_prototypes": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
                          "array-like"],
         "output_layer": [StrOptions({"auto", "lstsq", "svc"})],
@@ -303,8 +311,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 isinstance(self.n_prototypes, str) or np.all(np.asarray(self.n_prototypes) == 1)):
             raise ValueError("A fixed order takes one prototype per class: set n_prototypes=1 "
                              f"or 'auto' with order={self.order!r}.")
-        built = self._build(X, y_idx)
-        construction, protos, stats = built
+        # construct on data of order one, then back to the units of X: the hyperplane
+        # problems, the cones and their tolerances are then relative to the data's scale
+        scale = data_scale(X)
+        construction, protos, stats = self._build(X / scale, y_idx)
+        construction = in_input_units(construction, scale)
         self._set_cone_network(construction, X, y_idx)
         steps = construction.layers
         self.order_ = self.classes_[[layer.label for layer in steps]]
@@ -562,9 +573,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     def _layer(self, state, j, hyperplane, sides, *, separable, n_wrong=0):
         """The cone around a hyperplane's normal: aperture and apex from the data."""
         w, b = hyperplane
-        norm = np.linalg.norm(w)
-        h = w / norm
         m, xbar = state.means[j], state.xbar
+        norm = np.linalg.norm(w)
+        if not (norm > 0 and np.isfinite(norm)):
+            # a soft margin can degenerate to w = 0 (identical rows in both sides, a tiny
+            # C): no direction separates anything, so take Definition 5.1's segment
+            # direction (any unit vector when the mean is the barycenter), the plane
+            # through the class mean
+            w = _unit_or_first_axis(xbar - m)
+            b, norm = -float(w @ m), 1.0
+        h = w / norm
         # where the hyperplane meets the segment from the class mean to the barycenter
         # (Definition 5.1); the foot of the perpendicular if it misses it
         denom = w @ (xbar - m)
@@ -715,6 +733,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
 
 # random units of the lift beyond the 2 n_features linear ones
 _MIN_LIFT_UNITS = 16
+
+
+def _unit_or_first_axis(v):
+    """``v / |v|``, or the first coordinate axis when ``v`` is (numerically) zero."""
+    norm = np.linalg.norm(v)
+    if norm > 0 and np.isfinite(norm):
+        return v / norm
+    e = np.zeros_like(v)
+    e[0] = 1.0
+    return e
 
 
 @dataclass

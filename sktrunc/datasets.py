@@ -4,6 +4,7 @@ Like :func:`sklearn.datasets.make_blobs`, each returns ``X, y`` and takes a
 ``random_state``.
 """
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +12,24 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["make_clustered", "make_gaussian_mixture", "make_sequentially_separable"]
+
+
+def _check_fits_in_memory(n_samples, n_features):
+    """Refuse, before allocating, an ``X`` larger than the machine's physical memory."""
+    size = 8 * int(n_samples) * int(n_features)
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: no bound known
+        return
+    if size > memory:
+        raise ValueError(f"X of shape ({n_samples}, {n_features}) needs {size / 2**30:.3g} GiB "
+                         f"of float64, more than this machine's {memory / 2**30:.3g} GiB of "
+                         "memory.")
+
+
+def _random_frame(rng, n_features, k):
+    """``k`` orthonormal columns in ``R^n_features`` (Haar): O(n_features k) memory."""
+    return np.linalg.qr(rng.normal(size=(n_features, k)))[0]
 
 
 @validate_params(
@@ -91,22 +110,33 @@ def make_clustered(
         )
     rng = check_random_state(random_state)
     if np.ndim(n_samples) == 0:
+        if n_samples < n_classes:
+            raise ValueError(f"n_samples={n_samples} gives some of the n_classes={n_classes} "
+                             "classes no point; use n_samples >= n_classes.")
         counts = np.full(n_classes, n_samples // n_classes)
         counts[: n_samples % n_classes] += 1
     else:
-        counts = np.asarray(n_samples, dtype=int)
-        if counts.shape != (n_classes,) or np.any(counts < 1):
-            raise ValueError("n_samples as an array must hold n_classes positive counts.")
+        counts = np.asarray(n_samples)
+        if (counts.shape != (n_classes,) or counts.dtype.kind not in "iu"
+                or np.any(counts < 1)):
+            raise ValueError("n_samples as an array must hold n_classes positive counts; got "
+                             f"{n_samples!r}.")
+    if center is not None:
+        center = np.asarray(center, dtype=float)
+        if center.shape != (n_features,) or not np.all(np.isfinite(center)):
+            raise ValueError(f"center must be a finite array of shape (n_features,) = "
+                             f"({n_features},); got shape {center.shape}.")
+    _check_fits_in_memory(counts.sum(), n_features)
     # vertices e_j - mean(e) of the standard simplex span Q-1 dimensions; map them
     # isometrically into a random (Q-1)-dimensional subspace of R^M
     simplex = np.eye(n_classes) - 1.0 / n_classes
     basis = np.linalg.svd(simplex, full_matrices=False)[2][: n_classes - 1]
     coords = simplex @ basis.T
-    embed = np.linalg.qr(rng.normal(size=(n_features, n_features)))[0][:, : n_classes - 1]
+    embed = _random_frame(rng, n_features, n_classes - 1)
     means = coords @ embed.T
     means *= center_distance / np.linalg.norm(means, axis=1, keepdims=True)
     if center is not None:
-        means = means + np.asarray(center, dtype=float)
+        means = means + center
     delta = clustering_ratio * center_distance
     X, y = [], []
     for j, n_j in enumerate(counts):
@@ -176,6 +206,7 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, noise=0.02, shuf
     >>> X.shape, np.bincount(y)
     ((30, 5), array([10, 10, 10]))
     """
+    _check_fits_in_memory(n_samples, n_features)
     rng = check_random_state(random_state)
     counts = np.full(3, n_samples // 3)
     counts[: n_samples % 3] += 1
@@ -190,7 +221,7 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, noise=0.02, shuf
     c2 = np.array([2.0, 0.0]) + rng.uniform(-0.15, 0.15, size=(counts[2], 2))
     plane = np.vstack([band, c1, c2])
     y = np.repeat(np.arange(3), counts)
-    frame = np.linalg.qr(rng.normal(size=(n_features, n_features)))[0][:, :2]
+    frame = _random_frame(rng, n_features, 2)
     X = plane @ frame.T
     X += noise * np.clip(rng.normal(size=X.shape), -3.0, 3.0)
     if shuffle:
@@ -249,6 +280,7 @@ def make_gaussian_mixture(samples_per_class=10, n_features=4, n_classes=3, *, cl
     if n_classes > n_features:
         raise ValueError(f"Orthonormal means need n_classes <= n_features; got {n_classes} > "
                          f"{n_features}.")
+    _check_fits_in_memory(samples_per_class * n_classes, n_features)
     rng = check_random_state(random_state)
     means = np.linalg.qr(rng.normal(size=(n_features, n_classes)))[0].T
     y = np.repeat(np.arange(n_classes), samples_per_class)

@@ -352,3 +352,45 @@ def test_widest_cotangent_is_the_edge_of_feasibility():
         lo, hi = _feasible_interval(c * (1 + 1e-6), *args[:5], *args[5:])
         assert lo >= hi
     assert found > 100
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-16, 1e14, 1e200, 1e300])
+def test_units_of_the_data_change_nothing(scale):
+    # the construction runs on X / max|X|: at 1e-16 it used to predict one class, at 1e14
+    # it lost the zero loss, at 1e200 the least-squares SVD did not converge
+    X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)
+    ref = ClusteredTruncationClassifier(random_state=0).fit(X, y)
+    clf = ClusteredTruncationClassifier(random_state=0).fit(X * scale, y)
+    assert clf.output_layer_ == "exact" and clf.collapsed_.all()
+    np.testing.assert_array_equal(clf.predict(X * scale), ref.predict(X))
+    assert cost(clf, X * scale, y) < 1e-18
+    # in the input space (the cone coordinates' basis is an SVD's, defined up to signs)
+    def apexes(est):
+        return est.base_points_ @ est.components_.T + est.center_
+
+    np.testing.assert_allclose(apexes(clf), apexes(ref) * scale, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(clf.truncate(X * scale) @ clf.components_.T,
+                               ref.truncate(X) @ ref.components_.T * scale, rtol=0,
+                               atol=1e-9 * scale)
+    assert clf.delta_ == pytest.approx(ref.delta_ * scale, rel=1e-9)
+
+
+def test_identical_rows_predict_the_majority():
+    X = np.ones((21, 3))
+    y = np.r_[np.zeros(11, int), np.ones(10, int)]
+    clf = ClusteredTruncationClassifier().fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), np.zeros(21))
+    # the constant output minimising (14) is the class frequencies
+    assert cost(clf, X, y) == pytest.approx(0.5 * (11 * 2 * (10 / 21) ** 2
+                                                   + 10 * 2 * (11 / 21) ** 2), rel=1e-6)
+
+
+def test_more_prototypes_than_points_fall_back_to_one_per_distinct_point():
+    X, y = make_clustered(n_samples=30, n_features=4, n_classes=3, random_state=0)
+    X = np.vstack([X, X[:3], [[3.0, 3.0, 3.0, 3.0]]])  # duplicates, a class of one point
+    y = np.r_[y, y[:3], 3]
+    clf = ClusteredTruncationClassifier(n_prototypes=20, random_state=0).fit(X, y)
+    # 10 distinct points per class (the duplicates add none), one for the singleton
+    np.testing.assert_array_equal(clf.n_prototypes_, [10, 10, 10, 1])
+    assert np.all(np.isfinite(forward(clf, X)))
+    assert clf.score(X, y) == 1.0

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sktrunc._geometry import class_statistics, enclosing_cone_angle_of_balls
-from sktrunc.datasets import make_clustered
+from sktrunc.datasets import make_clustered, make_gaussian_mixture, make_sequentially_separable
 
 
 @pytest.mark.parametrize("n_features, n_classes", [(2, 3), (5, 5), (5, 6), (50, 10)])
@@ -34,3 +34,38 @@ def test_make_clustered_is_seeded_and_validates():
         make_clustered(n_classes=1)
     with pytest.raises(ValueError, match="positive counts"):
         make_clustered(n_samples=[3, 0, 4])
+
+
+def test_make_clustered_refuses_too_few_samples_and_bad_centers():
+    with pytest.raises(ValueError, match="n_samples >= n_classes"):
+        make_clustered(n_samples=1)
+    with pytest.raises(ValueError, match="positive counts"):
+        make_clustered(n_samples=[1.5, 2, 3])
+    with pytest.raises(ValueError, match="center must be"):
+        make_clustered(center=[0.0, np.nan])
+    with pytest.raises(ValueError, match="center_distance"):
+        make_clustered(center_distance=np.inf)
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: make_clustered(n_samples=10, **kw),
+    lambda **kw: make_sequentially_separable(n_samples=10, **kw),
+    lambda **kw: make_gaussian_mixture(samples_per_class=5, n_classes=2, **kw)])
+def test_generators_need_no_square_matrix_of_features(make):
+    # 20000 features: the old n_features x n_features QR alone took 3.2 GB
+    import tracemalloc
+    tracemalloc.start()
+    X, _ = make(n_features=20_000, random_state=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert X.shape[1] == 20_000
+    assert peak < 50 * 2**20
+
+
+def test_generators_refuse_a_size_that_cannot_fit_before_allocating():
+    with pytest.raises(ValueError, match=r"\(10, 10000000000000\).*GiB"):
+        make_clustered(n_samples=10, n_features=10**13)
+    with pytest.raises(ValueError, match="GiB"):
+        make_sequentially_separable(n_samples=10**13)
+    with pytest.raises(ValueError, match="GiB"):
+        make_gaussian_mixture(samples_per_class=10**13)

@@ -247,3 +247,32 @@ def test_decision_function_argmax_is_predict_with_unequal_norm_targets(est):
     out = forward(est, X)
     nearest = np.argmin(((out[:, None, :] - targets[None]) ** 2).sum(-1), axis=1)
     np.testing.assert_array_equal(est.classes_[nearest], est.predict(X))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-14, 1e100, 1e300])
+def test_units_of_the_data_change_nothing(scale):
+    # at 1e-14 the zero loss was lost; at 1e±300 envelope_candidates raised an IndexError
+    X, y = make_sequentially_separable(n_samples=60, random_state=0)
+    ref = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    clf = SequentialSeparableClassifier(random_state=0).fit(X * scale, y)
+    assert clf.output_layer_ == "exact" and clf.separable_.all()
+    np.testing.assert_array_equal(clf.predict(X * scale), ref.predict(X))
+    assert cost(clf, X * scale, y) < 1e-18
+    np.testing.assert_allclose(clf.hyperplane_margins_, ref.hyperplane_margins_ * scale,
+                               rtol=1e-4)
+
+
+def test_identical_rows_fall_back_to_the_majority():
+    # every soft margin degenerates to w = 0: no NaN axis, the majority class predicted
+    X = np.ones((21, 3))
+    y = np.r_[np.zeros(10, int), np.ones(11, int)]
+    with pytest.warns(AssumptionWarning):
+        clf = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    assert np.all(np.isfinite(forward(clf, X)))
+    np.testing.assert_array_equal(clf.predict(X), np.ones(21))
+
+
+def test_tiny_C_is_refused_clearly():
+    X, y = make_sequentially_separable(n_samples=30, random_state=0)
+    with pytest.raises(ValueError, match="'C' parameter"):
+        SequentialSeparableClassifier(C=1e-300).fit(X, y)

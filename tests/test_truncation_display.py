@@ -68,3 +68,36 @@ def test_truncation_display_for_the_sequential_classifier():
         np.testing.assert_allclose(pts, np.tile(clf.base_points_[layer], (len(pts), 1)),
                                    atol=1e-8)
     plt.close("all")
+
+
+def test_from_estimator_validates_its_input(fitted):
+    clf, X, y = fitted
+    with pytest.raises(ValueError, match="features"):
+        TruncationDisplay.from_estimator(clf, X[:, :1], y)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        TruncationDisplay.from_estimator(clf, np.where(X > 0, np.nan, X), y)
+    with pytest.raises(ValueError, match="same number of rows"):
+        TruncationDisplay.from_estimator(clf, X, y[:-1])
+    with pytest.raises(ValueError, match="reach"):
+        TruncationDisplay.from_estimator(clf, X, y, reach=-1.0)
+    with pytest.raises(TypeError, match="scatter_kwargs"):
+        TruncationDisplay.from_estimator(clf, X, y, scatter_kwargs=[1])
+    plt.close("all")
+
+
+def test_phase_diagram_validates_its_results():
+    from sktrunc.plotting import PhaseDiagramDisplay
+
+    good = {"n_samples": [5, 10], "widths": [10, 40], "fraction": np.ones((2, 2))}
+    with pytest.raises(TypeError, match="results"):
+        PhaseDiagramDisplay.from_results([1, 2])
+    with pytest.raises(ValueError, match="lacks the keys"):
+        PhaseDiagramDisplay.from_results({"n_samples": [5]})
+    with pytest.raises(ValueError, match="fraction must have shape"):
+        PhaseDiagramDisplay.from_results({**good, "fraction": np.ones(3)})
+    with pytest.raises(ValueError, match="theory"):
+        PhaseDiagramDisplay.from_results(good, theory="nope")
+    with pytest.raises(ValueError, match="epsilon"):
+        PhaseDiagramDisplay.from_results(good, theory="rank", epsilon=0.0)
+    PhaseDiagramDisplay.from_results(good, theory="rank")
+    plt.close("all")

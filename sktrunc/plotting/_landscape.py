@@ -51,6 +51,20 @@ class PhaseDiagramDisplay:
         self.theory = theory
         self.epsilon = epsilon
 
+    def _check(self):
+        """Clear errors for what ``plot`` would otherwise fail on inside matplotlib."""
+        n, w, frac = self.n_samples, self.widths, self.fraction
+        if n.ndim != 1 or w.ndim != 1 or n.size == 0 or w.size == 0:
+            raise ValueError("n_samples and widths must be non-empty 1-D sequences; got "
+                             f"shapes {n.shape} and {w.shape}.")
+        if frac.shape != (n.size, w.size):
+            raise ValueError(f"fraction must have shape (len(n_samples), len(widths)) = "
+                             f"({n.size}, {w.size}); got {frac.shape}.")
+        if self.theory not in (None, "rank", "minima"):
+            raise ValueError(f"theory must be 'rank', 'minima' or None; got {self.theory!r}.")
+        if not (np.isscalar(self.epsilon) and 0 < self.epsilon < 1):
+            raise ValueError(f"epsilon must be in (0, 1); got {self.epsilon!r}.")
+
     @classmethod
     def from_results(cls, results, *, theory=None, epsilon=0.1, ax=None):
         """Plot the results of a landscape experiment.
@@ -69,8 +83,16 @@ class PhaseDiagramDisplay:
         -------
         display : PhaseDiagramDisplay
         """
+        if not hasattr(results, "keys"):
+            raise TypeError(f"results must be the dict a landscape experiment returns; got "
+                            f"{type(results).__name__}.")
+        missing = [k for k in ("n_samples", "widths", "fraction") if k not in results]
+        if missing:
+            raise ValueError(f"results lacks the keys {missing}: pass the dict a landscape "
+                             "experiment returns (e.g. full_rank_fraction).")
         disp = cls(results["n_samples"], results["widths"], results["fraction"],
                    results.get("quantity", "fraction"), theory, epsilon)
+        disp._check()
         return disp.plot(ax=ax)
 
     def plot(self, ax=None):
@@ -87,6 +109,8 @@ class PhaseDiagramDisplay:
         import matplotlib.pyplot as plt
 
         from ..landscape import theory_width
+
+        self._check()
 
         if ax is None:
             _, ax = plt.subplots(figsize=(4.5, 3.8))

@@ -1,7 +1,7 @@
 """Display of truncation layers: the papers' Figures 1 and 3 for the user's data."""
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 __all__ = ["TruncationDisplay"]
 
@@ -85,7 +85,13 @@ class TruncationDisplay:
             raise TypeError(f"{type(estimator).__name__} is not built from truncation cones "
                             "(a BaseConeClassifier).")
         check_is_fitted(estimator)
+        # the estimator's own input checks: feature count, NaN/inf, sparse, dtype
+        X = validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
         X = np.asarray(X, dtype=np.float64)
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"X and y must have the same number of rows; got {X.shape[0]} "
+                             f"and {y.shape[0]}.")
         if estimator.lifted_:
             first = estimator.network_.hidden_outputs(X)[0]
         else:
@@ -115,6 +121,11 @@ class TruncationDisplay:
         """
         import matplotlib.pyplot as plt
 
+        if reach is not None and not (np.isscalar(reach) and np.isfinite(reach) and reach > 0):
+            raise ValueError(f"reach must be a positive finite number or None; got {reach!r}.")
+        if scatter_kwargs is not None and not isinstance(scatter_kwargs, dict):
+            raise TypeError(f"scatter_kwargs must be a dict or None; got "
+                            f"{type(scatter_kwargs).__name__}.")
         n = len(self.stages)
         if ax is None:
             fig, ax = plt.subplots(1, n, figsize=(3.2 * n, 3.2), sharex=True, sharey=True,
