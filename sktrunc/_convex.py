@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseConstructedClassifier, ConstructedNetworkMixin
+from ._geometry import data_scale
 from ._network import ReLUNetwork
 from .landscape._sampling import sample_activation_patterns
 
@@ -401,8 +402,13 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         N, d = X.shape
         Q = Y.shape[1]
         center = X.mean(axis=0)
-        scale = X.std(axis=0)
-        scale[~(scale > 1e-12 * np.maximum(np.abs(center), 1.0))] = 1.0  # constant features
+        # the spread of X / max|X|, times max|X|: squares of tiny or huge entries would
+        # underflow or overflow
+        unit = data_scale(X)
+        scale = (X / unit).std(axis=0) * unit
+        # constant features (spread at rounding level of their own values): relative, so
+        # that a model fitted on λ X is the model of X for any scale λ
+        scale[~(scale > 1e-12 * np.abs(center))] = 1.0
         Zs = (X - center) / scale
         Xt = np.column_stack([Zs, np.ones(N)])
         D, gates = sample_activation_patterns(Zs, self.n_patterns,
@@ -640,7 +646,7 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
         Y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
         y_mean = Y.mean(axis=0)
         y_scale = Y.std(axis=0)
-        y_scale[~(y_scale > 1e-12 * np.maximum(np.abs(y_mean), 1.0))] = 1.0
+        y_scale[~(y_scale > 1e-12 * np.abs(y_mean))] = 1.0
         coef, intercept, out = self._fit_program(X, (Y - y_mean) / y_scale)
         # the target scaling folded into the output layer
         self._set_network(ReLUNetwork([coef, out * y_scale], [intercept, y_mean]))

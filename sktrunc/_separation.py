@@ -161,8 +161,11 @@ def _hard_margin_qp(A_neg, A_pos, solver):
     if status not in _ACCEPTED:
         if not strictly_separable(A_neg, A_pos):
             return None
-        raise ValueError(f"The cvxpy solver {solver!r} returned status {status!r} "
-                         "on the max-margin problem; try another solver (e.g. 'CLARABEL').")
+        hint = ("try another solver (e.g. 'CLARABEL')" if solver.upper() != "CLARABEL" else
+                "the problem may be too large or badly scaled for it; try solver='SCS' or "
+                "fewer prototypes")
+        raise ValueError(f"The cvxpy solver {solver!r} returned status {status!r} on the "
+                         f"max-margin problem; {hint}.")
     return np.asarray(w, dtype=np.float64), float(b)
 
 

@@ -33,7 +33,7 @@ from ._base import (
     weighted_l2_cost,
 )
 from ._describe import LayerTable
-from ._geometry import rank_tolerance
+from ._geometry import data_scale, rank_tolerance
 from ._network import ReLUNetwork
 from .exceptions import AssumptionWarning
 
@@ -61,17 +61,6 @@ _ALPHA_GRID = np.r_[np.logspace(-4, 3, 15), np.inf]
 def _rms(R):
     """``sqrt((1/N) Σ_i |r_i|²)``: the cost normalisation of the paper (2.27)."""
     return float(np.sqrt(np.einsum("ij,ij->", R, R) / R.shape[0]))
-
-
-def _global_scale(X):
-    """A positive scalar that brings ``X`` to order one (``max |x_ij|``; 1 for zeros).
-
-    Every construction runs on ``X / s`` and folds ``1 / s`` into the first
-    layer, so a model fitted on ``λ X`` predicts on ``λ X`` what it predicts on
-    ``X`` (up to rounding), and ``X·1e300`` neither overflows nor loses digits.
-    """
-    s = float(np.max(np.abs(X), initial=0.0))
-    return s if s > 0 and np.isfinite(s) else 1.0
 
 
 def _check_magnitude(Y, name):
@@ -338,7 +327,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         X = np.asarray(X, dtype=np.float64)
         Y = self.targets_
         _check_magnitude(Y, "Targets")
-        scale = _global_scale(X)
+        scale = data_scale(X)
         self._input_scale = scale
         Xs = X / scale
         means, counts = _group_means(Xs, group, n_groups)
@@ -496,7 +485,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         H = np.maximum(((Xs - center) @ directions)[:, None, :] - knots[None], 0.0)
         H = H.reshape(len(Xs), -1)
         L = np.column_stack([np.ones(len(Xs)), Z])
-        scale_y = _global_scale(Y_true)
+        scale_y = data_scale(Y_true)
         Yn = Y_true / scale_y
         alpha = self.alpha
         if alpha is None:

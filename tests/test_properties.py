@@ -27,12 +27,7 @@ FAST = settings(max_examples=4, deadline=None, derandomize=True)
 
 # Known failures found by this suite, each with its reason (strict: they fail the suite
 # once fixed, so the entry must then be removed).
-UNIT_DEPENDENT = {
-    "ConvexReLUClassifier": "fitted on X * 1e-13 it predicts one class (absolute "
-                            "tolerances in the convex program); issue 13",
-    "ConvexReLURegressor": "fitted on X * 1e-12 its predictions differ (absolute "
-                           "tolerances in the convex program); issue 13",
-}
+UNIT_DEPENDENT = {}
 SCALE_CASES = [pytest.param(est, id=name, marks=pytest.mark.xfail(
     reason=UNIT_DEPENDENT[name], strict=True)) if name in UNIT_DEPENDENT
     else pytest.param(est, id=name) for est, name in zip(ESTIMATORS, IDS)]
