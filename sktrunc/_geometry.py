@@ -27,6 +27,7 @@ __all__ = [
     "cone_margin",
     "envelope_candidates",
     "widest_cone_cotangent",
+    "affine_hull_basis",
     "random_relu_lift",
     "lift_until",
 ]
@@ -449,3 +450,21 @@ def lift_until(X, accept, n_random, rng, *, keep_linear=False):
             break
         n_random *= 2
     return coef, intercept, H
+
+
+def affine_hull_basis(points):
+    """Center and orthonormal basis of the affine hull of the rows of ``points``.
+
+    Returns
+    -------
+    center : ndarray of shape (n_features,)
+        The mean of the rows.
+    basis : ndarray of shape (n_features, r)
+        ``r`` = the affine rank (at least 1): ``(x - center) @ basis`` are
+        coordinates in which every row keeps its distances to the others.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    center = points.mean(axis=0)
+    _, s, Vt = np.linalg.svd(points - center, full_matrices=False)
+    r = max(int(np.sum(s > rank_tolerance(points, s))), 1)
+    return center, Vt[:r].T

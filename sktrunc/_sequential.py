@@ -28,7 +28,14 @@ from ._base import (
     targets_are_orthogonal,
 )
 from ._cones import ConeLayer, Items, fit_cone, in_input_units
-from ._geometry import affine_rank, axial_coordinates, class_statistics, data_scale, lift_until
+from ._geometry import (
+    affine_hull_basis,
+    affine_rank,
+    axial_coordinates,
+    class_statistics,
+    data_scale,
+    lift_until,
+)
 from ._separation import _max_margin, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
@@ -161,9 +168,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         Whether each layer sends its whole class to its base point (every step
         separable).
     center_, components_ : ndarray
-        The cones live in the input space: ``0`` and the identity.
+        Cone coordinates ``(h - center_) @ components_`` of the construction
+        space ``h``: ``0`` and the identity, or, with more features than
+        samples, the data's affine hull (the mean and an orthonormal basis).
     lifted_ : bool
-        Always False (no lifting layer).
+        Whether a lifting ReLU layer precedes the cones (more prototypes than
+        ``n_features + 1``).
     output_layer_ : {"exact", "lstsq", "svc"}
         The last layer used.
     cone_margins_ : ndarray of shape (n_classes,)
@@ -349,9 +359,19 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         sub, n_sub = protos.labels, len(protos.owner)
         stats = class_statistics(X, sub, n_sub)
         lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
+        if H.shape[1] > H.shape[0]:
+            # more dimensions than points: every separating hyperplane restricted to the
+            # data's affine hull still separates, so the cones are built there (layers
+            # of width rank <= n_samples instead of n_features)
+            center, basis = affine_hull_basis(H)
+        else:
+            center, basis = np.zeros(H.shape[1]), np.eye(H.shape[1])
+        Z = H @ basis - center @ basis
+        means = space.means @ basis - center @ basis
+        xbar = space.barycenter @ basis - center @ basis
         budget = 4 * n_sub if self.max_solves is None else self.max_solves
         # the data of one fit travels in this object, never on the estimator
-        state = _Peeling(H, sub, protos.owner, space.means, space.barycenter, budget, rng)
+        state = _Peeling(Z, sub, protos.owner, means, xbar, budget, rng)
         if not isinstance(self.order, str):
             layers = self._peel(state, self._explicit_order(protos))
         else:
@@ -362,16 +382,15 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if layers is None:
                 layers = self._peel(state, list(range(n_sub)))
         steps = [step.layer for step in layers]
-        eye, origin = np.eye(H.shape[1]), np.zeros(H.shape[1])
         if all(layer.collapsed for layer in steps):
             # Theorem 5.2: every prototype sits at its base point
-            truncated = np.empty_like(H)
+            truncated = np.empty_like(Z)
             for layer in steps:
                 truncated[sub == layer.prototype] = layer.base_point
             name, output = self._output_layer(steps, truncated, y_idx, rng)
         else:
-            name, output = self._output_on_hidden(steps, X, y_idx, lift, rng)
-        return ConeNetwork(steps, output, name, origin, eye, lift), protos, stats
+            name, output = self._output_on_hidden(steps, X, y_idx, (center, basis), lift, rng)
+        return ConeNetwork(steps, output, name, center, basis, lift), protos, stats
 
     def _embedding(self, X, sub, n_sub, stats, rng):
         """The input, or a lifted copy when the prototype means are affinely dependent.
@@ -652,7 +671,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                              "target vectors of equal norm (e.g. one-hot).")
         return choose_output_layer(candidates, truncated, Y, y_idx)
 
-    def _output_on_hidden(self, steps, X, y_idx, lift, rng):
+    def _output_on_hidden(self, steps, X, y_idx, coordinates, lift, rng):
         """The last layer of a soft-margin network, fitted to its real last hidden layer.
 
         With cones of aperture near π the real layers chained through
@@ -670,8 +689,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             In cone coordinates.
         """
         dim, d = steps[-1].axis.shape[0], self.targets_.shape[1]
-        dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", np.zeros(dim),
-                            np.eye(dim), lift)
+        dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates, lift)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConditioningWarning)  # warned once, on the result
             hidden = _cone_network(dummy)[0].hidden_outputs(X)[-1]

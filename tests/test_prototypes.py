@@ -163,3 +163,17 @@ def test_soft_margin_last_layer_is_fitted_to_what_the_network_computes(n_prototy
     linear = LinearSVC().fit(X, y).score(X, y)
     assert clf.score(X, y) >= linear - 0.02
     assert clf.training_accuracy_ == clf.score(X, y)
+
+
+def test_sequential_builds_in_the_affine_hull_when_features_outnumber_samples():
+    # 50 points in 5,000 dimensions: layers of width 49 (the hull), not 5,000; this fit
+    # took 420 s with square layers
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(50, 5000)), rng.integers(0, 3, 50)
+    clf = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    assert clf.network_.layer_sizes == (5000, 49, 49, 49, 3)
+    assert clf.components_.shape == (5000, 49)
+    assert cost(clf, X, y) <= max(1e-18, float_zero(clf, len(y)))
+    # truncate() and predictions live in the hull's coordinates and the input's
+    assert clf.truncate(X).shape == (50, 49)
+    assert clf.score(X, y) == 1.0
