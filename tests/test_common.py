@@ -35,8 +35,6 @@ ESTIMATORS = [cls() for cls in _public_estimators()]
 
 # Expected failures, per estimator class, each with the reason a maintainer would accept.
 EXPECTED_FAILED_CHECKS = {}
-# Public functions not yet validated, each with the reason.
-EXPECTED_UNVALIDATED = {}
 
 
 def _expected_failed_checks(estimator):
@@ -61,8 +59,6 @@ def test_estimator_param_validation(estimator):
 
 @pytest.mark.parametrize("name, func", _public_functions(), ids=[n for n, _ in _public_functions()])
 def test_public_function_param_validation(name, func):
-    if name in EXPECTED_UNVALIDATED:
-        pytest.xfail(EXPECTED_UNVALIDATED[name])
     constraints = getattr(func, "_skl_parameter_constraints", None)
     assert constraints is not None, f"{name} does not validate its parameters (validate_params)"
     sig = inspect.signature(func)

@@ -73,9 +73,6 @@ def test_api_pages_list_inherited_methods(html):
 
 
 PAGES = sorted(p.stem for p in DOC.glob("*.rst") if p.stem != "sg_execution_times")
-# pages whose source another engineer owns; remove an entry once the page is fixed (the
-# strict xfail then turns its fix into a failure that says so)
-KNOWN_PRIVATE = {}
 PRIVATE = re.compile(r"sktrunc\.(?:[a-z_]+\.)*_[a-z]\w*|SHALLOW\.md")
 
 
@@ -84,25 +81,17 @@ def _private_names(path):
     return PRIVATE.findall(text)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_PRIVATE[n]))
-    if n in KNOWN_PRIVATE else n for n in PAGES])
+@pytest.mark.parametrize("name", PAGES)
 def test_pages_cite_no_private_names(html, name):
     # users read the docs: a private module, helper or internal note is nothing to rely on
     assert not _private_names(html / f"{name}.html")
-
-
-# docstrings another engineer owns, as for KNOWN_PRIVATE
-KNOWN_PRIVATE_API = {}
 
 
 def test_api_pages_cite_no_private_names(html):
     pages = list((html / "generated").glob("*.html"))
     assert len(pages) > 20
     offenders = {p.stem: found for p in pages if (found := _private_names(p))}
-    assert not set(offenders) - set(KNOWN_PRIVATE_API), offenders
-    fixed = set(KNOWN_PRIVATE_API) - set(offenders)
-    assert not fixed, f"fixed, remove from KNOWN_PRIVATE_API: {fixed}"
+    assert not offenders, offenders
 
 
 def test_comparison_table_in_the_docs_covers_the_registries():

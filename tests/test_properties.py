@@ -25,12 +25,7 @@ ESTIMATORS = [cls(**({"random_state": 0} if "random_state" in cls().get_params()
 IDS = [type(est).__name__ for est in ESTIMATORS]
 FAST = settings(max_examples=4, deadline=None, derandomize=True)
 
-# Known failures found by this suite, each with its reason (strict: they fail the suite
-# once fixed, so the entry must then be removed).
-UNIT_DEPENDENT = {}
-SCALE_CASES = [pytest.param(est, id=name, marks=pytest.mark.xfail(
-    reason=UNIT_DEPENDENT[name], strict=True)) if name in UNIT_DEPENDENT
-    else pytest.param(est, id=name) for est, name in zip(ESTIMATORS, IDS)]
+SCALE_CASES = [pytest.param(est, id=name) for est, name in zip(ESTIMATORS, IDS)]
 
 
 def _data(n_samples=30, n_features=3, seed=0):
