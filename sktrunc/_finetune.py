@@ -1,0 +1,389 @@
+"""Construct, export, fine-tune: gradient descent that starts from a constructed network.
+
+One entry point, :func:`fine_tune`: it builds the construction on part of the
+training data, exports it as a scikit-learn MLP whose predictions are the
+construction's, rescales it so that it is not needlessly sharp
+(:func:`balance_layers`), widens it, and runs epochs of ``partial_fit`` that keep
+the best weights on the held-out part, epoch 0 (the construction) included.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["balance_layers", "fine_tune"]
+
+
+def _pow2(x):
+    """``2**round(log2 x)``: multiplying by it is exact in floating point."""
+    return np.exp2(np.round(np.log2(x)))
+
+
+def balance_layers(coefs, intercepts, *, n_sweeps=3):
+    """Rescale a ReLU network's hidden units so that each one's weights are balanced.
+
+    ReLU is positively homogeneous, ``relu(c t) = c relu(t)`` for ``c > 0``, so
+    multiplying a hidden unit's incoming weights and bias by ``c`` and its
+    outgoing weights by ``1 / c`` leaves the network's function unchanged.  Each
+    unit gets the ``c`` that makes the norms of its incoming (with bias) and
+    outgoing weights equal, rounded to a power of two, so the rescaled network
+    computes the same floating-point numbers up to exact powers of two: same
+    argmax, same predictions.  A construction with weights of ~1000 on one layer
+    and ~0.001 on the next becomes one whose weights are all on one scale, where
+    a step of a given size means the same thing for every weight.
+
+    Units with no incoming or no outgoing weights (dead units, units added by
+    widening) are left alone.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        ``coefs[l]`` of shape ``(n_in, n_out)`` (scikit-learn's MLP orientation);
+        the last layer is affine.
+    intercepts : list of ndarray
+    n_sweeps : int, default=3
+        Passes from the first hidden layer to the last; a unit's outgoing weights
+        are the next layer's incoming ones, so one pass changes the balance of the
+        next.
+
+    Returns
+    -------
+    coefs, intercepts : lists of ndarray
+        New arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> coefs = [np.array([[1000.0, 2.0]]), np.array([[0.001], [0.5]])]
+    >>> intercepts = [np.array([-500.0, 1.0]), np.array([0.0])]
+    >>> c, b = balance_layers(coefs, intercepts)
+    >>> [float(v) for v in c[0].ravel()], [float(v) for v in c[1].ravel()]
+    ([0.9765625, 0.5], [1.024, 2.0])
+    """
+    coefs = [np.array(c, dtype=np.float64) for c in coefs]
+    intercepts = [np.array(b, dtype=np.float64) for b in intercepts]
+    for _ in range(n_sweeps):
+        for ell in range(len(coefs) - 1):
+            w_in = np.sqrt(np.sum(coefs[ell] ** 2, axis=0) + intercepts[ell] ** 2)
+            w_out = np.linalg.norm(coefs[ell + 1], axis=1)
+            live = (w_in > 0) & (w_out > 0)
+            c = np.ones_like(w_in)
+            c[live] = _pow2(np.sqrt(w_out[live] / w_in[live]))
+            coefs[ell] *= c
+            intercepts[ell] *= c
+            coefs[ell + 1] /= c[:, None]
+    return coefs, intercepts
+
+
+# Relative weight noise of the sharpness test: adam's first steps move every weight by
+# about its learning rate, 1e-3, which is this relative change for weights of order 1
+# (what balance_layers makes them).  A construction that loses more than
+# _SHARP_CHANGE of its validation predictions to it is frozen by freeze="auto".
+_SHARP_NOISE = 1e-3
+_SHARP_CHANGE = 0.01
+# MLP parameters fine_tune sets itself
+_OWN_PARAMS = ("hidden_layer_sizes", "activation", "learning_rate_init", "early_stopping",
+               "validation_fraction", "max_iter", "n_iter_no_change", "random_state",
+               "warm_start")
+
+
+def _widen_for_descent(coefs, intercepts, shapes, X):
+    """Set the incoming weights of the units added by widening, on the training rows.
+
+    A new unit feeds nothing at epoch 0 (zero outgoing weights), so its incoming
+    weights and bias are free: the output is unchanged whatever they are.  The
+    first hidden layer's new units keep their random directions, rescaled so
+    that their activations have the root mean square of the construction's
+    units there (a random unit would otherwise be on the scale of the layer's
+    weights, not of its activations).  Each deeper layer's new units copy the
+    previous layer's (weight 1, bias 0: ``relu(a) = a`` for ``a >= 0``), so the
+    new units form one hidden layer of random features of the input carried to
+    the output unchanged, a default MLP beside the construction, rather than a
+    random deep chain whose signal the construction's layer norms blow up or
+    wash out.  Gradient descent can then change all of them.
+    """
+    a = np.asarray(X, dtype=np.float64)
+    for ell, (n_in, n_out) in enumerate(shapes):
+        widen = coefs[ell].shape[1] - n_out
+        if ell == 0:
+            rms = np.sqrt(np.mean(np.maximum(a @ coefs[0] + intercepts[0], 0.0) ** 2, axis=0))
+            old, new = rms[:n_out], rms[n_out:]
+            target = np.median(old[old > 0]) if np.any(old > 0) else 1.0
+            c = np.ones_like(new)
+            c[new > 0] = target / new[new > 0]
+            coefs[0][:, n_out:] *= c
+            intercepts[0][n_out:] *= c
+        else:
+            coefs[ell][:, n_out:] = 0.0
+            coefs[ell][n_in + np.arange(widen), n_out + np.arange(widen)] = 1.0
+            intercepts[ell][n_out:] = 0.0
+        a = np.maximum(a @ coefs[ell] + intercepts[ell], 0.0)
+    return coefs, intercepts
+
+
+def _export(est, X_fit, X_val, y_val, *, widen, softening, random_state, mlp_params):
+    """The construction as a fitted-state MLP: logits calibrated, balanced, widened.
+
+    Returns the MLP and the construction's ``(n_in, n_out)`` per hidden layer.
+    """
+    from ._base import fit_temperature
+    from ._network import ReLUNetwork
+
+    if is_classifier(est):
+        # the temperature that calibrates the construction on rows it was not built
+        # on, times ``softening``: a construction that interpolates its training rows
+        # is confident on them, and a calibrated or saturated softmax there leaves
+        # the log-loss nothing to descend on
+        unit = est._score_unit()
+        scores = est._scores(est.network_.forward(np.asarray(X_val, dtype=np.float64)))
+        t = fit_temperature(scores / unit, np.searchsorted(est.classes_, y_val))
+        mlp = est.to_mlp(temperature=t * unit * softening, **mlp_params)
+    else:
+        mlp = est.to_mlp(**mlp_params)
+    coefs, intercepts = balance_layers(mlp.coefs_, mlp.intercepts_)
+    shapes = [c.shape for c in coefs[:-1]]
+    if widen:
+        wide = ReLUNetwork(coefs, intercepts).to_mlp(widen=widen, random_state=random_state)
+        coefs, intercepts = _widen_for_descent(wide.coefs_, wide.intercepts_, shapes, X_fit)
+        mlp.hidden_layer_sizes = wide.hidden_layer_sizes
+    mlp.coefs_, mlp.intercepts_ = coefs, intercepts
+    mlp._best_coefs = [c.copy() for c in coefs]
+    mlp._best_intercepts = [b.copy() for b in intercepts]
+    return mlp, shapes
+
+
+def _is_sharp(mlp, shapes, X_val, y_val, rng):
+    """Whether relative weight noise of ``_SHARP_NOISE`` on the construction's hidden
+    layers changes more than ``_SHARP_CHANGE`` of its validation predictions
+    (for a regressor: its validation R² by more than that)."""
+    before = mlp.predict(X_val)
+    coefs = [c.copy() for c in mlp.coefs_]
+    try:
+        for ell, (n_in, n_out) in enumerate(shapes):
+            block = mlp.coefs_[ell][:n_in, :n_out]
+            block *= 1.0 + _SHARP_NOISE * rng.standard_normal(block.shape)
+        if is_classifier(mlp):
+            return float(np.mean(mlp.predict(X_val) != before)) > _SHARP_CHANGE
+        from sklearn.metrics import r2_score
+
+        return r2_score(y_val, before) - mlp.score(X_val, y_val) > _SHARP_CHANGE
+    finally:
+        mlp.coefs_ = coefs
+
+
+def _score_key(mlp, X_val, y_val):
+    """Validation accuracy and mean log-likelihood of ``y_val`` (R² twice for a regressor)."""
+    if not is_classifier(mlp):
+        score = float(mlp.score(X_val, y_val))
+        return score, score
+    proba = mlp.predict_proba(X_val)
+    if proba.shape[1] == 1:
+        proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+    idx = np.searchsorted(mlp.classes_, y_val)
+    score = float(np.mean(mlp.classes_[np.argmax(proba, axis=1)] == y_val))
+    loglik = float(np.mean(np.log(np.clip(proba[np.arange(len(idx)), idx], 1e-300, 1.0))))
+    return score, loglik
+
+
+def _rows(X, rows):
+    return X[rows] if hasattr(X, "shape") else np.asarray(X)[rows]
+
+
+def _weights(mlp):
+    return [c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_]
+
+
+def _descend(mlp, X_fit, y_fit, X_val, y_val, *, max_iter, n_iter_no_change, frozen, rng):
+    """Epochs of ``partial_fit`` that keep the best validation weights, epoch 0 included.
+
+    The validation log-likelihood is the smooth signal: it sets the patience and
+    ranks the epochs.  An epoch is only eligible when its validation accuracy is
+    at least epoch 0's, so the weights kept never score below the construction
+    on the validation rows.
+    """
+    score0, lik0 = _score_key(mlp, X_val, y_val)
+    scores, liks = [score0], [lik0]
+    best_iter, best_lik, best_seen, since = 0, lik0, lik0, 0
+    best_weights = _weights(mlp)
+    n_batch = min(200, len(y_fit)) if mlp.batch_size == "auto" else min(mlp.batch_size,
+                                                                          len(y_fit))
+    for epoch in range(1, max_iter + 1):
+        if not frozen:
+            mlp.partial_fit(X_fit, y_fit)
+        else:
+            # one partial_fit per mini-batch, each followed by putting the frozen
+            # weights back: only the new units and the output layer move
+            order = rng.permutation(len(y_fit))
+            for lo in range(0, len(order), n_batch):
+                rows = order[lo:lo + n_batch]
+                mlp.partial_fit(_rows(X_fit, rows), y_fit[rows])
+                for ell, c, b in frozen:
+                    mlp.coefs_[ell][:, :c.shape[1]] = c
+                    mlp.intercepts_[ell][:b.shape[0]] = b
+        score, lik = _score_key(mlp, X_val, y_val)
+        scores.append(score)
+        liks.append(lik)
+        if lik > best_lik and score >= score0:
+            best_iter, best_lik, best_weights = epoch, lik, _weights(mlp)
+        if lik > best_seen:
+            best_seen, since = lik, 0
+        else:
+            since += 1
+            if since >= n_iter_no_change:
+                break
+    mlp.coefs_, mlp.intercepts_ = best_weights
+    mlp.validation_scores_ = scores
+    mlp.validation_log_likelihoods_ = liks
+    mlp.best_validation_score_ = scores[best_iter]
+    mlp.best_iter_ = best_iter
+    return mlp
+
+
+@validate_params(
+    {"estimator": [HasMethods(["fit", "to_mlp"])], "X": ["array-like"], "y": ["array-like"],
+     "widen": [Interval(Integral, 0, None, closed="left")],
+     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+     "softening": [Interval(Real, 0, None, closed="neither")],
+     "freeze": ["boolean", StrOptions({"auto"})],
+     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+     "max_iter": [Interval(Integral, 0, None, closed="left")],
+     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+     "refit": ["boolean"],
+     "mlp_params": [dict, None],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=False)
+def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=5.0,
+              freeze="auto", validation_fraction=0.1, max_iter=200, n_iter_no_change=10,
+              refit=True, mlp_params=None, random_state=None):
+    """Construct, export and fine-tune: gradient descent that starts from a construction.
+
+    The recipe of the user guide's fine-tuning page, in one call:
+
+    1. Hold out ``validation_fraction`` of ``(X, y)`` (stratified for a
+       classifier) and, with ``refit=True``, build a clone of ``estimator`` on
+       the rest: a construction that separates its training rows would be
+       perfect on validation rows it was built on, and the held-out score could
+       never improve.
+    2. Export it with ``estimator.to_mlp``: an ``MLPClassifier`` (an
+       ``MLPRegressor`` for a regressor) with the construction's predictions.
+       A classifier's logits are the decision scores divided by the temperature
+       that calibrates them on the held-out rows, times ``softening`` (the
+       argmax, hence the prediction, is unchanged).
+    3. Rescale every hidden unit by a power of two so that its incoming and
+       outgoing weights have equal norms (:func:`balance_layers`: same function,
+       same floating-point predictions, no weight of 1000 beside one of 0.001).
+    4. Add ``widen`` units per hidden layer that feed nothing at epoch 0: random
+       features of the input in the first hidden layer, at the scale of the
+       construction's activations, copied unchanged through the deeper layers.
+    5. Run epochs of adam (``partial_fit``, ``learning_rate_init``) on the
+       non-validation rows; keep the epoch with the best validation
+       log-likelihood among those whose validation accuracy is at least epoch
+       0's (epoch 0 included), and stop after ``n_iter_no_change`` epochs
+       without a better log-likelihood.  With ``freeze`` the construction's
+       hidden units are held fixed and only the new units and the output layer
+       learn.
+
+    Epoch 0 of the result is the construction: its predictions are
+    ``construction_.predict``'s exactly.
+
+    Parameters
+    ----------
+    estimator : constructed estimator
+        A sktrunc classifier or regressor with ``to_mlp`` (e.g.
+        :class:`ShallowBoundClassifier`); fitted when ``refit=False``.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    widen : int, default=128
+        Units added to every hidden layer.  The constructions are as narrow as
+        their geometry (the shallow and clustered networks on breast cancer
+        have one hidden unit); descent needs capacity beyond them.
+    learning_rate_init : float, default=1e-3
+        Adam's step, on the balanced weights (of order 1).
+    softening : float, default=5.0
+        The exported logits are the calibrated ones divided by this, so that
+        the log-loss of the rows the construction was built on (on which it is
+        confident) still has a gradient.
+    freeze : bool or "auto", default="auto"
+        Hold the construction's hidden units fixed.  ``"auto"``: when relative
+        weight noise of 1e-3 (adam's step on weights of order 1) on them changes
+        more than 1 % of the validation predictions: a construction so sharp that
+        any step of its own weights destroys it (the deep cone networks).
+    validation_fraction : float in (0, 1), default=0.1
+        Held out for the temperature, the sharpness test and the choice of epoch.
+    max_iter : int, default=200
+        Epochs at most.
+    n_iter_no_change : int, default=10
+        Patience, in epochs without a better validation log-likelihood.
+    refit : bool, default=True
+        Build the construction on the non-validation rows (a clone of
+        ``estimator``); False exports the fitted ``estimator`` as it is.
+    mlp_params : dict, default=None
+        Further ``MLPClassifier``/``MLPRegressor`` parameters (``alpha``,
+        ``batch_size``, ``beta_1``, ...); the solver must be ``"adam"`` (the
+        default) or ``"sgd"``.  Those set here (layer sizes, activation,
+        learning rate, stopping, seed) are refused.
+    random_state : int, RandomState instance or None, default=None
+        The split, the new units and the mini-batches.
+
+    Returns
+    -------
+    mlp : MLPClassifier or MLPRegressor
+        Fitted, holding the kept epoch's weights, with ``best_iter_`` (0 when the
+        construction was kept), ``validation_scores_`` and
+        ``validation_log_likelihoods_`` (epoch 0 first),
+        ``best_validation_score_``, ``frozen_`` and ``construction_`` (the
+        exported estimator).
+
+    See Also
+    --------
+    balance_layers : the rescaling of step 3.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sktrunc import ShallowBoundClassifier
+    >>> from sktrunc._finetune import fine_tune
+    >>> X, y = load_iris(return_X_y=True)
+    >>> mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=8, max_iter=20, random_state=0)
+    >>> bool(mlp.best_validation_score_ >= mlp.validation_scores_[0])
+    True
+    """
+    mlp_params = dict(mlp_params or {})
+    own = sorted(set(mlp_params) & set(_OWN_PARAMS))
+    if own:
+        raise ValueError(f"mlp_params: {own} are set by fine_tune and cannot be passed.")
+    mlp_params.setdefault("solver", "adam")
+    if mlp_params["solver"] not in ("adam", "sgd"):
+        raise ValueError("fine_tune runs partial_fit epochs: mlp_params['solver'] must be "
+                         f"'adam' or 'sgd'; got {mlp_params['solver']!r}.")
+    classifier = is_classifier(estimator)
+    y = np.asarray(y)
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X, y, test_size=validation_fraction, random_state=random_state,
+        stratify=y if classifier else None)
+    if refit:
+        est = clone(estimator).fit(X_fit, y_fit)
+    else:
+        check_is_fitted(estimator)
+        est = estimator
+    mlp, shapes = _export(est, X_fit, X_val, y_val, widen=widen, softening=softening,
+                          random_state=random_state,
+                          mlp_params={**mlp_params, "learning_rate_init": learning_rate_init})
+    rng = check_random_state(random_state)
+    if freeze == "auto":
+        freeze = _is_sharp(mlp, shapes, X_val, y_val, rng)
+    frozen = None
+    if freeze:
+        # the old units' whole incoming weights, those from new units (zero) included
+        frozen = [(ell, mlp.coefs_[ell][:, :n_out].copy(), mlp.intercepts_[ell][:n_out].copy())
+                  for ell, (_, n_out) in enumerate(shapes)]
+    mlp = _descend(mlp, X_fit, y_fit, X_val, y_val, max_iter=max_iter,
+                   n_iter_no_change=n_iter_no_change, frozen=frozen, rng=rng)
+    mlp.frozen_ = bool(freeze)
+    mlp.construction_ = est
+    return mlp

@@ -1,0 +1,219 @@
+"""Construct, export, fine-tune (issue 15): ``to_mlp`` on every constructed classifier,
+``balance_layers`` and the guarded descent of ``fine_tune``."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs, make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+from sktrunc import (
+    ClusteredTruncationClassifier,
+    ConvexReLUClassifier,
+    SequentialSeparableClassifier,
+    ShallowBoundClassifier,
+    ShallowBoundRegressor,
+)
+from sktrunc._finetune import balance_layers, fine_tune
+
+from conftest import forward
+
+CLASSIFIERS = [ClusteredTruncationClassifier(random_state=0),
+               SequentialSeparableClassifier(random_state=0), ShallowBoundClassifier(),
+               ConvexReLUClassifier(n_patterns=10, random_state=0)]
+
+
+def _ids(est):
+    return type(est).__name__
+
+
+@pytest.fixture(scope="module")
+def data():
+    # overlapping classes: no construction is perfect, so descent has something to do
+    X, y = make_classification(n_samples=240, n_features=6, n_informative=4,
+                               n_redundant=0, n_classes=3, n_clusters_per_class=1,
+                               class_sep=1.0, random_state=0)
+    return X, y
+
+
+def _quiet(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # assumption/conditioning warnings of the fits
+        return fn()
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=_ids)
+@pytest.mark.parametrize("widen", [0, 5])
+def test_to_mlp_predicts_exactly_as_the_classifier(est, widen, data):
+    X, y = data
+    est = _quiet(lambda: est.fit(X, y))
+    mlp = est.to_mlp(widen=widen, random_state=0)
+    assert isinstance(mlp, MLPClassifier)
+    np.testing.assert_array_equal(mlp.predict(X), est.predict(X))
+    np.testing.assert_allclose(mlp.predict_proba(X), est.predict_proba(X), rtol=1e-7,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=_ids)
+@pytest.mark.parametrize("widen", [0, 7])
+def test_fine_tune_epoch_0_is_the_construction_exactly(est, widen, data):
+    # the whole export of the recipe (calibrated and softened logits, power-of-two
+    # balancing, widening with rescaled and copied new units) changes no prediction
+    X, y = data
+    mlp = _quiet(lambda: fine_tune(est, X, y, widen=widen, max_iter=0, random_state=0))
+    assert mlp.best_iter_ == 0 and mlp.validation_scores_ == [mlp.best_validation_score_]
+    assert mlp.hidden_layer_sizes == tuple(
+        c.shape[1] + widen for c in mlp.construction_.coefs_[:-1])
+    np.testing.assert_array_equal(mlp.predict(X), mlp.construction_.predict(X))
+    # the construction was built on the 90 % not held out, not on all rows
+    assert mlp.construction_ is not est
+
+
+def test_fine_tune_keeps_a_fitted_estimator_without_refit(data):
+    X, y = data
+    est = ShallowBoundClassifier().fit(X, y)
+    mlp = fine_tune(est, X, y, max_iter=0, refit=False, random_state=0)
+    assert mlp.construction_ is est
+    np.testing.assert_array_equal(mlp.predict(X), est.predict(X))
+    with pytest.raises(NotFittedError):
+        fine_tune(ShallowBoundClassifier(), X, y, refit=False)
+
+
+def test_fine_tune_of_a_regressor_starts_at_its_predictions():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 4))
+    y = X[:, 0] ** 2 + X[:, 1] + 0.1 * rng.normal(size=150)
+    mlp = fine_tune(ShallowBoundRegressor(), X, y, widen=4, max_iter=0, random_state=0)
+    assert isinstance(mlp, MLPRegressor)
+    out = mlp.construction_.predict(X)
+    np.testing.assert_allclose(mlp.predict(X), out, rtol=1e-10,
+                               atol=1e-10 * float(np.abs(out).max()))
+    mlp = fine_tune(ShallowBoundRegressor(), X, y, widen=4, max_iter=20, random_state=0)
+    assert mlp.best_validation_score_ >= mlp.validation_scores_[0]
+
+
+def _validation_rows(X, y, seed):
+    return train_test_split(X, y, test_size=0.1, random_state=seed, stratify=y)[1::2]
+
+
+def test_fine_tune_keeps_epoch_0_when_every_epoch_is_worse(data):
+    X, y = data
+    # a step far too large for every weight: each epoch ends worse than the construction
+    mlp = fine_tune(ShallowBoundClassifier(), X, y, learning_rate_init=50.0, freeze=False,
+                    max_iter=4, n_iter_no_change=4, random_state=0)
+    assert mlp.best_iter_ == 0 and len(mlp.validation_scores_) == 5
+    assert min(mlp.validation_scores_[1:]) < mlp.validation_scores_[0]
+    X_val, y_val = _validation_rows(X, y, 0)
+    # the weights handed back are epoch 0's: a genuine forward pass says so
+    np.testing.assert_array_equal(mlp.predict(X), mlp.construction_.predict(X))
+    assert mlp.score(X_val, y_val) == mlp.validation_scores_[0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fine_tune_never_ends_below_epoch_0_on_validation(seed, data):
+    X, y = data
+    mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=16, max_iter=40,
+                    random_state=seed)
+    X_val, y_val = _validation_rows(X, y, seed)
+    start = mlp.construction_.score(X_val, y_val)
+    assert mlp.validation_scores_[0] == start
+    # recomputed from the returned weights, not read from what fine_tune stored
+    end = float(np.mean(np.argmax(forward(mlp, X_val), axis=1)
+                        == np.searchsorted(mlp.classes_, y_val)))
+    assert end == mlp.best_validation_score_ >= start
+    assert mlp.validation_log_likelihoods_[mlp.best_iter_] == max(
+        lik for lik, s in zip(mlp.validation_log_likelihoods_, mlp.validation_scores_)
+        if s >= start)
+
+
+def test_fine_tune_improves_a_construction_that_descent_can_improve(data):
+    X, y = data
+    mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=16, random_state=0)
+    assert mlp.best_iter_ > 0
+    assert mlp.validation_log_likelihoods_[mlp.best_iter_] > mlp.validation_log_likelihoods_[0]
+
+
+def test_freeze_moves_only_the_new_units_and_the_output():
+    X, y = make_blobs(n_samples=200, centers=3, n_features=4, cluster_std=3.0,
+                      random_state=1)
+    kw = {"widen": 6, "random_state": 0}
+    start = fine_tune(ClusteredTruncationClassifier(random_state=0), X, y, max_iter=0, **kw)
+    mlp = fine_tune(ClusteredTruncationClassifier(random_state=0), X, y, freeze=True,
+                    max_iter=5, n_iter_no_change=5, **kw)
+    assert mlp.frozen_
+    moved = False
+    for ell, c in enumerate(start.construction_.coefs_[:-1]):
+        n_out = c.shape[1]
+        # the construction's units, including their (zero) weights from new units
+        np.testing.assert_array_equal(mlp.coefs_[ell][:, :n_out], start.coefs_[ell][:, :n_out])
+        np.testing.assert_array_equal(mlp.intercepts_[ell][:n_out],
+                                      start.intercepts_[ell][:n_out])
+        moved |= not np.array_equal(mlp.coefs_[ell][:, n_out:], start.coefs_[ell][:, n_out:])
+    if mlp.best_iter_ > 0:
+        assert moved and not np.array_equal(mlp.coefs_[-1], start.coefs_[-1])
+
+
+def test_freeze_auto_freezes_a_sharp_construction_only():
+    # the deep cone network of the sequential construction loses its predictions to
+    # relative weight noise of 1e-3; the shallow hinge network does not
+    X, y = make_blobs(n_samples=300, centers=5, n_features=10, cluster_std=4.0,
+                      random_state=0)
+    sharp = _quiet(lambda: fine_tune(SequentialSeparableClassifier(random_state=0), X, y,
+                                     widen=0, max_iter=0, random_state=0))
+    calm = fine_tune(ShallowBoundClassifier(), X, y, widen=0, max_iter=0, random_state=0)
+    assert sharp.frozen_ and not calm.frozen_
+
+
+def test_balance_layers_keeps_the_function_bit_for_bit():
+    rng = np.random.default_rng(0)
+    widths = (5, 8, 7, 3)
+    coefs = [rng.normal(size=(m, n)) for m, n in zip(widths[:-1], widths[1:])]
+    intercepts = [rng.normal(size=n) for n in widths[1:]]
+    coefs[0] *= 1e3  # a sharp first layer and a flat second: same function when balanced
+    coefs[1] *= 1e-3
+    coefs[1][:, 2] = 0.0  # a dead unit is left alone
+    c, b = balance_layers(coefs, intercepts)
+    X = rng.normal(size=(50, 5))
+
+    class Net:
+        pass
+
+    before, after = Net(), Net()
+    before.coefs_, before.intercepts_ = coefs, intercepts
+    after.coefs_, after.intercepts_ = c, b
+    np.testing.assert_array_equal(forward(after, X), forward(before, X))
+    assert np.all(c[1][:, 2] == 0.0)
+    ratio = np.log2(np.abs(c[0]).max() / np.abs(c[1]).max())
+    assert abs(ratio) < 3 < abs(np.log2(np.abs(coefs[0]).max() / np.abs(coefs[1]).max()))
+    # the last hidden layer is balanced last: incoming and outgoing norms within 2x
+    w_in = np.sqrt(np.sum(c[-2] ** 2, axis=0) + b[-2] ** 2)
+    w_out = np.linalg.norm(c[-1], axis=1)
+    assert np.all((w_in / w_out <= 2.0) & (w_in / w_out >= 0.5))
+    # the inputs are not modified
+    assert np.abs(coefs[0]).max() > 100
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"widen": -1}, "widen"),
+    ({"softening": 0.0}, "softening"),
+    ({"learning_rate_init": -1e-3}, "learning_rate_init"),
+    ({"freeze": "always"}, "freeze"),
+    ({"validation_fraction": 1.0}, "validation_fraction"),
+    ({"n_iter_no_change": 0}, "n_iter_no_change"),
+    ({"mlp_params": {"hidden_layer_sizes": (5,)}}, "set by fine_tune"),
+    ({"mlp_params": {"early_stopping": True}}, "set by fine_tune"),
+    ({"mlp_params": {"solver": "lbfgs"}}, "partial_fit"),
+])
+def test_fine_tune_rejects_bad_parameters(kwargs, match, data):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        fine_tune(ShallowBoundClassifier(), X, y, **kwargs)
+
+
+def test_fine_tune_rejects_what_is_not_a_construction(data):
+    X, y = data
+    with pytest.raises(ValueError, match="estimator"):
+        fine_tune(MLPClassifier(), X, y)
