@@ -63,7 +63,7 @@ def balance_layers(coefs, intercepts, *, n_sweeps=3):
     >>> intercepts = [np.array([-500.0, 1.0]), np.array([0.0])]
     >>> c, b = balance_layers(coefs, intercepts)
     >>> [float(v) for v in c[0].ravel()], [float(v) for v in c[1].ravel()]
-    ([0.9765625, 0.5], [1.024, 2.0])
+    ([0.9765625, 1.0], [1.024, 1.0])
     """
     coefs = [np.array(c, dtype=np.float64) for c in coefs]
     intercepts = [np.array(b, dtype=np.float64) for b in intercepts]
@@ -275,7 +275,7 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
        that calibrates them on the held-out rows, times ``softening`` (the
        argmax, hence the prediction, is unchanged).
     3. Rescale every hidden unit by a power of two so that its incoming and
-       outgoing weights have equal norms (:func:`balance_layers`: same function,
+       outgoing weights have equal norms (``balance_layers``: same function,
        same floating-point predictions, no weight of 1000 beside one of 0.001).
     4. Add ``widen`` units per hidden layer that feed nothing at epoch 0: random
        features of the input in the first hidden layer, at the scale of the
@@ -339,15 +339,11 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
         ``best_validation_score_``, ``frozen_`` and ``construction_`` (the
         exported estimator).
 
-    See Also
-    --------
-    balance_layers : the rescaling of step 3.
-
     Examples
     --------
     >>> from sklearn.datasets import load_iris
     >>> from sktrunc import ShallowBoundClassifier
-    >>> from sktrunc._finetune import fine_tune
+    >>> from sktrunc import fine_tune
     >>> X, y = load_iris(return_X_y=True)
     >>> mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=8, max_iter=20, random_state=0)
     >>> bool(mlp.best_validation_score_ >= mlp.validation_scores_[0])
