@@ -144,16 +144,18 @@ def test_freeze_moves_only_the_new_units_and_the_output():
     mlp = fine_tune(ClusteredTruncationClassifier(random_state=0), X, y, freeze=True,
                     max_iter=5, n_iter_no_change=5, **kw)
     assert mlp.frozen_
-    moved = False
-    for ell, c in enumerate(start.construction_.coefs_[:-1]):
-        n_out = c.shape[1]
-        # the construction's units, including their (zero) weights from new units
-        np.testing.assert_array_equal(mlp.coefs_[ell][:, :n_out], start.coefs_[ell][:, :n_out])
-        np.testing.assert_array_equal(mlp.intercepts_[ell][:n_out],
-                                      start.intercepts_[ell][:n_out])
-        moved |= not np.array_equal(mlp.coefs_[ell][:, n_out:], start.coefs_[ell][:, n_out:])
-    if mlp.best_iter_ > 0:
-        assert moved and not np.array_equal(mlp.coefs_[-1], start.coefs_[-1])
+    assert len(mlp.coefs_) > 2 and mlp.best_iter_ > 0
+    n_out = start.construction_.coefs_[0].shape[1]
+    # the construction's units, including their (zero) weights from new units, and every
+    # deeper hidden layer whole (the new units' copies of the layer below)
+    np.testing.assert_array_equal(mlp.coefs_[0][:, :n_out], start.coefs_[0][:, :n_out])
+    np.testing.assert_array_equal(mlp.intercepts_[0][:n_out], start.intercepts_[0][:n_out])
+    for ell in range(1, len(mlp.coefs_) - 1):
+        np.testing.assert_array_equal(mlp.coefs_[ell], start.coefs_[ell])
+        np.testing.assert_array_equal(mlp.intercepts_[ell], start.intercepts_[ell])
+    # what moves: the first layer's new units and the output layer
+    assert not np.array_equal(mlp.coefs_[0][:, n_out:], start.coefs_[0][:, n_out:])
+    assert not np.array_equal(mlp.coefs_[-1], start.coefs_[-1])
 
 
 def test_freeze_auto_freezes_a_sharp_construction_only():
