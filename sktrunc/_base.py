@@ -356,10 +356,12 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         softmax over ``n_classes`` outputs; one logistic output for two classes).
         Its ``predict`` equals this estimator's exactly at epoch 0, and with the
         default temperature so does ``predict_proba``.  ``fit`` with
-        ``warm_start=True``, ``partial_fit`` and :func:`sktrunc.fine_tune`
-        continue by gradient descent on the log-loss; see the user guide's
-        fine-tuning page.  ``self.network_.to_mlp()`` gives the regressor on the
-        target vectors instead.
+        ``warm_start=True`` and ``partial_fit`` continue by gradient descent on
+        the log-loss; :func:`sktrunc.fine_tune` is the recipe that makes that
+        pay off (built on part of the data, softened logits, balanced units,
+        widening, the best epoch kept): see the user guide's fine-tuning page.
+        ``self.network_.to_mlp()`` gives the regressor on the target vectors
+        instead.
 
         Parameters
         ----------
