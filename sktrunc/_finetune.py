@@ -12,7 +12,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_consistent_length, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
@@ -190,10 +190,6 @@ def _score_key(mlp, X_val, y_val):
     return score, loglik
 
 
-def _rows(X, rows):
-    return X[rows] if hasattr(X, "shape") else np.asarray(X)[rows]
-
-
 def _weights(mlp):
     return [c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_]
 
@@ -221,7 +217,7 @@ def _descend(mlp, X_fit, y_fit, X_val, y_val, *, max_iter, n_iter_no_change, fro
             order = rng.permutation(len(y_fit))
             for lo in range(0, len(order), n_batch):
                 rows = order[lo:lo + n_batch]
-                mlp.partial_fit(_rows(X_fit, rows), y_fit[rows])
+                mlp.partial_fit(X_fit[rows], y_fit[rows])
                 for ell, c, b in frozen:
                     mlp.coefs_[ell][:, :c.shape[1]] = c
                     mlp.intercepts_[ell][:b.shape[0]] = b
@@ -359,7 +355,10 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
         raise ValueError("fine_tune runs partial_fit epochs: mlp_params['solver'] must be "
                          f"'adam' or 'sgd'; got {mlp_params['solver']!r}.")
     classifier = is_classifier(estimator)
-    y = np.asarray(y)
+    # plain arrays from here on: the exported MLP knows no feature names; NaN/inf rejected
+    X = check_array(X, dtype=[np.float64, np.float32])
+    y = check_array(y, ensure_2d=False, dtype=None)
+    check_consistent_length(X, y)
     X_fit, X_val, y_fit, y_val = train_test_split(
         X, y, test_size=validation_fraction, random_state=random_state,
         stratify=y if classifier else None)

@@ -219,3 +219,18 @@ def test_fine_tune_rejects_what_is_not_a_construction(data):
     X, y = data
     with pytest.raises(ValueError, match="estimator"):
         fine_tune(MLPClassifier(), X, y)
+
+
+def test_fine_tune_rejects_nan_and_takes_a_dataframe(data):
+    X, y = data
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fine_tune(ShallowBoundClassifier(), bad, y)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    mlp = fine_tune(ShallowBoundClassifier(), frame, pd.Series(y), widen=3, max_iter=3,
+                    random_state=0)
+    np.testing.assert_array_equal(
+        mlp.predict(X), fine_tune(ShallowBoundClassifier(), X, y, widen=3, max_iter=3,
+                                  random_state=0).predict(X))
