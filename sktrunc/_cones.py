@@ -273,14 +273,20 @@ class ConeLayer:
 
     @property
     def cumulative_factors(self):
-        """``W^(ℓ)ᵀ`` in scikit-learn orientation, factored (:class:`LowRankUpdate`)."""
-        return self.factors.T
+        """``W^(ℓ)ᵀ`` in scikit-learn orientation, factored (:class:`LowRankUpdate`).
+
+        It also carries ``cone = (axis, theta)``: the network assembler reads
+        off it where the layer is the identity and where it collapses.
+        """
+        form = self.factors.T
+        form.cone = (self.axis, self.theta)
+        return form
 
     @property
     def cumulative_coef(self):
         """``W^(ℓ)ᵀ`` in scikit-learn orientation: a read-only dense array carrying
         :attr:`cumulative_factors` (built on each access)."""
-        return _factored_array(self.factors.T)
+        return _factored_array(self.cumulative_factors)
 
     @property
     def cumulative_intercept(self):

@@ -253,7 +253,8 @@ def _build_plan(coefs, intercepts, forms=None):
     equals ``alpha relu(a + (a U)(Vᵀ/alpha) + b/alpha)`` (ReLU is positively
     homogeneous), so the chain runs on ``g = a / S`` with ``S`` the product of
     the alphas so far and the identity term costs one addition; ``S`` is folded
-    into the next dense layer.  ``forms`` gives a hidden layer's
+    into the next dense layer; ``scales_in[l]`` is the ``S`` of the activations
+    entering step ``l``.  ``forms`` gives a hidden layer's
     :class:`LowRankUpdate` when it is known (the assembler's); otherwise small
     square layers are searched for one.
     """
@@ -262,8 +263,9 @@ def _build_plan(coefs, intercepts, forms=None):
     for i in range(n_hidden):
         if forms[i] is None:
             forms[i] = _low_rank_form(coefs[i])
-    steps, scale = [], 1.0
+    steps, scale, scales_in = [], 1.0, []
     for c, b, form in zip(coefs[:-1], intercepts[:-1], forms):
+        scales_in.append(scale)
         if not _pays(form, c.shape[0]):
             steps.append(("dense", c if scale == 1.0 else scale * c, b.copy()))
             scale = 1.0
@@ -281,7 +283,7 @@ def _build_plan(coefs, intercepts, forms=None):
         for c, b, form in zip(coefs[ell + 1:-1], intercepts[ell + 1:-1], forms[ell + 1:]):
             a = np.maximum((a @ c if form is None else a @ form) + b, 0.0)
         dead.append((a @ coefs[-1] + intercepts[-1])[0])
-    return steps, last, dead
+    return steps, last, dead, scales_in + [scale]
 
 
 def _frozen(arrays):
@@ -573,8 +575,30 @@ class ReLUNetwork:
                 a = self._activations(np.asarray(X[start:start + rows], dtype=np.float64))[-1]
                 out[start:start + rows] = a @ self.coefs[-1] + self.intercepts[-1]
             return out
-        steps, (c_last, b_last), dead_out = self._plan()
-        widest = max(self.layer_sizes[:-1])
+        shortcut = self.__dict__.get("_shortcut")
+        if shortcut is None:
+            self._run(X, 0, out, None)
+            return out
+        plan = self._plan()
+        rows = shortcut.block_rows
+        for start in range(0, n, rows):
+            block = np.asarray(X[start:start + rows], dtype=np.float64)
+            view = out[start:start + block.shape[0]]
+            for step, idx, a in shortcut.settle(block, view, plan[2]):
+                self._run(a, step, view, idx)
+        return out
+
+    def _run(self, X, first, out, where):
+        """Steps ``first, first + 1, ...`` of the plan on ``X``, the activations entering
+        step ``first`` (the input when 0); the outputs go to ``out[where]`` (``where``:
+        row indices, or None for all rows of ``out``)."""
+        steps, (c_last, b_last), dead_out = self._plan()[:3]
+        steps = steps[first:]
+        if first and self._plan()[3][first] != 1.0:
+            # the chain of low-rank layers runs on activations divided by its scale
+            X = X / self._plan()[3][first]
+        n = X.shape[0]
+        widest = max(self.layer_sizes[first:-1])
         rows = max(256, _BLOCK_BYTES // (8 * widest))
         block = min(n, rows)
         # two ping-pong buffers per block: a dense layer writes into the other, so the
@@ -637,19 +661,20 @@ class ReLUNetwork:
                     watch[i] = n_dead > 0
                     if n_dead and 2 * n_dead * (n_steps - 1 - i) >= m:
                         idx = np.arange(start, start + m) if live is None else live
-                        out[idx[~alive]] = dead_out[i]
+                        dst = idx[~alive] if where is None else where[idx[~alive]]
+                        out[dst] = dead_out[first + i]
                         keep = np.flatnonzero(alive)
                         # take() with indices copies rows 2.5x faster than a mask
                         live, a = idx[keep], a.take(keep, axis=0)
                         m = a.shape[0]
                         if m == 0:
                             break
-            if live is None:
+            if live is None and where is None:
                 np.matmul(a, c_last, out=out[start:start + m])
                 out[start:start + m] += b_last
             elif m:
-                out[live] = a @ c_last + b_last
-        return out
+                idx = np.arange(start, start + m) if live is None else live
+                out[idx if where is None else where[idx]] = a @ c_last + b_last
 
     # -- gradients ------------------------------------------------------------------
 
