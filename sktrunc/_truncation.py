@@ -164,11 +164,13 @@ def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None,
     network = ReLUNetwork(coefs, intercepts)
     cones = cum_coefs[:-1]
     if cones and all(getattr(c, "cone", None) is not None for c in cones):
-        network._shortcut = ConeShortcut(
+        shortcut = ConeShortcut(
             cones, [np.asarray(b, dtype=np.float64) for b in cumulative_intercepts[:-1]],
             (np.asarray(cum_coefs[-1], dtype=np.float64),
              np.asarray(cumulative_intercepts[-1], dtype=np.float64).reshape(-1)),
             input_map, prefix)
+        if shortcut.qq_max < _SQUARE_MAX:  # apexes beyond 1e120: the plain plan
+            network._shortcut = shortcut
     worst = int(np.argmax(cond)) if cond.size else 0
     if cond.size and cond[worst] > COND_WARN:
         warnings.warn(
@@ -178,6 +180,10 @@ def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None,
     return network, cond
 
 
+# squared lengths outside these bounds are not trusted by the shortcut (underflow to
+# subnormals or overflow to inf): with lengths between 1e-120 and 1e120 they are exact
+# to rounding
+_SQUARE_MIN, _SQUARE_MAX = 1e-240, 1e240
 # rows per block of the shortcut: its arrays (the input, the cone coordinates, one column
 # per layer for the axis, the apex and the masks) stay within a few MiB
 _SHORTCUT_BLOCK_BYTES = 4 << 20
@@ -248,6 +254,7 @@ class ConeShortcut:
         self.hq = np.einsum("ij,ij->i", axes_w, apexes_w)[:, None]
         self.k_norm = cos2 + tol
         self.k_const = ((cos2 + tol) * qq)[:, None]
+        self.qq_max = float(qq.max(initial=0.0))
         self.out_b = out_b
         self.square, self.rot, self.center = square, C, center
         self.n_layers, self.n_prefix, self.prefix = L, int(prefix is not None), prefix
@@ -287,6 +294,12 @@ class ConeShortcut:
         signed = np.abs(hd)
         signed *= hd
         fwd = signed >= rhs
+        # squares that overflow, or underflow with the apexes', decide nothing: such rows
+        # take the exact pass from the first cone on
+        bad = ~((nw + self.qq_max) > _SQUARE_MIN) | ~(nw < _SQUARE_MAX)
+        any_bad = bad.any()
+        if any_bad:
+            fwd[:, bad] = False
         done = fwd.all(axis=0)
         n_done = np.count_nonzero(done)
         if n_done == X.shape[0]:
@@ -299,6 +312,8 @@ class ConeShortcut:
         # the first layer whose forward cone does not hold the row
         k = np.argmin(fwd[:, rest], axis=0)
         dead = -signed[k, rest] >= rhs[k, rest]
+        if any_bad:
+            dead &= ~bad[rest]
         if dead.any():
             out[rest[dead]] = np.asarray(dead_out)[k[dead] + self.n_prefix]
         rest, k = rest[~dead], k[~dead]
