@@ -385,6 +385,19 @@ class ReLUNetwork:
         Before allocating, when the dense layers need more memory than the
         machine has available (e.g. a few dozen ``5000 x 5000`` layers).
 
+    Notes
+    -----
+    :meth:`forward` computes the function of these layers, run by a plan
+    built once: row blocks that stay in cache, chains of ``alpha I + U Vᵀ``
+    layers as two thin products each, and rows whose activation dies dropped
+    with their known constant output.  A network assembled from truncation
+    cones (:func:`~sktrunc._truncation.assemble_network`) also settles most
+    rows at once from the cones' geometry
+    (:class:`~sktrunc._truncation.ConeShortcut`).  The outputs equal a plain
+    layer-by-layer pass to rounding (the tests hold them to ``1e-10`` of the
+    output's scale and the same argmax); :meth:`hidden_outputs` is that plain
+    pass.
+
     Examples
     --------
     >>> import numpy as np
