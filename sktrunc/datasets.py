@@ -203,8 +203,8 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, n_classes=3, uni
         Dimension of the input space (at least 2).
     n_classes : int, default=3
         Number of classes, 2 to 5 with ``unique_order=True``; must be 3 otherwise.
-        Beyond 5 classes the planar pinwheel leaves margins below 3 % of its
-        radius (2.4 % at 6, none at 7), too thin for a guarantee.
+        Beyond 5 classes the best planar pinwheel of the grid search keeps a
+        margin of only 2.3 % of its radius (6 classes), too thin to guarantee.
     unique_order : bool, default=False
         Generate data that only the order ``0, 1, …, n_classes - 1`` peels off.
     noise : float, default=0.02
@@ -212,9 +212,9 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, n_classes=3, uni
         noise, clipped at 3 standard deviations so that separability never
         depends on the seed.  ``unique_order=True``: standard deviation of the
         displacement of each point across its blade, in the blade's plane,
-        clipped at 3 standard deviations; at most a sixth of the design's
-        smallest separation margin (0.054 to 0.082, see Notes), so that the
-        guarantee holds for every seed.
+        clipped at 3 standard deviations; at most ``h_Q R / 6`` (0.050 to
+        0.060, see Notes), so that at least half of the design's margin is left
+        for every seed.
     shuffle : bool, default=True
         Shuffle the samples.
     random_state : int, RandomState instance or None, default=None
@@ -247,12 +247,17 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, n_classes=3, uni
       holds exactly, whatever the seed and the noise (noise only adds points).
       So any order that takes a class ``k`` before class ``k - 1`` fails at that
       step; the identity is the only order left.
-    * In that order each class is separable from the later blades, ``x̄`` and the
-      segments from the earlier class means to ``x̄`` (near which their base
-      points lie) with a margin of at least ``m_Q R`` in the plane, ``m_Q`` =
-      0.098, 0.089, 0.095, 0.065 for ``Q`` = 2, 3, 4, 5 (parameters ``ρ, Δ, τ,
-      λ`` chosen by a grid search to maximise it, with the base points allowed
-      anywhere within one step margin of those segments).
+    * In that order a line of the plane separates each blade from the later
+      blades, ``x̄`` and every point within one earlier step's margin of the
+      segments from the earlier class means to ``x̄`` (where the earlier base
+      points lie) with a gap of at least ``2 h_Q R``: ``h_Q`` = 0.062, 0.061,
+      0.072, 0.060 for ``Q`` = 2, 3, 4, 5, with ``ρ, Δ, τ, λ`` chosen by a grid
+      search to maximise it.  Noise up to ``h_Q R / 6`` (3 standard deviations on
+      each side of a blade) leaves at least half of the gap.
+
+    :class:`~sktrunc.SequentialSeparableClassifier` lifts the input by a ReLU
+    layer when ``Q > n_features + 1``; the order is unique in the input space,
+    not after such a lift.
 
     With more than two dimensions (``Q ≥ 4`` and ``n_features ≥ 3``) each blade
     is thickened across the plane into a cross-polytope of radius ``R/4``,
@@ -305,12 +310,16 @@ def make_sequentially_separable(n_samples=150, n_features=2, *, n_classes=3, uni
 
 # The pinwheel of make_sequentially_separable(unique_order=True), per number of
 # classes Q: tip radius ratio ρ, angle step Δ (degrees), τ (where blade k crosses
-# the segment from tip k-1 to the barycenter), λ (how far it extends past it), and
-# the smallest separation margin m_Q that the grid search found, relative to R
-_PINWHEEL = {2: (0.7, 100.0, 0.5, 0.03, 0.098),
-             3: (0.9, 100.0, 0.5, 0.03, 0.089),
-             4: (0.8, 90.0, 0.6, 0.03, 0.095),
-             5: (0.9, 70.0, 0.7, 0.06, 0.065)}
+# the segment from tip k-1 to the barycenter), λ (how far it extends past it), found
+# by a grid search (ρ in 0.7..1, Δ in 50..100°, τ in 0.4..0.7, λ in 0.03..0.1) that
+# maximised the smallest separation margin; and that margin h_Q, relative to R: the
+# Euclidean half-gap between blade k and the later blades, x̄ and every point within
+# one earlier step's half-gap of the segments from the earlier class means to x̄
+# (hard-margin QP on the skeleton, rounded down)
+_PINWHEEL = {2: (0.7, 100.0, 0.5, 0.03, 0.062),
+             3: (0.9, 100.0, 0.5, 0.03, 0.061),
+             4: (0.8, 90.0, 0.6, 0.03, 0.072),
+             5: (0.9, 70.0, 0.7, 0.06, 0.060)}
 _PINWHEEL_RADIUS = 5.0
 
 
@@ -362,11 +371,11 @@ def _pinwheel(n_samples, n_features, n_classes, noise, shuffle, random_state):
     """``make_sequentially_separable(unique_order=True)``: see its Notes."""
     dim = min(n_features, max(2, n_classes - 1))
     n_extra = dim - 2
-    margin = _PINWHEEL[n_classes][4] * _PINWHEEL_RADIUS
-    if 6 * noise > margin:
-        raise ValueError(f"noise={noise} is too large for {n_classes} classes: the blades, "
-                         f"clipped at 3 noise each side, must stay {margin:.3g} apart (the "
-                         f"design's margin); use noise <= {margin / 6:.3g}.")
+    bound = _PINWHEEL[n_classes][4] * _PINWHEEL_RADIUS / 6
+    if noise > bound:
+        raise ValueError(f"noise={noise} is too large for {n_classes} classes: blades "
+                         f"clipped at 3 noise must keep half of the design's margin "
+                         f"{6 * bound:.3g}; use noise <= {bound:.3g}.")
     per_class = 2 + 4 * n_extra
     counts = np.full(n_classes, n_samples // n_classes)
     counts[: n_samples % n_classes] += 1
