@@ -98,6 +98,13 @@ def test_step_one_by_an_independent_lp(n_classes, n_features, seed):
     # ... while in the order, class k is separable from the later classes and x̄
     for k in range(n_classes):
         assert _separable(X[y == k], np.vstack([X[y > k], xbar]))
+    if n_features == 2:
+        # in the plane the middle classes are stuck even without x̄: blade k (from
+        # a_k on side x̄-b_{k-1} to b_k) and the segment from b_{k-1} to a_{k+1} (on
+        # side x̄-b_k, inside blade k + 1) are two cevians of the triangle
+        # (x̄, b_{k-1}, b_k), and two cevians from different vertices always cross
+        for k in range(1, n_classes - 1):
+            assert not _separable(X[y == k], X[y != k])
 
 
 @pytest.mark.parametrize("search", ["margin", "greedy"])
