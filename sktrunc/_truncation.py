@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ._network import LowRankUpdate, ReLUNetwork, _real_layers, relu
+from ._network import _DETECT_MAX_WIDTH, LowRankUpdate, ReLUNetwork, _real_layers, relu
 from .exceptions import COND_WARN, ConditioningWarning
 
 __all__ = ["truncate", "compose_truncations", "assemble_network", "condition_number"]
@@ -229,12 +229,14 @@ class ConeShortcut:
         # rows w the cones' coordinates come from: the tests run on w itself against the
         # apexes q = c + p Cᵀ and axes h Cᵀ, and no row is rotated.  Otherwise the rows
         # are projected, z = w C - c C, and the tests run on z.
-        square = C is None or (C.shape[0] == C.shape[1] and np.allclose(
+        # (the check costs O(n³): wider square bases are projected like the others)
+        square = C is None or (C.shape[0] == C.shape[1] <= _DETECT_MAX_WIDTH and np.allclose(
             C.T @ C, np.eye(n), rtol=0, atol=8 * n * np.finfo(np.float64).eps))
         if square:
-            rot = np.eye(n) if C is None else C
-            axes_w, apexes_w = axes @ rot.T, center + apexes @ rot.T
-            out_w = rot @ out_coef
+            if C is None:
+                axes_w, apexes_w, out_w = axes, center + apexes, out_coef
+            else:
+                axes_w, apexes_w, out_w = axes @ C.T, center + apexes @ C.T, C @ out_coef
             out_b = out_intercept - center @ out_w
             self.project = None
         else:
