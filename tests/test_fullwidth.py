@@ -220,3 +220,40 @@ def test_moderately_wide_full_network_is_built_and_exact():
     np.testing.assert_array_equal(clf.predict(X), y)
     # one layer's condition number against numpy's SVD (800 x 800: 0.3 s)
     assert np.isclose(clf.condition_numbers_[1], np.linalg.cond(clf.coefs_[1]), rtol=1e-8)
+
+
+def test_conditioning_warning_reports_the_true_condition_number():
+    # nearly flat cones (theta -> pi) are ill-conditioned: 1/lambda = sqrt(n-1) tan(theta/2)
+    from sktrunc.exceptions import COND_WARN
+
+    rng = np.random.default_rng(11)
+    n = 30
+    layers = _cone_layers(rng, n, 3)
+    layers[1] = ConeLayer(label=1, prototype=1, base_point=rng.normal(size=n),
+                          axis=layers[1].axis, theta=np.pi * (1 - 1e-7), cone_margin=0.1,
+                          collapsed=True)
+    cum_c = [layer.cumulative_coef for layer in layers] + [rng.normal(size=(n, 2))]
+    cum_b = [layer.cumulative_intercept for layer in layers] + [np.zeros(2)]
+    # the flat layer and the next one (which undoes it, eq. 2.45) are the ill-conditioned
+    with pytest.warns(ConditioningWarning, match=r"Hidden layer [12] has condition number"):
+        net, cond = assemble_network(cum_c, cum_b)
+    dense = [np.linalg.cond(c) for c in net.coefs[:-1]]
+    assert cond[0] < COND_WARN < min(cond[1], cond[2])
+    np.testing.assert_allclose(cond, dense, rtol=1e-6)
+
+
+@pytest.mark.parametrize("exponent", [-162, -300, 200, 300])
+def test_the_cone_shortcut_equals_the_plain_pass_at_extreme_scales(exponent):
+    # squared lengths underflow or overflow there: those rows must take the exact pass
+    X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, clustering_ratio=0.1,
+                          random_state=0)
+    rng = np.random.default_rng(0)
+    Xt = np.vstack([X, X.mean(0) + 2 * X.std() * rng.normal(size=(60, 4))]) * 10.0 ** exponent
+    for est in (ClusteredTruncationClassifier(random_state=0),
+                ClusteredTruncationClassifier(width="full", random_state=0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X * 10.0 ** exponent, y)
+        out = forward(est, Xt)
+        np.testing.assert_allclose(est.network_.forward(Xt), out, rtol=0,
+                                   atol=1e-10 * np.abs(out).max())
