@@ -316,12 +316,13 @@ def check_fits_in_memory(n_bytes, what):
 
     Raises
     ------
-    MemoryError
-        Naming ``what`` and both sizes in GiB.
+    ValueError
+        Naming ``what`` and both sizes in GiB (as the other size checks of
+        the package do: the data sets' and ``OverparamInterpolator``'s).
     """
     available = _available_memory()
     if available is not None and n_bytes > available:
-        raise MemoryError(f"{what} needs {n_bytes / 2**30:.3g} GiB of float64, more than the "
+        raise ValueError(f"{what} needs {n_bytes / 2**30:.3g} GiB of float64, more than the "
                           f"{available / 2**30:.3g} GiB of memory available; nothing was "
                           "allocated.")
 
@@ -381,7 +382,7 @@ class ReLUNetwork:
 
     Raises
     ------
-    MemoryError
+    ValueError
         Before allocating, when the dense layers need more memory than the
         machine has available (e.g. a few dozen ``5000 x 5000`` layers).
 

@@ -144,7 +144,7 @@ def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None,
 
     Raises
     ------
-    MemoryError
+    ValueError
         Before any dense layer is allocated, when they do not fit in the
         memory available (a ``5000 x 5000`` layer is 200 MB).
     """
