@@ -276,13 +276,15 @@ def _build_plan(coefs, intercepts, forms=None):
         # transposed and Fortran-ordered for BLAS dgemm on the transposed activations
         steps.append(("lowrank", np.ascontiguousarray(form.U.T), np.asfortranarray(right.T)))
     last = (scale * coefs[-1], intercepts[-1].copy())
-    # the output of a sample whose activation is zero after layer l: a constant
-    dead = []
-    for ell in range(n_hidden):
-        a = np.zeros((1, coefs[ell].shape[1]))
-        for c, b, form in zip(coefs[ell + 1:-1], intercepts[ell + 1:-1], forms[ell + 1:]):
-            a = np.maximum((a @ c if form is None else a @ form) + b, 0.0)
-        dead.append((a @ coefs[-1] + intercepts[-1])[0])
+    # the output of a sample whose activation is zero after layer l: a constant; row l
+    # of ``a`` carries that sample, all of them through each layer at once
+    a = np.zeros((0, coefs[0].shape[0]))
+    for c, b, form in zip(coefs[:-1], intercepts[:-1], forms):
+        # the factored product pays only on wide layers (a Python call each otherwise)
+        wide = form is not None and c.shape[0] > 256
+        a = np.maximum((a @ form if wide else a @ c) + b, 0.0)
+        a = np.vstack([a, np.zeros((1, c.shape[1]))])
+    dead = list(a @ coefs[-1] + intercepts[-1])
     return steps, last, dead, scales_in + [scale]
 
 
