@@ -126,21 +126,26 @@ def repair_cones(Xt, S, U, max_rounds=10):
     return U, n_dropped
 
 
-def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
-    """Weight-decay objective of the read-off network and a Lagrangian lower bound.
+def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=50):
+    """Weight-decay objective of the network ``U`` and a lower bound on the optimum.
 
-    Fenchel duality for the group lasso, the polar of the cone
-    ``K_j = {u : S_j X̃ u ≥ 0}`` being ``{X̃ᵀ S_j μ : μ ≥ 0}``: ``θ = s r``
-    (``r`` the residual) is dual feasible for the program over these patterns
-    when ``s ≤ lam / max_j c_j`` with
+    The network is read as it predicts: unit ``u`` contributes ``±σ(X̃ u)``
+    (Theorem 1 of Pilanci & Ergen), whatever pattern it realises on the
+    training points; its objective is ``(1/2N)|f - y|² + lam Σ_j |u_j|``.
+
+    The bound is Fenchel duality for the program over the sampled patterns,
+    the polar of ``K_j = {u : S_j X̃ u ≥ 0}`` being ``{-X̃ᵀ S_j μ : μ ≥ 0}``:
+    with ``r = f - y``, ``θ = -s r`` is dual feasible when
+    ``s ≤ lam / max_j c_j``,
     ``c_j = min_{μ ≥ 0} |±(D_j X̃)ᵀ r / N - X̃ᵀ S_j μ|`` (``+`` for ``v_j``, ``-``
     for ``w_j``), and then ``-(s²/2N)|r|² - (s/N)<r, y>`` is below the optimum.
-    ``c_j`` is bounded by the multipliers ``M`` (e.g. the augmented Lagrangian's
-    or the conic solver's) and, where that bound exceeds ``lam``, computed
-    exactly by non-negative least squares (largest first, at most
-    ``max_refine`` of them: only the largest ``c_j`` matters).  ``U`` should satisfy the
-    constraints (see :func:`repair_cones`); then ``objective - bound`` bounds
-    its distance to the optimum over these patterns.
+    ``c_j`` is bounded by the multipliers ``M`` (e.g. the augmented
+    Lagrangian's or the conic solver's) and by ``μ = 0``, and where that bound
+    exceeds ``lam``, computed exactly by non-negative least squares (largest
+    first, at most ``max_refine`` of them: only the largest ``c_j`` matters).
+    ``objective - bound`` then bounds the distance of the network's objective
+    to the optimum over the sampled patterns (from above: the network may
+    even be better, its units not being tied to the sampled patterns).
 
     Returns
     -------
@@ -152,16 +157,15 @@ def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
     N = Xt.shape[0]
     Z = _pre_activations(Xt, U)
     penalty = lam * float(_group_norms(U).sum())
-    R = _convex_output(Z, D) - Y
+    R = _relu_output(Z) - Y
     rr = float(np.einsum("nq,nq->", R, R))
-    ry = float(np.einsum("nq,nq->", R, Y))
     objective = 0.5 * rr / N + penalty
     if rr == 0.0:
         return objective, 0.0
     c = _group_norms(_smooth_gradient(Xt, D, S, R, M))
+    plain = _smooth_gradient(Xt, D, S, R, np.zeros_like(M), overwrite=True)
+    c = np.minimum(c, _group_norms(plain))
     if refine:
-        plain = _smooth_gradient(Xt, D, S, R, np.zeros_like(M), overwrite=True)
-        c = np.minimum(c, _group_norms(plain))
         # exact distances of the gradients to the polar cones of the units' regions,
         # worst first; the bound only needs the largest, so stop as soon as the next
         # unrefined value cannot exceed the refined ones (or after max_refine)
@@ -174,12 +178,7 @@ def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
             c[s, i, q] = nnls((Xt * S[:, i, None]).T, plain[:, s, i, q])[1]
             worst_refined = max(worst_refined, c[s, i, q])
             n_done += 1
-    worst = float(c.max(initial=0.0))
-    s = -ry / rr
-    if worst > 0:
-        s = min(s, lam / worst)
-    s = max(s, 0.0)
-    return objective, (-0.5 * s * s * rr - s * ry) / N
+    return objective, _bound_from_c(float(c.max(initial=0.0)), R, Y, lam)
 
 
 def _group_shrink(U, threshold):
@@ -205,11 +204,22 @@ def _spectral_norm_sq(Xt, D, n_iter=30, seed=0):
 _DELTA = 10.0
 # N * units above which the iterations run in float32
 _FLOAT32_SIZE = 200_000
-# N * units above which only the last iterate is repaired and certified
-_CERTIFY_SIZE = 500_000
 
 
-def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0):
+def _unit_layout(D, Q, dtype):
+    """Flat ``(N, K)`` layouts of the units' pattern signs, ``K = 2 P Q``.
+
+    Unit ``(s, i, q)`` is column ``(s P + i) Q + q``; ``Ds`` carries the ``±`` of
+    ``v`` and ``w`` times ``D_i``, ``Sk`` the signs ``2 D_i - 1``.
+    """
+    Df = D.astype(dtype)
+    Ds = np.repeat(np.concatenate([Df, -Df], axis=1), Q, axis=1)
+    Sk = np.repeat(np.concatenate([2 * Df - 1, 2 * Df - 1], axis=1), Q, axis=1)
+    return Ds, Sk
+
+
+def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=100,
+                   verbose=0):
     """Augmented Lagrangian with FISTA inner solves (the ``scnn`` AL method).
 
     The cone constraints ``S_i X̃ u ≥ 0`` enter through the penalty
@@ -217,18 +227,22 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     FISTA with the step ``1/L`` (``L`` from a power iteration) and
     gradient-mapping restarts minimises the penalised objective plus the group
     norms; after each inner solve the multipliers are updated,
-    ``λ ← max(λ - δ S X̃ u, 0)``, the iterate is repaired into its cones
-    (:func:`repair_cones`) and certified (:func:`_certificate`).  Stops when the
-    relative gap between the best repaired objective and the best bound is
-    below ``tol``, when the repaired objective stalls, or after ``max_iter``
-    FISTA steps.
+    ``λ ← max(λ - δ S X̃ u, 0)``.
+
+    Every iterate is read as a ReLU network: unit ``u`` contributes
+    ``±σ(X̃ u)``, whatever pattern it realises, so no repair is needed.  After
+    each multiplier update its weight-decay objective is evaluated by a genuine
+    forward pass and a lower bound on the program's optimum is computed from
+    its residual and the multipliers (:func:`_certificate`, vectorised over
+    the units).  Stops when the relative gap between the best network and the
+    best bound is below ``tol`` or after ``max_iter`` FISTA steps.
 
     Returns
     -------
     U : ndarray of shape (m, 2, P, Q)
-        Best repaired (feasible) iterate.
+        The iterate with the lowest network objective.
     M : ndarray of shape (N, 2, P, Q)
-        Constraint multipliers (per-sample units).
+        Effective constraint multipliers at that iterate (per-sample units).
     info : dict
         ``n_iter``, ``objective``, ``lower_bound``, ``gap`` (relative).
     """
@@ -236,11 +250,6 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     P, Q = D.shape[1], Y.shape[1]
     K = 2 * P * Q
     Df = D.astype(np.float64)
-    S = 2.0 * Df - 1.0
-    # flat (N, K) layouts of the unit-wise pattern signs: unit (s, i, q) is column
-    # (s * P + i) * Q + q; Ds carries the ± of v and w
-    Ds = np.repeat(np.concatenate([Df, -Df], axis=1), Q, axis=1)
-    Sk = np.repeat(np.concatenate([S, S], axis=1), Q, axis=1)
     L_data = 2.0 * _spectral_norm_sq(Xt, Df) / N * 1.05
     sx2 = float(np.linalg.norm(Xt, 2)) ** 2
     # penalty curvature 10x the data term's: weaker penalties left the multipliers
@@ -249,13 +258,14 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     # a fixed step 1/L: backtracking took 20% fewer steps at twice the cost per step
     L = L_data + delta * sx2
 
-    # large problems iterate in float32: the (N, K) passes are memory-bound, and the
-    # returned iterate is repaired and certified in float64 anyway
+    # large problems iterate in float32: the (N, K) passes are memory-bound; the
+    # returned network is evaluated and certified in float64
     work = np.float32 if N * K > _FLOAT32_SIZE else np.float64
     Xw, Yw = Xt.astype(work), Y.astype(work)
-    Ds, Sk = Ds.astype(work), Sk.astype(work)
+    Ds, Sk = _unit_layout(D, Q, work)
     neg_dS = (-delta * Sk).astype(work)
     Sel = np.tile(np.eye(Q, dtype=work), (2 * P, 1))  # sums the units of each output
+    Ds3 = Ds.reshape(N, 2 * P, Q)
 
     def smooth(Uf, Lam):
         """Gradient of (1/2N)|r|² + (δ/2) Σ max(λ/δ - S X̃ u, 0)²."""
@@ -268,9 +278,24 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
         Mf += Lam
         np.maximum(Mf, 0.0, out=Mf)
         Mf *= Sk
-        B = (Ds.reshape(N, 2 * P, Q) * R[:, None, :]).reshape(N, K)
+        B = (Ds3 * R[:, None, :]).reshape(N, K)
         B -= Mf
         return (Xw.T @ B).astype(np.float64)
+
+    def certify(Uf, Lam):
+        """Network objective and lower bound (per-sample units) at ``Uf``."""
+        Zf = Xw @ Uf.astype(work)
+        signs = np.repeat(np.r_[np.ones(P), -np.ones(P)], Q).astype(work)
+        F = (np.maximum(Zf, 0.0) * signs) @ Sel
+        R = (F - Yw).astype(np.float64)
+        Mf = Zf
+        Mf *= neg_dS
+        Mf += Lam
+        np.maximum(Mf, 0.0, out=Mf)
+        objective = 0.5 * float(np.einsum("nq,nq->", R, R)) / N + lam * float(
+            np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
+        bound = _dual_bound(Xw, Ds3, Sk, R, Yw, Mf, lam)
+        return objective, bound, Mf
 
     def shrink(Uf, threshold):
         norms = np.sqrt(np.einsum("mk,mk->k", Uf, Uf))
@@ -279,7 +304,7 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     Uf = np.zeros((m, K))
     Lam = np.zeros((N, K), dtype=work)
     zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
-    best_U, best_obj, best_bound = Uf.reshape(m, 2, P, Q), zero_obj, -np.inf
+    best_U, best_obj, best_bound, best_M = Uf, zero_obj, -np.inf, Lam
     n_iter = 0
     while n_iter < max_iter:
         V, t, inner = Uf.copy(), 1.0, 0
@@ -299,34 +324,196 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
             inner += 1
             if move <= 1e-3 * tol * max(float(np.sqrt(np.vdot(Uf, Uf))), 1e-12):
                 break
-        Zf = Xw @ Uf.astype(work)
-        Zf *= neg_dS
-        Zf += Lam
-        Lam = np.maximum(Zf, 0.0)
-        if N * K > _CERTIFY_SIZE and n_iter < max_iter:
-            continue  # large: repair and certify the last iterate only
-        U4 = Uf.reshape(m, 2, P, Q)
-        M4 = Lam.reshape(N, 2, P, Q).astype(np.float64)
-        fixed = repair_cones(Xt, S, U4)[0]
-        # the exact (NNLS) dual refinement is left to the caller's final certificate
-        objective, bound = _certificate(Xt, Df, S, Y, fixed, M4, lam, refine=False)
-        progress = (best_obj - objective) / max(abs(objective), 1e-300)
+        objective, bound, Mf = certify(Uf, Lam)
+        Lam = Mf  # the multiplier update: max(λ - δ S X̃ u, 0)
         if objective < best_obj:
-            best_U, best_obj = fixed, objective
+            best_U, best_obj, best_M = Uf, objective, Mf
         best_bound = max(best_bound, bound)
         gap = (best_obj - best_bound) / max(abs(best_obj), 1e-300)
         if verbose:
             print(f"[ConvexReLU] FISTA step {n_iter}: objective {objective:.6g}, bound "
                   f"{bound:.6g}, relative gap {gap:.2e}")
-        # stalled: the repaired objective, below that of the zero network, moved by
-        # less than a thousandth of tol
-        if gap <= tol or (0 <= progress < 1e-3 * tol and best_obj < zero_obj):
+        if gap <= tol:
             break
-    if not n_iter:
-        best_U = repair_cones(Xt, S, Uf.reshape(m, 2, P, Q))[0]
-    return best_U, Lam.reshape(N, 2, P, Q).astype(np.float64), {
+    return best_U.reshape(m, 2, P, Q), best_M.reshape(N, 2, P, Q).astype(np.float64), {
         "n_iter": n_iter, "objective": best_obj, "lower_bound": best_bound,
         "gap": (best_obj - best_bound) / max(abs(best_obj), 1e-300)}
+
+
+def _dual_bound(Xw, Ds3, Sk, R, Y, M, lam):
+    """Lower bound on the program's optimum from a residual ``R`` and multipliers ``M ≥ 0``.
+
+    ``θ = -s R`` is dual feasible when ``s c_j ≤ lam`` for every unit ``j``,
+    ``c_j = |Π_{K_j}(g_j)|`` the part of the loss gradient
+    ``g_j = ±(D_j X̃)ᵀ R / N`` inside the unit's cone (Moreau: the distance of
+    ``g_j`` to the polar cone ``{-X̃ᵀ S_j μ : μ ≥ 0}``), bounded here by
+    ``min(|g_j|, |g_j - X̃ᵀ S_j M_j|)``; the dual value is
+    ``-(s²/2N)|R|² - (s/N)<R, Y>``, maximised over such ``s``.
+    """
+    N = R.shape[0]
+    K = Sk.shape[1]
+    B = (Ds3 * (R / N).astype(Ds3.dtype)[:, None, :]).reshape(N, K)
+    plain = Xw.T @ B
+    B -= Sk * M
+    with_m = Xw.T @ B
+    c = np.minimum(np.sqrt(np.einsum("mk,mk->k", plain, plain, dtype=np.float64)),
+                   np.sqrt(np.einsum("mk,mk->k", with_m, with_m, dtype=np.float64)))
+    return _bound_from_c(float(c.max(initial=0.0)), R, Y, lam)
+
+
+def _bound_from_c(worst, R, Y, lam):
+    N = R.shape[0]
+    rr = float(np.einsum("nq,nq->", R, R))
+    ry = float(np.einsum("nq,nq->", R, Y, dtype=np.float64))
+    if rr == 0.0:
+        return 0.0
+    s = -ry / rr
+    if worst > 0:
+        s = min(s, lam / worst)
+    s = max(s, 0.0)
+    return (-0.5 * s * s * rr - s * ry) / N
+
+
+def _gated_dual_bound(R, Y, C, lam):
+    """Group-lasso dual value at ``θ = -s R``: feasible when ``s max_j |A_jᵀ R|/N ≤ lam``.
+
+    ``C`` holds ``A_jᵀ R / N`` for every group (columns), ``R`` the residual
+    ``f - y``; the dual of ``min (1/2N)|A u - y|² + lam Σ_j |u_j|`` is
+    ``max (1/N)(<θ, y> - ½|θ|²)`` over ``|A_jᵀ θ| ≤ N lam``.
+    """
+    worst = float(np.sqrt(np.einsum("mk,mk->k", C, C, dtype=np.float64)).max(initial=0.0))
+    return _bound_from_c(worst, R.astype(np.float64), Y, lam)
+
+
+def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, verbose=0):
+    """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
+
+    ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
+    Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
+    with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ridge regression on
+    the all-active pattern (column 0 of ``D``, the linear model), steps
+    ``1/L`` with ``L ≥ |A|²/N`` from a power iteration, restarts the momentum
+    when the step goes uphill (O'Donoghue & Candès), and every
+    ``check_every`` steps computes the duality gap at the residual
+    (:func:`_gated_dual_bound`); stops when its relative value is below
+    ``tol``.
+
+    Returns
+    -------
+    U : ndarray of shape (m, P, Q)
+    info : dict
+        ``n_iter``, ``objective``, ``lower_bound``, ``gap`` (relative), all in
+        per-sample units.
+    """
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    Df = D.astype(np.float64)
+    # power iteration underestimates |A|²; 30 steps and 10% keep 1/L a safe step
+    L = 1.1 * _spectral_norm_sq(Xt, Df) / N
+    # float32 once the (N, P Q) passes dominate: they are memory-bound, and the
+    # certificate is recomputed in float64 by the caller
+    work = np.float32 if N * P * Q > _FLOAT32_SIZE else np.float64
+    Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
+
+    def residual(Uf):
+        return np.einsum("np,npq->nq", Dw, (Xw @ Uf.astype(work)).reshape(N, P, Q)) - Yw
+
+    def gradient(R):
+        return (Xw.T @ (Dw[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)).astype(
+            np.float64)
+
+    def objective(R, Uf):
+        return 0.5 * float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N + lam * float(
+            np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
+
+    Uf = np.zeros((m, P * Q))
+    # warm start: ridge with penalty lam on an all-active block, the linear model
+    full = np.flatnonzero(D.all(axis=0))
+    if len(full):
+        G0 = Xt.T @ Xt / N
+        G0[np.diag_indices(m)] += lam
+        Uf.reshape(m, P, Q)[:, full[0]] = np.linalg.solve(G0, Xt.T @ Y / N)
+    zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
+    best = (zero_obj, np.zeros_like(Uf))
+    R = residual(Uf)
+    obj0 = objective(R, Uf)
+    if obj0 < zero_obj:
+        best = (obj0, Uf)
+    V, t, bound, gap, n_iter = Uf.copy(), 1.0, -np.inf, np.inf, 0
+    while n_iter < max_iter:
+        R = residual(V)
+        U_new = V - gradient(R) / L
+        norms = np.sqrt(np.einsum("mk,mk->k", U_new, U_new))
+        U_new *= np.maximum(1.0 - (lam / L) / np.maximum(norms, 1e-300), 0.0)
+        step = U_new - Uf
+        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        if np.vdot(V - U_new, step) > 0:  # gradient-mapping restart
+            t_new, V = 1.0, U_new.copy()
+        else:
+            V = U_new + ((t - 1.0) / t_new) * step
+        Uf, t = U_new, t_new
+        n_iter += 1
+        if n_iter % check_every == 0 or n_iter == max_iter:
+            R = residual(Uf)
+            obj = objective(R, Uf)
+            if obj < best[0]:
+                best = (obj, Uf)
+            bound = max(bound, _gated_dual_bound(R, Y, gradient(R), lam))
+            gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
+            if verbose:
+                print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
+                      f"{bound:.6g}, relative gap {gap:.2e}")
+            if gap <= tol:
+                break
+    return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
+                                      "lower_bound": bound, "gap": gap}
+
+
+def gated_certificate(Xt, D, Y, U, lam):
+    """Objective of the gated program at ``U`` (m, P, Q) and a dual lower bound (float64)."""
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    Df = D.astype(np.float64)
+    R = np.einsum("np,npq->nq", Df, (Xt @ U.reshape(m, -1)).reshape(N, P, Q)) - Y
+    objective = 0.5 * float(np.einsum("nq,nq->", R, R)) / N + lam * float(
+        np.sqrt(np.einsum("mpq,mpq->pq", U, U)).sum())
+    C = Xt.T @ (Df[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)
+    return objective, _gated_dual_bound(R, Y, C, lam)
+
+
+def cone_decompose(Xt, S, gates, U):
+    """Write each gated unit as a difference of two units of its pattern's cone.
+
+    ``u = v - w`` with ``v, w ∈ K_i = {u : S_i X̃ u ≥ 0}`` (Mishkin et al.
+    2022, Sec. 5): then ``D_i X̃ u = σ(X̃ v) - σ(X̃ w)`` on the training points,
+    so the ReLU network of the units ``v`` (output ``+``) and ``w`` (output
+    ``-``) predicts there exactly what the gated model predicts.  A unit
+    already in ``K_i`` (or ``-K_i``) is kept as it is; otherwise ``w = t g_i``,
+    ``v = u + t g_i`` along the unit's gate ``g_i``, strictly inside ``K_i``
+    (no training point on its hyperplane), with the smallest such ``t``.  On
+    new points the pair agrees with the gated unit except in the band
+    ``|x̃·u| > t |x̃·g_i|`` along the gate's hyperplane, which holds no
+    training point.
+
+    Returns
+    -------
+    V : ndarray of shape (m, 2, P, Q)
+        ``V[:, 0]`` the ``v``, ``V[:, 1]`` the ``w``.
+    """
+    m, P, Q = U.shape
+    N = Xt.shape[0]
+    SZ = S[:, :, None] * (Xt @ U.reshape(m, -1)).reshape(N, P, Q)
+    SG = S * (Xt @ gates)  # > 0: each gate strictly inside its cone
+    margin = np.maximum(SG, np.finfo(float).tiny)[:, :, None]
+    t = np.max(np.maximum(-SZ, 0.0) / margin, axis=0)  # (P, Q)
+    in_minus = (SZ <= 0).all(axis=0) & (t > 0)
+    t[in_minus] = 0.0
+    V = np.zeros((m, 2, P, Q))
+    V[:, 0] = U + t[None] * gates[:, :, None]
+    V[:, 1] = t[None] * gates[:, :, None]
+    V[:, 0][:, in_minus] = 0.0
+    V[:, 1][:, in_minus] = -U[:, in_minus]
+    return V
 
 
 def solve_cvxpy(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
@@ -381,8 +568,10 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
     """Shared fit of the convex program and the network read-off."""
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [None, Interval(Real, 0, None, closed="left")],
+        "program": [StrOptions({"gated", "relu"})],
         "n_patterns": [Interval(Integral, 1, None, closed="left")],
+        "sampling": [StrOptions({"data", "gaussian"})],
         "max_neurons": [None, Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "cvxpy", "fista"})],
         "cvxpy_solver": [str],
@@ -413,26 +602,40 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         Xt = np.column_stack([Zs, np.ones(N)])
         D, gates = sample_activation_patterns(Zs, self.n_patterns,
                                               random_state=self.random_state,
-                                              n_jobs=self.n_jobs, return_gates=True)
+                                              n_jobs=self.n_jobs, return_gates=True,
+                                              method=self.sampling)
         if not D.all(axis=0).any():
             # the all-active pattern makes the program contain the linear model
             D = np.column_stack([np.ones(N, dtype=bool), D])
             gates = np.column_stack([np.eye(d + 1)[:, -1], gates])
+        gates = gates / np.linalg.norm(gates, axis=0)
         P = D.shape[1]
         Df = D.astype(np.float64)
         S = 2.0 * Df - 1.0
         # alpha is relative to lam_max = max_i |(D_i X̃)ᵀ y| / N, the smallest
-        # penalty at which the unconstrained (gated) program is solved by zero
+        # penalty at which the gated program is solved by zero
         DY = (Xt.T @ (Df[:, :, None] * Y[:, None, :]).reshape(N, -1)) / N
         lam_max = float(np.sqrt(np.einsum("mk,mk->k", DY, DY)).max())
-        lam = self.alpha * lam_max
+        alpha = self.alpha
+        if alpha is None:
+            alpha = self._default_alpha[self.program]
+        lam = alpha * lam_max
         self.alpha_ = lam * N
         solver = self.solver
-        if solver == "auto":
+        if self.program == "gated":
+            solver = "fista"
+        elif solver == "auto":
             solver = "cvxpy" if N * P * Q <= _CVXPY_MAX_SIZE else "fista"
         self.solver_ = solver
+        n_iter = 0
         if lam_max == 0.0:  # constant targets: zero is optimal
-            U, M, n_iter = np.zeros((d + 1, 2, P, Q)), np.zeros((N, 2, P, Q)), 0
+            U = np.zeros((d + 1, 2, P, Q))
+        elif self.program == "gated":
+            G, info = solve_gated_fista(Xt, D, Y, lam, tol=self.tol, max_iter=self.max_iter,
+                                        verbose=self.verbose)
+            n_iter = info["n_iter"]
+            G = G * self._kept(_group_norms(G[:, None])[0])[None]
+            U = cone_decompose(Xt, S, gates, G)
         elif solver == "cvxpy":
             import cvxpy as cp
 
@@ -448,29 +651,31 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             n_iter = info["n_iter"]
         self.n_iter_ = n_iter
         norms = _group_norms(U)
-        # units the solver left at zero, or below rounding of the largest
         keep = norms > 1e-9 * max(float(norms.max(initial=0.0)), 1e-300)
-        if self.max_neurons is not None and keep.sum() > self.max_neurons:
-            cut = np.sort(norms[keep])[::-1][self.max_neurons - 1]
-            keep &= norms >= cut
-            order = np.argwhere(keep)
-            if len(order) > self.max_neurons:  # ties at the cut
-                for s, i, q in order[self.max_neurons:]:
-                    keep[s, i, q] = False
-        U = U * keep[None]
-        objective, bound = _certificate(Xt, Df, S, Y, U, M, lam)
+        if self.program == "relu":
+            keep = self._kept(norms)
+            U = U * keep[None]
+        if lam_max == 0.0:
+            objective, bound = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N, 0.0
+        elif self.program == "gated":
+            objective, bound = gated_certificate(Xt, D, Y, U[:, 0] - U[:, 1], lam)
+        else:
+            objective, bound = _certificate(Xt, Df, S, Y, U, M, lam)
         self.objective_ = objective * N
         self.optimality_gap_ = max(objective - bound, 0.0) / max(abs(objective), 1e-300)
         if lam_max == 0.0:
             self.optimality_gap_ = 0.0
         Zu = _pre_activations(Xt, U)
-        self.constraint_violation_ = float(
-            np.maximum(-(S[:, None, :, None] * Zu), 0.0).max(initial=0.0))
+        # relative to each unit's largest pre-activation: rounding, not a unit's scale
+        reach = np.abs(Zu).max(axis=0, initial=0.0)
+        self.constraint_violation_ = float((np.maximum(-(S[:, None, :, None] * Zu), 0.0).max(
+            axis=0, initial=0.0) / np.maximum(reach, 1e-300)).max(initial=0.0))
         if self.optimality_gap_ > self.tol:
             warnings.warn(
                 f"{type(self).__name__}: the certified relative optimality gap "
                 f"{self.optimality_gap_:.2e} is above tol={self.tol:g} after {n_iter} "
-                f"iterations of solver {solver!r}; raise max_iter or use solver='cvxpy'.",
+                f"iterations of solver {solver!r}; raise max_iter"
+                + (" or use solver='cvxpy'." if self.program == "relu" else "."),
                 ConvergenceWarning, stacklevel=3)
         self.n_patterns_ = P
         # gates in raw input coordinates: x̃·g on standardised x equals x·(g_w/σ) + b'
@@ -490,6 +695,15 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         out = np.zeros((len(units), Q))
         out[np.arange(len(units)), units[:, 2]] = np.where(units[:, 0] == 0, root, -root)
         return coef, intercept, out
+
+    def _kept(self, norms):
+        """Units the solver left nonzero (above rounding), at most ``max_neurons`` largest."""
+        keep = norms > 1e-9 * max(float(norms.max(initial=0.0)), 1e-300)
+        if self.max_neurons is not None and keep.sum() > self.max_neurons:
+            order = np.argsort(np.where(keep, norms, -1.0), axis=None)[::-1]
+            keep = np.zeros(norms.shape, dtype=bool)
+            keep.flat[order[:self.max_neurons]] = True
+        return keep
 
 
 class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
@@ -607,11 +821,16 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, *, alpha=3e-3, n_patterns=100, max_neurons=None, solver="auto",
+    _default_alpha = {"gated": 3e-2, "relu": 3e-3}
+
+    def __init__(self, *, alpha=None, program="gated", n_patterns=100, sampling="data",
+                 max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
+        self.program = program
         self.n_patterns = n_patterns
+        self.sampling = sampling
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver
@@ -755,11 +974,16 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     targets = None  # one-hot, read by BaseConstructedClassifier._validate_labels
 
-    def __init__(self, *, alpha=1e-3, n_patterns=100, max_neurons=None, solver="auto",
+    _default_alpha = {"gated": 1e-2, "relu": 1e-3}
+
+    def __init__(self, *, alpha=None, program="gated", n_patterns=100, sampling="data",
+                 max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
+        self.program = program
         self.n_patterns = n_patterns
+        self.sampling = sampling
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver
