@@ -202,6 +202,11 @@ def _spectral_norm_sq(Xt, D, n_iter=30, seed=0):
 
 
 _DELTA = 10.0
+# n_patterns=None: (pattern, output) groups aimed at
+_GROUP_BUDGET = 200
+# noise-adaptive penalty of the regressor: lam = _NOISE_C σ sqrt(m / N)
+_NOISE_C = 0.4
+_MAX_NOISE_ROUNDS = 6
 # N * units above which the iterations run in float32
 _FLOAT32_SIZE = 200_000
 
@@ -385,14 +390,15 @@ def _gated_dual_bound(R, Y, C, lam):
     return _bound_from_c(worst, R.astype(np.float64), Y, lam)
 
 
-def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, verbose=0):
+def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, U0=None,
+                      verbose=0):
     """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
 
     ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
     Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
     with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ridge regression on
     the all-active pattern (column 0 of ``D``, the linear model), steps
-    ``1/L`` with ``L ≥ |A|²/N`` from a power iteration, restarts the momentum
+    ``1/L`` with ``L ≥ |A|²/N`` from a power iteration (or from ``U0``), restarts the momentum
     when the step goes uphill (O'Donoghue & Candès), and every
     ``check_every`` steps computes the duality gap at the residual
     (:func:`_gated_dual_bound`); stops when its relative value is below
@@ -426,10 +432,10 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
         return 0.5 * float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N + lam * float(
             np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
 
-    Uf = np.zeros((m, P * Q))
+    Uf = np.zeros((m, P * Q)) if U0 is None else U0.reshape(m, P * Q).copy()
     # warm start: ridge with penalty lam on an all-active block, the linear model
     full = np.flatnonzero(D.all(axis=0))
-    if len(full):
+    if len(full) and U0 is None:
         G0 = Xt.T @ Xt / N
         G0[np.diag_indices(m)] += lam
         Uf.reshape(m, P, Q)[:, full[0]] = np.linalg.solve(G0, Xt.T @ Y / N)
@@ -479,6 +485,32 @@ def gated_certificate(Xt, D, Y, U, lam):
         np.sqrt(np.einsum("mpq,mpq->pq", U, U)).sum())
     C = Xt.T @ (Df[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)
     return objective, _gated_dual_bound(R, Y, C, lam)
+
+
+def solve_cvxpy_gated(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
+    """The gated program of :func:`solve_gated_fista` by a conic solver through cvxpy.
+
+    Returns ``U`` of shape ``(m, P, Q)`` and the solver's status.
+    """
+    import cvxpy as cp
+
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    Drep = np.repeat(D.astype(np.float64), Q, axis=1)
+    Sel = np.tile(np.eye(Q), (P, 1))
+    U = cp.Variable((m, P * Q))
+    pred = cp.multiply(Drep, Xt @ U) @ Sel
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(pred - Y) / (2 * N)
+                                     + lam * cp.sum(cp.norm(U, 2, axis=0))))
+    try:
+        problem.solve(solver=solver, verbose=bool(verbose))
+    except cp.error.SolverError as exc:
+        raise ValueError(f"The cvxpy solver {solver!r} failed on the convex program: {exc}. "
+                         "Try solver='fista' or another cvxpy_solver.") from exc
+    if U.value is None:
+        raise ValueError(f"The cvxpy solver {solver!r} returned no solution (status "
+                         f"{problem.status!r}); try solver='fista'.")
+    return U.value.reshape(m, P, Q), problem.status
 
 
 def cone_decompose(Xt, S, gates, U):
@@ -570,7 +602,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
     _parameter_constraints: dict = {
         "alpha": [None, Interval(Real, 0, None, closed="left")],
         "program": [StrOptions({"gated", "relu"})],
-        "n_patterns": [Interval(Integral, 1, None, closed="left")],
+        "n_patterns": [None, Interval(Integral, 1, None, closed="left")],
         "sampling": [StrOptions({"data", "gaussian"})],
         "max_neurons": [None, Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "cvxpy", "fista"})],
@@ -600,7 +632,12 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         scale[~(scale > 1e-12 * np.abs(center))] = 1.0
         Zs = (X - center) / scale
         Xt = np.column_stack([Zs, np.ones(N)])
-        D, gates = sample_activation_patterns(Zs, self.n_patterns,
+        n_patterns = self.n_patterns
+        if n_patterns is None:
+            # the cost of an iteration grows with patterns x outputs: a budget of
+            # 200 (pattern, output) groups, between 20 and 100 patterns
+            n_patterns = int(np.clip(_GROUP_BUDGET // Q, 20, 100))
+        D, gates = sample_activation_patterns(Zs, n_patterns,
                                               random_state=self.random_state,
                                               n_jobs=self.n_jobs, return_gates=True,
                                               method=self.sampling)
@@ -620,28 +657,40 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if alpha is None:
             alpha = self._default_alpha[self.program]
         lam = alpha * lam_max
+        if self.alpha is None and self._noise_adaptive and self.program == "gated":
+            # the first round assumes all of y is noise
+            lam = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", Y, Y) / (N * Q))) * np.sqrt(
+                (d + 1) / N)
         self.alpha_ = lam * N
         solver = self.solver
-        if self.program == "gated":
-            solver = "fista"
-        elif solver == "auto":
-            solver = "cvxpy" if N * P * Q <= _CVXPY_MAX_SIZE else "fista"
+        if solver == "auto":
+            # R-FISTA on the gated program is fast at every size; the AL on the
+            # constrained one is not, so small constrained programs go to cvxpy
+            small = self.program == "relu" and N * P * Q <= _CVXPY_MAX_SIZE
+            solver = "cvxpy" if small else "fista"
         self.solver_ = solver
-        n_iter = 0
-        if lam_max == 0.0:  # constant targets: zero is optimal
-            U = np.zeros((d + 1, 2, P, Q))
-        elif self.program == "gated":
-            G, info = solve_gated_fista(Xt, D, Y, lam, tol=self.tol, max_iter=self.max_iter,
-                                        verbose=self.verbose)
-            n_iter = info["n_iter"]
-            G = G * self._kept(_group_norms(G[:, None])[0])[None]
-            U = cone_decompose(Xt, S, gates, G)
-        elif solver == "cvxpy":
+        if solver == "cvxpy":
             import cvxpy as cp
 
             if self.cvxpy_solver not in cp.installed_solvers():
                 raise ValueError(f"cvxpy_solver={self.cvxpy_solver!r} is not installed; "
                                  f"installed solvers: {sorted(cp.installed_solvers())}.")
+        n_iter = 0
+        if lam_max == 0.0:  # constant targets: zero is optimal
+            U = np.zeros((d + 1, 2, P, Q))
+        elif self.program == "gated":
+            G, n_iter, lam = self._solve_gated(Xt, D, Y, lam, solver)
+            self.alpha_ = lam * N
+            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None])
+            if self.max_neurons is not None:
+                # whole gated units, largest first, as long as their one or two ReLU
+                # units fit in max_neurons
+                cost = (_group_norms(U) > 0).sum(axis=0)
+                order = np.argsort(_group_norms(G[:, None])[0], axis=None)[::-1]
+                keep_g = np.zeros(cost.shape, dtype=bool)
+                keep_g.flat[order[np.cumsum(cost.flat[order]) <= self.max_neurons]] = True
+                U = U * keep_g[None, None]
+        elif solver == "cvxpy":
             U, M, _ = solve_cvxpy(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)
             U = repair_cones(Xt, S, U)[0]
             n_iter = 1
@@ -650,11 +699,10 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
                                         verbose=self.verbose)
             n_iter = info["n_iter"]
         self.n_iter_ = n_iter
-        norms = _group_norms(U)
-        keep = norms > 1e-9 * max(float(norms.max(initial=0.0)), 1e-300)
         if self.program == "relu":
-            keep = self._kept(norms)
-            U = U * keep[None]
+            U = U * self._kept(_group_norms(U))[None]
+        norms = _group_norms(U)
+        keep = norms > 0
         if lam_max == 0.0:
             objective, bound = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N, 0.0
         elif self.program == "gated":
@@ -695,6 +743,37 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         out = np.zeros((len(units), Q))
         out[np.arange(len(units)), units[:, 2]] = np.where(units[:, 0] == 0, root, -root)
         return coef, intercept, out
+
+    def _solve_gated(self, Xt, D, Y, lam, solver):
+        """The gated program at ``lam``, or at its noise-adaptive fixed point.
+
+        Returns the gated units ``(m, P, Q)``, the iterations and the final ``lam``.
+        """
+        N, m = Xt.shape
+
+        def solve(lam, U0, budget):
+            if solver == "cvxpy":
+                return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
+            G, info = solve_gated_fista(Xt, D, Y, lam, tol=self.tol, max_iter=budget, U0=U0,
+                                        verbose=self.verbose)
+            return G, info["n_iter"]
+
+        G, n_iter = solve(lam, None, self.max_iter)
+        if self.alpha is None and self._noise_adaptive:
+            # scaled group lasso (Sun & Zhang 2012): the penalty follows the noise level
+            # read from the residual, lam = c σ sqrt(m / N), to a fixed point
+            Df = D.astype(np.float64)
+            for _ in range(_MAX_NOISE_ROUNDS):
+                R = np.einsum("np,npq->nq", Df, (Xt @ G.reshape(m, -1)).reshape(
+                    N, D.shape[1], -1)) - Y
+                new = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", R, R) / R.size)) * np.sqrt(
+                    m / N)
+                if abs(new - lam) <= 0.05 * lam or n_iter >= self.max_iter:
+                    break
+                lam = new
+                G, more = solve(lam, G, self.max_iter - n_iter)
+                n_iter += more
+        return G, n_iter, lam
 
     def _kept(self, norms):
         """Units the solver left nonzero (above rounding), at most ``max_neurons`` largest."""
@@ -822,8 +901,9 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     """
 
     _default_alpha = {"gated": 3e-2, "relu": 3e-3}
+    _noise_adaptive = True
 
-    def __init__(self, *, alpha=None, program="gated", n_patterns=100, sampling="data",
+    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="data",
                  max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
@@ -975,8 +1055,9 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     targets = None  # one-hot, read by BaseConstructedClassifier._validate_labels
 
     _default_alpha = {"gated": 1e-2, "relu": 1e-3}
+    _noise_adaptive = False
 
-    def __init__(self, *, alpha=None, program="gated", n_patterns=100, sampling="data",
+    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="data",
                  max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
