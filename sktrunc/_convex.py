@@ -458,7 +458,8 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
     obj0 = objective(R, Uf)
     if obj0 < zero_obj:
         best = (obj0, Uf)
-    V, t, bound, gap, n_iter = Uf.copy(), 1.0, -np.inf, np.inf, 0
+    # ``certified``: the best dual value evaluated in float64, a rigorous lower bound
+    V, t, bound, certified, gap, n_iter = Uf.copy(), 1.0, -np.inf, -np.inf, np.inf, 0
     while n_iter < max_iter:
         R = residual(V)
         U_new = V - gradient(R) / L
@@ -478,14 +479,22 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
             if obj < best[0]:
                 best = (obj, Uf)
             bound = max(bound, _gated_dual_bound(R, Y, gradient(R), lam))
+            if work is np.float64:
+                certified = bound
             gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
                       f"{bound:.6g}, relative gap {gap:.2e}")
+            if gap <= tol and work is np.float32:
+                # float32 residuals are accurate to ~1e-7 of |y|, which can move a small
+                # gap: the stopping test is redone in float64 at the best iterate
+                obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam)
+                best, certified = (obj64, best[1]), max(certified, bound64)
+                gap = (obj64 - certified) / max(abs(obj64), 1e-300)
             if gap <= tol:
                 break
     return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
-                                      "lower_bound": bound, "gap": gap}
+                                      "lower_bound": certified, "gap": gap}
 
 
 def gated_certificate(Xt, D, Y, U, lam):
@@ -692,7 +701,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if lam_max == 0.0:  # constant targets: zero is optimal
             U = np.zeros((d + 1, 2, P, Q))
         elif self.program == "gated":
-            G, n_iter, lam = self._solve_gated(Xt, D, Y, lam, solver)
+            G, n_iter, lam, solver_bound = self._solve_gated(Xt, D, Y, lam, solver)
             self.alpha_ = lam * N
             U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None])
             if self.max_neurons is not None:
@@ -720,6 +729,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             objective, bound = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N, 0.0
         elif self.program == "gated":
             objective, bound = gated_certificate(Xt, D, Y, U[:, 0] - U[:, 1], lam)
+            # any dual feasible point bounds the optimum: the solver's best one too
+            bound = max(bound, solver_bound)
         else:
             objective, bound = _certificate(Xt, Df, S, Y, U, M, lam)
         self.objective_ = objective * N
@@ -760,20 +771,24 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
     def _solve_gated(self, Xt, D, Y, lam, solver):
         """The gated program at ``lam``, or at its noise-adaptive fixed point.
 
-        Returns the gated units ``(m, P, Q)``, the iterations and the final ``lam``.
+        Returns the gated units ``(m, P, Q)``, the iterations, the final ``lam`` and
+        the best dual value the solver evaluated in float64 at it (a lower bound).
         """
         N, m = Xt.shape
+
+        bounds = {}  # lam -> best float64 dual value seen by the solver
 
         def solve(lam, U0, budget, tol):
             if solver == "cvxpy":
                 return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
             G, info = solve_gated_fista(Xt, D, Y, lam, tol=tol, max_iter=budget, U0=U0,
                                         verbose=self.verbose)
+            bounds[lam] = max(bounds.get(lam, -np.inf), info["lower_bound"])
             return G, info["n_iter"]
 
         if self.alpha is not None or not self._noise_adaptive:
             G, n_iter = solve(lam, None, self.max_iter, self.tol)
-            return G, n_iter, lam
+            return G, n_iter, lam, bounds.get(lam, -np.inf)
         # scaled group lasso (Sun & Zhang 2012): the penalty follows the noise level
         # read from the residual, lam = c σ sqrt(m / N), to a fixed point; the rounds
         # before it need only a rough solution (gap 0.1), the last one gets tol
@@ -794,7 +809,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if not settled and n_iter < self.max_iter:
             G, more = solve(lam, G, self.max_iter - n_iter, self.tol)
             n_iter += more
-        return G, n_iter, lam
+        return G, n_iter, lam, bounds.get(lam, -np.inf)
 
     def _kept(self, norms):
         """Units the solver left nonzero (above rounding), at most ``max_neurons`` largest."""
