@@ -625,7 +625,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         "alpha": [None, Interval(Real, 0, None, closed="left")],
         "program": [StrOptions({"gated", "relu"})],
         "n_patterns": [None, Interval(Integral, 1, None, closed="left")],
-        "sampling": [StrOptions({"data", "gaussian"})],
+        "sampling": [StrOptions({"pairs", "data", "gaussian"})],
         "max_neurons": [None, Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "cvxpy", "fista"})],
         "cvxpy_solver": [str],
@@ -860,11 +860,16 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
         per output.  ``None``: ``max(20, 50 // n_outputs)`` (an iteration costs
         ``N (n_features + 1) n_patterns n_outputs``).  On ``make_friedman1``
         100 patterns give 0.878 against 0.872, in 2.7 times the time.
-    sampling : {"data", "gaussian"}, default="data"
+    sampling : {"pairs", "data", "gaussian"}, default="pairs"
         How gates are drawn (:func:`sktrunc.landscape.sample_activation_patterns`):
         ``"data"`` places each hyperplane between two training points at a
-        random quantile of a random direction, ``"gaussian"`` draws
-        ``g ~ N(0, I)`` as both papers do.
+        random quantile of a random direction, ``"pairs"`` does the same with
+        directions on two random features (one pairwise interaction per
+        pattern), ``"gaussian"`` draws ``g ~ N(0, I)`` as both papers do.
+        5-fold R² with pairs / data / gaussian: ``make_friedman1`` 0.913 /
+        0.872 / 0.881, ``make_friedman3`` 0.829 / 0.773 / 0.771,
+        ``make_friedman2`` 0.924 / 0.923 / 0.924, diabetes 0.493 / 0.503 /
+        0.501.
     max_neurons : int, default=None
         Keep only the largest units (by ``|u_j|``, whole gated units for the
         gated program) so that at most ``max_neurons`` hidden units remain (the
@@ -970,7 +975,7 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     _default_alpha = {"gated": 3e-2, "relu": 3e-3}
     _noise_adaptive = True
 
-    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="data",
+    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="pairs",
                  max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
@@ -1061,8 +1066,11 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
         ``None``: ``max(20, 50 // n_columns)`` with one column for two classes
         and one per class otherwise (digits: 20 patterns, 5-fold accuracy
         0.9705; 30 give 0.9733 in 1.8 times the time).
-    sampling : {"data", "gaussian"}, default="data"
-        See :class:`ConvexReLURegressor`.
+    sampling : {"pairs", "data", "gaussian"}, default="gaussian"
+        See :class:`ConvexReLURegressor`.  Gaussian gates, not pairs: 5-fold
+        accuracy on digits 0.978 / 0.958 / 0.971 with gaussian / pairs / data
+        (20 patterns; pixels share few values, and pairs of them give few
+        distinct patterns), breast cancer 0.977 / 0.974 / 0.974.
     max_neurons : int, default=None
         Keep only the hidden units of largest norm.
     solver : {"auto", "cvxpy", "fista"}, default="auto"
@@ -1133,7 +1141,7 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     _default_alpha = {"gated": 1e-2, "relu": 1e-3}
     _noise_adaptive = False
 
-    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="data",
+    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="gaussian",
                  max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):

@@ -33,10 +33,11 @@ def _unique_columns(P):
     return np.sort(np.unique(keys, return_index=True)[1])
 
 
-def _data_gates(X, n_gates, rng):
+def _data_gates(X, n_gates, rng, n_active=None):
     """Gates whose hyperplanes cut the data where it is: Gaussian normals, offsets in gaps.
 
-    Each normal ``w ~ N(0, I)`` comes with a random training point ``x_k``; the
+    Each normal ``w ~ N(0, I)`` (on ``n_active`` random features, the others
+    zero, when given) comes with a random training point ``x_k``; the
     hyperplane sits half-way between ``w·x_k`` and the next larger projection,
     so it splits the data at a quantile drawn from the data's own distribution
     and no training point lies on it (the gate is interior to the cone of its
@@ -46,6 +47,10 @@ def _data_gates(X, n_gates, rng):
     """
     N, d = X.shape
     W = rng.standard_normal((d, n_gates))
+    if n_active is not None and n_active < d:
+        # the first n_active of a random permutation of the features, per gate
+        drop = np.argsort(rng.random((n_gates, d)), axis=1)[:, n_active:]
+        W[drop.T, np.arange(n_gates)] = 0.0
     proj = X @ W
     k = rng.integers(N, size=n_gates)
     at = proj[k, np.arange(n_gates)]
@@ -59,8 +64,8 @@ def _data_gates(X, n_gates, rng):
 def _pattern_chunk(X, n_gates, seed, method="gaussian"):
     """Module-level joblib task: unique non-empty patterns of ``n_gates`` random gates."""
     rng = np.random.default_rng(seed)
-    if method == "data":
-        gates = _data_gates(X, n_gates, rng)
+    if method in ("data", "pairs"):
+        gates = _data_gates(X, n_gates, rng, 2 if method == "pairs" else None)
     else:
         gates = rng.standard_normal((X.shape[1] + 1, n_gates))
     P = activation_pattern(X, gates[:-1], gates[-1])
@@ -76,7 +81,7 @@ def _pattern_chunk(X, n_gates, seed, method="gaussian"):
         "random_state": ["random_state"],
         "n_jobs": [None, Integral],
         "return_gates": ["boolean"],
-        "method": [StrOptions({"gaussian", "data"})],
+        "method": [StrOptions({"gaussian", "data", "pairs"})],
     },
     prefer_skip_nested_validation=True,
 )
@@ -108,13 +113,15 @@ def sample_activation_patterns(X, n_patterns, *, random_state=None, n_jobs=None,
         the result does not depend on ``n_jobs``.
     return_gates : bool, default=False
         Also return one gate per pattern.
-    method : {"gaussian", "data"}, default="gaussian"
+    method : {"gaussian", "data", "pairs"}, default="gaussian"
         ``"gaussian"``: ``g ~ N(0, I)``, as both papers.  ``"data"``: a
         Gaussian normal whose hyperplane is placed half-way between the
         projection of a random training point and the next larger one, so the
         cuts follow the data's distribution and every gate is strictly inside
         the cone of its pattern (no training point on its hyperplane); gates
-        are then unit vectors.
+        are then unit vectors.  ``"pairs"``: as ``"data"``, with normals on two
+        random features each (the others zero), so patterns split the data
+        along one pairwise interaction at a time.
 
     Returns
     -------
