@@ -55,7 +55,7 @@ def test_sampling_dedups_and_is_reproducible_under_any_n_jobs():
         sample_activation_patterns(np.array([[np.nan]]), 3)
 
 
-def test_data_gates_are_strictly_inside_their_cones():
+def test_data_and_pair_gates_are_strictly_inside_their_cones():
     rng = np.random.default_rng(2)
     Z = rng.normal(size=(60, 3))
     Z[1] = Z[0]  # a duplicate row cannot sit on a hyperplane either
@@ -70,6 +70,15 @@ def test_data_gates_are_strictly_inside_their_cones():
     assert frac.min() < 0.2 and frac.max() > 0.8
     np.testing.assert_array_equal(P, sample_activation_patterns(Z, 300, random_state=0,
                                                                 method="data", n_jobs=2))
+    # pairs: each normal on two features; ties in those features (a column of few
+    # values) never put a point on the hyperplane either
+    Z[:, 2] = np.round(Z[:, 2])
+    P, G = sample_activation_patterns(Z, 300, random_state=0, return_gates=True,
+                                      method="pairs")
+    assert np.all((G[:-1] != 0).sum(axis=0) == 2)
+    pre = Z @ G[:-1] + G[-1]
+    np.testing.assert_array_equal(P, pre > 0)
+    assert np.abs(pre).min() > 0
 
 
 def test_cone_decomposition_reproduces_the_gated_units():
