@@ -216,6 +216,8 @@ def _spectral_norm_sq(Xt, D, n_iter=30, seed=0):
 _DELTA = 10.0
 # n_patterns=None: (pattern, output) groups aimed at
 _GROUP_BUDGET = 50
+# largest m P for which the Gram matrix of the gated design is formed (128 MB)
+_GRAM_MAX = 4000
 _MIN_PATTERNS = 20
 # noise-adaptive penalty of the regressor: lam = _NOISE_C σ sqrt(m / N)
 _NOISE_C = 0.4
@@ -381,15 +383,20 @@ def _dual_bound(Xw, Ds3, Sk, R, Y, M, lam):
 
 def _bound_from_c(worst, R, Y, lam):
     N = R.shape[0]
-    rr = float(np.einsum("nq,nq->", R, R))
-    ry = float(np.einsum("nq,nq->", R, Y, dtype=np.float64))
-    if rr == 0.0:
+    return _bound_from_stats(worst, float(np.einsum("nq,nq->", R, R)) / N,
+                             float(np.einsum("nq,nq->", R, Y, dtype=np.float64)) / N, lam)
+
+
+def _bound_from_stats(worst, rr, ry, lam):
+    """Dual value at ``θ = -s r``, ``s`` best under ``s worst ≤ lam``; ``rr = |r|²/N``,
+    ``ry = <r, y>/N`` (per-sample units)."""
+    if rr <= 0.0:
         return 0.0
     s = -ry / rr
     if worst > 0:
         s = min(s, lam / worst)
     s = max(s, 0.0)
-    return (-0.5 * s * s * rr - s * ry) / N
+    return -0.5 * s * s * rr - s * ry
 
 
 def _gated_dual_bound(R, Y, C, lam):
@@ -403,47 +410,95 @@ def _gated_dual_bound(R, Y, C, lam):
     return _bound_from_c(worst, R.astype(np.float64), Y, lam)
 
 
+def _gram(Xt, D, Y, chunk=4096):
+    """``AᵀA / N`` and ``AᵀY / N`` of ``A = [D_1 X̃, ..., D_P X̃]`` (columns pattern-major)."""
+    N, m = Xt.shape
+    P = D.shape[1]
+    H = np.zeros((P * m, P * m))
+    b = np.zeros((P * m, Y.shape[1]))
+    for start in range(0, N, chunk):
+        rows = slice(start, start + chunk)
+        A = (D[rows, :, None] * Xt[rows, None, :]).reshape(-1, P * m)
+        H += A.T @ A
+        b += A.T @ Y[rows]
+    return H / N, b / N
+
+
 def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, U0=None,
-                      verbose=0):
+                      gram=None, verbose=0):
     """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
 
     ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
     Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
-    with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ridge regression on
-    the all-active pattern (column 0 of ``D``, the linear model), steps
-    ``1/L`` with ``L ≥ |A|²/N`` from a power iteration (or from ``U0``), restarts the momentum
-    when the step goes uphill (O'Donoghue & Candès), and every
-    ``check_every`` steps computes the duality gap at the residual
-    (:func:`_gated_dual_bound`); stops when its relative value is below
-    ``tol``.
+    with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ``U0`` or from ridge
+    regression on the all-active pattern (the linear model), steps ``1/L``
+    with ``L ≥ |A|²/N`` from a power iteration, restarts the momentum when
+    the step goes uphill (O'Donoghue & Candès), and every ``check_every``
+    steps computes the duality gap at the residual (:func:`_gated_dual_bound`);
+    stops when its relative value is below ``tol``.
+
+    Each step costs two passes over ``A`` (``2 N m P Q`` multiply-adds), in
+    float32 when those dominate.  When ``N`` is large next to ``m P`` the
+    Gram matrix ``AᵀA/N`` is formed once (``N (m P)²``) and a step costs
+    ``(m P)² Q``, independent of ``N``.  In both cases the stopping test is
+    redone in float64 from the data before it is trusted.  ``gram``: force
+    (``True``/``False``) or leave to that cost estimate (``None``).
 
     Returns
     -------
     U : ndarray of shape (m, P, Q)
     info : dict
-        ``n_iter``, ``objective``, ``lower_bound``, ``gap`` (relative), all in
-        per-sample units.
+        ``n_iter``, ``objective``, ``lower_bound`` (the best dual value
+        evaluated in float64 from the data, a rigorous bound), ``gap``
+        (relative), all in per-sample units.
     """
     N, m = Xt.shape
     P, Q = D.shape[1], Y.shape[1]
     Df = D.astype(np.float64)
-    # power iteration underestimates |A|²; 30 steps and 10% keep 1/L a safe step
-    L = 1.1 * _spectral_norm_sq(Xt, Df) / N
-    # float32 once the (N, P Q) passes dominate: they are memory-bound, and the
-    # certificate is recomputed in float64 by the caller
+    Pm = P * m
+    # float32 once the (N, P Q) passes dominate: they are memory-bound
     work = np.float32 if N * P * Q > _FLOAT32_SIZE else np.float64
-    Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
+    # cost of ~300 steps: Gram (built in float64) against passes over the data
+    direct = 300 * 2 * N * Pm * Q * (0.5 if work is np.float32 else 1.0)
+    use_gram = Pm <= _GRAM_MAX and Pm * Pm * (N + 300 * Q) < direct if gram is None else gram
+    yy = float(np.einsum("nq,nq->", Y, Y)) / N
+    if use_gram:
+        H, b = _gram(Xt, Df, Y)
+        # |A|²/N is the Gram's largest eigenvalue (with 1e-9 for rounding)
+        L = float(np.linalg.eigvalsh(H)[-1]) * (1 + 1e-9)
+    else:
+        # power iteration underestimates |A|²; 30 steps and 10% keep 1/L a safe step
+        L = 1.1 * _spectral_norm_sq(Xt, Df) / N
+    if use_gram:
 
-    def residual(Uf):
-        return np.einsum("np,npq->nq", Dw, (Xw @ Uf.astype(work)).reshape(N, P, Q)) - Yw
+        def to_a(Uf):  # (m, P Q) -> (P m, Q), the Gram's column order
+            return Uf.reshape(m, P, Q).transpose(1, 0, 2).reshape(Pm, Q)
 
-    def gradient(R):
-        return (Xw.T @ (Dw[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)).astype(
-            np.float64)
+        def gradient_stats(Uf, need_stats=False):
+            Ua = to_a(Uf)
+            HU = H @ Ua
+            grad = (HU - b).reshape(P, m, Q).transpose(1, 0, 2).reshape(m, P * Q)
+            if not need_stats:
+                return grad, None
+            ub = float(np.einsum("kq,kq->", Ua, b))
+            rr = max(float(np.einsum("kq,kq->", Ua, HU)) - 2.0 * ub + yy, 0.0)
+            return grad, (rr, ub - yy)  # |r|²/N, <r, y>/N
+    else:
+        Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
 
-    def objective(R, Uf):
-        return 0.5 * float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N + lam * float(
-            np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
+        def gradient_stats(Uf, need_stats=False):
+            R = np.einsum("np,npq->nq", Dw, (Xw @ Uf.astype(work)).reshape(N, P, Q)) - Yw
+            grad = (Xw.T @ (Dw[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)).astype(
+                np.float64)
+            if not need_stats:
+                return grad, None
+            return grad, (float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N,
+                          float(np.einsum("nq,nq->", R, Yw, dtype=np.float64)) / N)
+
+    exact = work is np.float64 and not use_gram
+
+    def penalty(Uf):
+        return lam * float(np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
 
     Uf = np.zeros((m, P * Q)) if U0 is None else U0.reshape(m, P * Q).copy()
     # warm start: ridge with penalty lam on an all-active block, the linear model
@@ -452,17 +507,14 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
         G0 = Xt.T @ Xt / N
         G0[np.diag_indices(m)] += lam
         Uf.reshape(m, P, Q)[:, full[0]] = np.linalg.solve(G0, Xt.T @ Y / N)
-    zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
-    best = (zero_obj, np.zeros_like(Uf))
-    R = residual(Uf)
-    obj0 = objective(R, Uf)
-    if obj0 < zero_obj:
-        best = (obj0, Uf)
-    # ``certified``: the best dual value evaluated in float64, a rigorous lower bound
+    best = (0.5 * yy, np.zeros_like(Uf))
+    rr0 = gradient_stats(Uf, True)[1][0]
+    if 0.5 * rr0 + penalty(Uf) < best[0]:
+        best = (0.5 * rr0 + penalty(Uf), Uf)
+    # ``certified``: the best dual value evaluated in float64 from the data
     V, t, bound, certified, gap, n_iter = Uf.copy(), 1.0, -np.inf, -np.inf, np.inf, 0
     while n_iter < max_iter:
-        R = residual(V)
-        U_new = V - gradient(R) / L
+        U_new = V - gradient_stats(V)[0] / L
         norms = np.sqrt(np.einsum("mk,mk->k", U_new, U_new))
         U_new *= np.maximum(1.0 - (lam / L) / np.maximum(norms, 1e-300), 0.0)
         step = U_new - Uf
@@ -474,20 +526,21 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
         Uf, t = U_new, t_new
         n_iter += 1
         if n_iter % check_every == 0 or n_iter == max_iter:
-            R = residual(Uf)
-            obj = objective(R, Uf)
+            grad, (rr, ry) = gradient_stats(Uf, True)
+            obj = 0.5 * rr + penalty(Uf)
             if obj < best[0]:
                 best = (obj, Uf)
-            bound = max(bound, _gated_dual_bound(R, Y, gradient(R), lam))
-            if work is np.float64:
+            worst = float(np.sqrt(np.einsum("mk,mk->k", grad, grad)).max(initial=0.0))
+            bound = max(bound, _bound_from_stats(worst, rr, ry, lam))
+            if exact:
                 certified = bound
             gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
                       f"{bound:.6g}, relative gap {gap:.2e}")
-            if gap <= tol and work is np.float32:
-                # float32 residuals are accurate to ~1e-7 of |y|, which can move a small
-                # gap: the stopping test is redone in float64 at the best iterate
+            if gap <= tol and not exact:
+                # float32 residuals are accurate to ~1e-7 of |y|, the Gram's expansion
+                # of |r|² to rounding of |y|²: the test is redone in float64 on the data
                 obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam)
                 best, certified = (obj64, best[1]), max(certified, bound64)
                 gap = (obj64 - certified) / max(abs(obj64), 1e-300)
@@ -535,7 +588,23 @@ def solve_cvxpy_gated(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
     return U.value.reshape(m, P, Q), problem.status
 
 
-def cone_decompose(Xt, S, gates, U):
+def _constraint_violation(Xt, S, U, keep, chunk=16384):
+    """Largest ``max(-S_i X̃ u, 0)`` over the kept units, relative to each unit's ``max|X̃ u|``."""
+    units = np.argwhere(keep)
+    if len(units) == 0:
+        return 0.0
+    cols = U[:, units[:, 0], units[:, 1], units[:, 2]]
+    worst = np.zeros(len(units))
+    reach = np.zeros(len(units))
+    for start in range(0, Xt.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        Z = Xt[rows] @ cols
+        np.maximum(reach, np.abs(Z).max(axis=0), out=reach)
+        np.maximum(worst, np.max(-S[rows][:, units[:, 1]] * Z, axis=0), out=worst)
+    return float((worst / np.maximum(reach, 1e-300)).max())
+
+
+def cone_decompose(Xt, S, gates, U, chunk=16384):
     """Write each gated unit as a difference of two units of its pattern's cone.
 
     ``u = v - w`` with ``v, w ∈ K_i = {u : S_i X̃ u ≥ 0}`` (Mishkin et al.
@@ -556,11 +625,16 @@ def cone_decompose(Xt, S, gates, U):
     """
     m, P, Q = U.shape
     N = Xt.shape[0]
-    SZ = S[:, :, None] * (Xt @ U.reshape(m, -1)).reshape(N, P, Q)
-    SG = S * (Xt @ gates)  # > 0: each gate strictly inside its cone
-    margin = np.maximum(SG, np.finfo(float).tiny)[:, :, None]
-    t = np.max(np.maximum(-SZ, 0.0) / margin, axis=0)  # (P, Q)
-    in_minus = (SZ <= 0).all(axis=0) & (t > 0)
+    t = np.zeros((P, Q))
+    in_minus = np.ones((P, Q), dtype=bool)
+    for start in range(0, N, chunk):  # rows in chunks: (N, P, Q) would not fit at 1e5
+        rows = slice(start, start + chunk)
+        SZ = S[rows, :, None] * (Xt[rows] @ U.reshape(m, -1)).reshape(-1, P, Q)
+        SG = S[rows] * (Xt[rows] @ gates)  # > 0: each gate strictly inside its cone
+        margin = np.maximum(SG, np.finfo(float).tiny)[:, :, None]
+        np.maximum(t, np.max(np.maximum(-SZ, 0.0) / margin, axis=0, initial=0.0), out=t)
+        in_minus &= (SZ <= 0).all(axis=0)
+    in_minus &= t > 0
     t[in_minus] = 0.0
     V = np.zeros((m, 2, P, Q))
     V[:, 0] = U + t[None] * gates[:, :, None]
@@ -737,11 +811,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         self.optimality_gap_ = max(objective - bound, 0.0) / max(abs(objective), 1e-300)
         if lam_max == 0.0:
             self.optimality_gap_ = 0.0
-        Zu = _pre_activations(Xt, U)
-        # relative to each unit's largest pre-activation: rounding, not a unit's scale
-        reach = np.abs(Zu).max(axis=0, initial=0.0)
-        self.constraint_violation_ = float((np.maximum(-(S[:, None, :, None] * Zu), 0.0).max(
-            axis=0, initial=0.0) / np.maximum(reach, 1e-300)).max(initial=0.0))
+        self.constraint_violation_ = _constraint_violation(Xt, S, U, keep)
         if self.optimality_gap_ > self.tol:
             warnings.warn(
                 f"{type(self).__name__}: the certified relative optimality gap "

@@ -131,8 +131,8 @@ def test_gated_gap_is_a_certificate(regression_data):
     exact = solve_cvxpy_gated(Xt, D, Y, lam)[0]
     p_star, bound_star = gated_certificate(Xt, D, Y, exact, lam)
     assert p_star - bound_star <= 1e-6 * p_star
-    for max_iter in (5, 30, 2000):
-        U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, max_iter=max_iter)
+    for max_iter, gram in [(5, False), (30, True), (2000, False), (2000, True)]:
+        U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, max_iter=max_iter, gram=gram)
         obj, bound = gated_certificate(Xt, D, Y, U, lam)
         assert obj == pytest.approx(info["objective"], rel=1e-9)
         # the bound is below the optimum and the gap bounds the distance to it
