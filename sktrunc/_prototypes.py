@@ -37,6 +37,14 @@ class Prototypes:
         """Prototypes per class."""
         return np.bincount(self.owner)
 
+    def subset(self, rows):
+        """The refinement restricted to ``rows``, prototypes left without a row dropped.
+
+        Used to reuse one k-means split for every fold of a cross-validation.
+        """
+        used, labels = np.unique(self.labels[rows], return_inverse=True)
+        return Prototypes(labels=labels.astype(np.intp, copy=False), owner=self.owner[used])
+
 
 def split_classes(X, y_idx, n_classes, counts, random_state):
     """Split class ``c`` into ``counts[c]`` clusters by k-means, seeded by ``random_state``.
