@@ -790,7 +790,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         return LayerTable(columns, rows, title=title)
 
 
-# n_prototypes="auto": the smallest class that is split at all, and the fewest points a prototype of the smallest class may get
+# n_prototypes="auto": the smallest class that is split at all, and the fewest points a
+# prototype of the smallest class may get
 _AUTO_MIN_CLASS_SIZE = 8
 _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000

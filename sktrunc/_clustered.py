@@ -22,7 +22,6 @@ from ._base import (
     targets_are_orthogonal,
 )
 from ._cones import ConeLayer, Items, fit_cone, identity_cone, in_input_units
-from ._prototypes import split_classes
 from ._geometry import (
     affine_rank,
     axial_coordinates,
@@ -31,6 +30,7 @@ from ._geometry import (
     lift_until,
     rank_tolerance,
 )
+from ._prototypes import split_classes
 from .exceptions import AssumptionWarning
 
 __all__ = ["ClusteredTruncationClassifier"]
