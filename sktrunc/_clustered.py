@@ -21,14 +21,16 @@ from ._base import (
     scaled_score_layer,
     targets_are_orthogonal,
 )
-from ._cones import ConeLayer, Items, fit_cone, identity_cone, in_input_units
+from ._cones import Cone, ConeLayer, Items, fit_cone, in_input_units
 from ._geometry import (
     affine_rank,
     axial_coordinates,
     class_statistics,
+    cone_margin,
     data_scale,
     lift_until,
     rank_tolerance,
+    theta_n,
 )
 from ._prototypes import split_classes
 from .exceptions import AssumptionWarning
@@ -300,6 +302,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
                          "array-like"],
         "output_layer": [StrOptions({"auto", "lstsq", "centroid", "logistic"})],
         "C": [Interval(Real, 0, None, closed="neither")],
+        "max_aperture": [Interval(Real, 0, np.pi, closed="right")],
         "strict": ["boolean"],
         "random_state": ["random_state"],
     }
@@ -311,6 +314,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         width="reduced",
         angle_margin=0.5,
         base_point=0.25,
+        max_aperture=np.pi,
         collapse="auto",
         n_prototypes="auto",
         output_layer="auto",
@@ -322,6 +326,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         self.width = width
         self.angle_margin = angle_margin
         self.base_point = base_point
+        self.max_aperture = max_aperture
         self.collapse = collapse
         self.n_prototypes = n_prototypes
         self.output_layer = output_layer
@@ -426,7 +431,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             means = (space.means - center) @ components
             layers, Zt, failures = _cone_layers(Z, sub, means, collapse[protos.owner],
                                                 protos.owner, self.angle_margin,
-                                                self.base_point)
+                                                self.base_point, self.max_aperture)
             # a random lift can leave a class without a cone where another draw gives one
             if lift is None or not failures:
                 break
@@ -634,7 +639,55 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         return self._describe(rows, ["balls"], summary)
 
 
-def _cone_layers(Z, y_idx, means, collapse, owner, angle_margin, base_point):
+# room left around the training points inside a cone that keeps them all, in units of
+# their extent: held-out points a little beyond them are kept too
+_KEEP_ROOM = 0.5
+
+
+def _keeping_cone(items, dim, scale):
+    """A cone of aperture ``θ_n`` whose forward part holds every item, with room.
+
+    At ``θ ≤ θ_n`` the shrink factor of eq. (37) is ``λ = 1``: the layer's
+    cumulative weight is the Householder reflection ``R`` alone, orthogonal,
+    so the layer keeps every point (Theorem 2.5's ``s_j = 1``) with condition
+    number 1 instead of the ``sqrt(n - 1)`` of a right-angled cone; a chain of
+    such layers is a product of reflections and does not amplify weight noise.
+    The apex sits behind the items so that a ball of radius ``_KEEP_ROOM``
+    times their extent around each of them is inside the cone too.
+    """
+    theta = theta_n(dim)
+    cot = 1.0 / np.tan(theta / 2.0)
+    extent = max(float(np.ptp(items.a)) if items.a.size else 0.0,
+                 float(np.max(items.rho, initial=0.0)))
+    room = _KEEP_ROOM * (extent if extent > 0 else scale)
+    s = float(np.min(items.a - (items.rho + room) * cot, initial=0.0)) - room
+    empty = Items(np.empty(0), np.empty(0))
+    return Cone(theta=float(theta), position=s, interval=(-np.inf, s),
+                margin=cone_margin(s, theta, empty.as_tuple(), items.as_tuple()))
+
+
+def _capped_cone(inside, outside, angle_margin, base_point, s_max, max_aperture,
+                 envelope=False):
+    """:func:`fit_cone` with the aperture kept at most ``max_aperture``.
+
+    ``θ = θ_min + angle_margin (π - θ_min)`` is lowered to ``max_aperture`` when
+    it exceeds it, and there is no cone when ``θ_min`` itself does: a layer of
+    aperture ``θ > θ_n`` has condition number ``sqrt(n - 1) tan(θ/2)`` (eq. 37).
+    """
+    cone = fit_cone(inside, outside, angle_margin=angle_margin, base_point=base_point,
+                    s_max=s_max, envelope=envelope)
+    if cone is None or cone.theta <= max_aperture:
+        return cone
+    theta_min = (cone.theta - angle_margin * np.pi) / (1.0 - angle_margin)
+    if not theta_min < max_aperture:
+        return None
+    margin = (max_aperture - theta_min) / (np.pi - theta_min)
+    return fit_cone(inside, outside, angle_margin=margin, base_point=base_point,
+                    s_max=s_max, envelope=envelope)
+
+
+def _cone_layers(Z, y_idx, means, collapse, owner, angle_margin, base_point,
+                 max_aperture=np.pi):
     """Cones of Lemma 3.4, prototype by prototype, in cone coordinates.
 
     ``y_idx`` are prototype indices, ``means`` the prototypes' means and
@@ -693,18 +746,19 @@ def _cone_layers(Z, y_idx, means, collapse, owner, angle_margin, base_point):
             others = np.flatnonzero(~collapsed & (np.arange(n_classes) != j))
             ball_out = Items(*axial_coordinates(means[others], m, f),
                              radii[others]).concat(base_items)
-            cone = fit_cone(Items(np.zeros(1), np.zeros(1), radii[j:j + 1]), ball_out,
-                            angle_margin=angle_margin, base_point=base_point, s_max=dist)
+            ball_in = Items(np.zeros(1), np.zeros(1), radii[j:j + 1])
+            cone = _capped_cone(ball_in, ball_out, angle_margin, base_point, dist,
+                                max_aperture)
             from_balls = cone is not None
             if cone is None:
-                cone = fit_cone(inside, outside, angle_margin=angle_margin,
-                                base_point=base_point, s_max=dist, envelope=True)
+                cone = _capped_cone(inside, outside, angle_margin, base_point, dist,
+                                    max_aperture, envelope=True)
         if cone is None:
             if collapse[j]:
                 edge = min(np.min(outside.a, initial=np.inf), dist)
                 failures[j] = (int(np.sum(inside.a >= edge)),
                                int(np.sum(outside.a <= np.max(inside.a, initial=-np.inf))))
-            cone = identity_cone(Items(a[live], rho[live]).concat(base_items), scale)
+            cone = _keeping_cone(Items(a[live], rho[live]).concat(base_items), dim, scale)
         else:
             collapsed[j] = True
             live &= ~in_j
