@@ -693,6 +693,10 @@ class BaseConeClassifier(BaseConstructedClassifier):
             # which costs more, would have to climb back; stop here
             if top - score > _AUTO_STOP_SE * _binomial_se(top, n_scored):
                 break
+            # every held-out point predicted right by as many candidates as _build may
+            # try: a larger one can only tie, and ties go to the simpler ones
+            if sum(value == 1.0 for value in scores.values()) >= _AUTO_TRIES:
+                break
         # the one-standard-error rule: the simplest candidates whose held-out accuracy is
         # within _AUTO_SE binomial standard errors of the best (a small validation set is
         # noisy, and fewer prototypes are the simpler network)
