@@ -561,6 +561,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
     # candidates of n_prototypes="auto", simplest first (prototypes per class; a
     # subclass may add its own kinds of network, see _construct_candidate)
     _auto_candidates = (1, 2, 3, 5, 8)
+    # candidates in a row below the best before the search stops (None: never)
+    _auto_patience = 2
 
     def _build(self, X, y_idx):
         """Split the classes into prototypes and construct, by ``n_prototypes``.
@@ -639,8 +641,10 @@ class BaseConeClassifier(BaseConstructedClassifier):
         The k-means split of each candidate is computed once on the rows of the
         search and restricted to each fold's training rows (the clusters do not
         depend on the fold, the layers do).  The candidates are tried in order
-        and the search stops after ``_AUTO_PATIENCE`` candidates in a row score
-        below the best so far: larger candidates cost the most to fit (on a
+        and the search stops after ``_auto_patience`` candidates in a row score
+        below the best so far, after one that scores ``_AUTO_STOP_SE`` standard
+        errors below it, or once ``_AUTO_TRIES`` candidates predict every held-out
+        point: larger candidates cost the most to fit (on a
         2,000 x 56 table the sequential fits of 1, 2, 3, 5 and 8 prototypes take
         0.3, 0.6, 1.0, 1.8 and 7.0 s and score 0.88, 0.61, 0.87, 0.87 and 0.84
         on a held-out quarter).
@@ -668,7 +672,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         X_rows, y_rows = X[rows], y_idx[rows]
         scores, worse = {}, 0
         for k in self._auto_candidates:
-            if worse >= _AUTO_PATIENCE:
+            if self._auto_patience is not None and worse >= self._auto_patience:
                 break
             protos = None
             if isinstance(k, Integral):
@@ -799,10 +803,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
 _AUTO_MIN_CLASS_SIZE = 8
 _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
-# candidates in a row scoring below the best before the held-out search stops, and the
-# standard errors below the best at which one candidate stops it at once
-_AUTO_PATIENCE = 2
-_AUTO_STOP_SE = 2.0
+# standard errors below the best at which one candidate stops the held-out search at once
+_AUTO_STOP_SE = 3.0
 # qualifying candidates: within this many standard errors of the best held-out accuracy
 _AUTO_SE = 1.0
 # qualifying candidates built on all the data, fewest prototypes first, until one is exact

@@ -382,6 +382,12 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
                           "failed_ and describe().", AssumptionWarning, stacklevel=3)
         return self
 
+    # no patience: the held-out accuracy of the prototype counts dips before it rises
+    # (make_classification with two clusters per class, 3-fold CV: none 0.81, 1 0.77,
+    # 2 0.80, 3 0.79, 5 0.83, 8 0.86); the constructions are cheap, and the far-worse
+    # stop (_AUTO_STOP_SE) ends the search where the linear network wins clearly
+    _auto_patience = None
+
     @property
     def _auto_candidates(self):
         """Candidates of ``n_prototypes="auto"``, simplest first.
