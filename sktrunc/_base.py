@@ -662,7 +662,10 @@ class BaseConeClassifier(BaseConstructedClassifier):
                                     random_state=rng.randint(np.iinfo(np.int32).max))[0]
         seed = rng.randint(np.iinfo(np.int32).max)
         if self._auto_folds > 1:
-            folds = StratifiedKFold(self._auto_folds, shuffle=True, random_state=seed)
+            # past _AUTO_TWO_FOLD_ROWS rows two folds score every row at half the cost of
+            # three, and a half is already a large training set
+            n_folds = 2 if len(rows) > _AUTO_TWO_FOLD_ROWS else self._auto_folds
+            folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
             splits = list(folds.split(rows, y_idx[rows]))
         else:  # one held-out quarter, for constructions too costly to fit k times
             splits = [train_test_split(np.arange(len(rows)), test_size=0.25,
@@ -803,6 +806,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
 _AUTO_MIN_CLASS_SIZE = 8
 _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
+_AUTO_TWO_FOLD_ROWS = 1000
 # standard errors below the best at which one candidate stops the held-out search at once
 _AUTO_STOP_SE = 3.0
 # qualifying candidates: within this many standard errors of the best held-out accuracy
