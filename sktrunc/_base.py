@@ -653,6 +653,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
 
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
+        if len(self._auto_candidates) == 1:
+            return list(self._auto_candidates)
         if counts.min() < _AUTO_MIN_CLASS_SIZE:
             return [1]
         rng = check_random_state(self.random_state)

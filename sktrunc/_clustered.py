@@ -397,10 +397,15 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         pattern rules ``"none"`` out.
         """
         counts = (1, 2, 3, 5, 8)
+        if self._collapse_none():
+            return ("none",)
         return counts if self._collapse_pattern_given() else ("none",) + counts
 
     def _collapse_pattern_given(self):
         return not isinstance(self.collapse, str)
+
+    def _collapse_none(self):
+        return isinstance(self.collapse, str) and self.collapse == "none"
 
     def _construct(self, X, y_idx, protos, rng, keep=None, tol=_LOGISTIC_TOL):
         """Cones for the given prototypes (Prop. 4.1 for the refined labels).
@@ -415,7 +420,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         stats : ClassStatistics
             Of the prototypes, in the input space.
         """
-        keep = self.collapse == "none" if keep is None else keep
+        keep = self._collapse_none() if keep is None else keep
         n_classes = len(self.classes_)
         if keep and len(protos.owner) > n_classes:
             # layers that keep every point are the same whatever the split: one per class
@@ -454,7 +459,8 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             counts = np.full(n_classes, 1 if candidate == "none" else candidate)
             protos = split_classes(X, y_idx, n_classes, counts, rng)
         tol = _LOGISTIC_SEARCH_TOL if search else _LOGISTIC_TOL
-        return self._construct(X, y_idx, protos, rng, keep=candidate == "none", tol=tol)
+        keep = candidate == "none" or self._collapse_none()
+        return self._construct(X, y_idx, protos, rng, keep=keep, tol=tol)
 
     def _without_search(self, X, y_idx, rng):
         # one cone per class is kept unsearched only in the theorem's regime, the classes
