@@ -380,6 +380,15 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             msg = self._failure_message(failures, protos, stats.clustering_ratio)
             warnings.warn(f"{msg} The training loss is {self.training_cost_:.3g}, not 0; see "
                           "failed_ and describe().", AssumptionWarning, stacklevel=3)
+        elif not self.collapsed_.any() and not self._collapse_none():
+            # n_prototypes="auto" chose the network that collapses nothing: the theorem's
+            # network did not predict held-out data as well, and zero loss is given up
+            warnings.warn(
+                f"Prop. 4.1's (55) needs < 0.25, the clustering ratio is "
+                f"{stats.clustering_ratio:.3g}: n_prototypes='auto' kept the network that "
+                "collapses no class (the best held-out accuracy; collapse='none' asks for it "
+                f"without this warning). The training loss is {self.training_cost_:.3g}, not 0; "
+                "see describe().", AssumptionWarning, stacklevel=3)
         return self
 
     # no patience: the held-out accuracy of the prototype counts dips before it rises
