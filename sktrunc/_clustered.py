@@ -523,11 +523,11 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             H = np.maximum(X @ coef + intercept, 0.0)
         Z = H @ construction.components - construction.center @ construction.components
         for layer in construction.layers:
-            W = layer.weight
-            pre = Z @ W.T - W @ layer.base_point
+            W = layer.factors  # W_θ R as λ I + low rank: products and inverse in O(n r)
+            pre = Z @ W.T - (W @ layer.base_point[:, None])[:, 0]
             hit = np.any(pre < 0.0, axis=1)
             if hit.any():
-                Z[hit] += np.maximum(-pre[hit], 0.0) @ np.linalg.inv(W).T
+                Z[hit] += np.maximum(-pre[hit], 0.0) @ W.inv().T
         W_out, b_out = construction.output
         return self._nearest(Z @ W_out + b_out)
 
