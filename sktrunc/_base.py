@@ -590,7 +590,9 @@ class BaseConeClassifier(BaseConstructedClassifier):
                 return one
             built[1] = one
         fallback = None
-        for k in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+        for k, exact_in_folds in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+            if fallback is not None and not exact_in_folds:
+                continue  # built only for a chance of being exact, which the folds deny
             if k not in built:
                 built[k] = self._construct_candidate(X, y_idx, k, rng)
             if _is_exact(built[k][0]):
@@ -631,7 +633,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         """Candidates that predict held-out data best (internal 3-fold CV).
 
         Returns the candidates whose held-out accuracy is within one standard
-        error of the best, simplest first.
+        error of the best, simplest first, each with whether its construction
+        was exact on every fold's training rows.
 
         Each candidate of ``_auto_candidates`` is cross-validated by stratified
         ``_auto_folds``-fold CV on the training data (on at most 5000 rows of
@@ -654,9 +657,9 @@ class BaseConeClassifier(BaseConstructedClassifier):
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
         if len(self._auto_candidates) == 1:
-            return list(self._auto_candidates)
+            return [(self._auto_candidates[0], True)]
         if counts.min() < _AUTO_MIN_CLASS_SIZE:
-            return [1]
+            return [(1, True)]
         rng = check_random_state(self.random_state)
         rows = np.arange(len(y_idx))
         if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
@@ -675,7 +678,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         # points scored per candidate: all of ``rows`` under k-fold CV, a quarter otherwise
         n_scored = sum(len(val) for _, val in splits)
         X_rows, y_rows = X[rows], y_idx[rows]
-        scores, worse = {}, 0
+        scores, exact, worse = {}, {}, 0
         for k in self._auto_candidates:
             if self._auto_patience is not None and worse >= self._auto_patience:
                 break
@@ -684,7 +687,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
                 if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
                     break
                 protos = split_classes(X_rows, y_rows, n_classes, np.full(n_classes, k), rng)
-            correct = 0
+            correct, exact[k] = 0, True
             for train, val in splits:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -694,6 +697,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
                         search=True)[0]
                     pred = self._held_out_nearest(construction, X_rows[val])
                 correct += np.sum(pred == y_rows[val])
+                exact[k] = exact[k] and _is_exact(construction)
             score = correct / n_scored
             top = max(scores.values(), default=score)
             worse = worse + 1 if score < top else 0
@@ -711,7 +715,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         # noisy, and fewer prototypes are the simpler network)
         top = max(scores.values())
         se = _AUTO_SE * _binomial_se(top, n_scored)
-        return [k for k in self._auto_candidates if k in scores and scores[k] >= top - se]
+        return [(k, exact[k]) for k in self._auto_candidates
+                if k in scores and scores[k] >= top - se]
 
     def _set_cone_network(self, construction, X, y_idx):
         layers = construction.layers
