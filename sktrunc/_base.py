@@ -703,8 +703,11 @@ class BaseConeClassifier(BaseConstructedClassifier):
             worse = worse + 1 if score < top else 0
             scores[k] = score
             # far below the best (by _AUTO_STOP_SE standard errors): a larger candidate,
-            # which costs more, would have to climb back; stop here
-            if top - score > _AUTO_STOP_SE * _binomial_se(top, n_scored):
+            # which costs more, would have to climb back; stop here.  One prototype per
+            # class gets more room: it is where the held-out accuracy dips before it
+            # rises with the count
+            limit = _AUTO_STOP_SE_ONE if k == 1 else _AUTO_STOP_SE
+            if top - score > limit * _binomial_se(top, n_scored):
                 break
             # every held-out point predicted right by as many candidates as _build may
             # try: a larger one can only tie, and ties go to the simpler ones
@@ -816,7 +819,8 @@ _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
 _AUTO_TWO_FOLD_ROWS = 1000
 # standard errors below the best at which one candidate stops the held-out search at once
-_AUTO_STOP_SE = 3.0
+_AUTO_STOP_SE = 2.0
+_AUTO_STOP_SE_ONE = 3.0
 # qualifying candidates: within this many standard errors of the best held-out accuracy
 _AUTO_SE = 1.0
 # qualifying candidates built on all the data, fewest prototypes first, until one is exact

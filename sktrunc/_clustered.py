@@ -152,8 +152,8 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         clustered in the sense of condition (55); otherwise it cross-validates
         the network that collapses nothing and 1, 2, 3, 5 and 8 prototypes per
         class (stratified 3-fold CV on at most 5,000 training rows, 2 folds past
-        1,000), stopping early when a candidate scores 3 standard errors below
-        the best or two predict every held-out point, and keeps the simplest
+        1,000), stopping early when a candidate scores 2 standard errors below
+        the best (3 for one prototype) or two predict every held-out point, and keeps the simplest
         within one standard error of the best (one prototype when a class has
         fewer than 8 points).  A class with fewer distinct points than requested
         gets one prototype per distinct point.
