@@ -153,9 +153,9 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         the network that collapses nothing and 1, 2, 3, 5 and 8 prototypes per
         class (stratified 3-fold CV on at most 5,000 training rows, 2 folds past
         1,000), stopping early when a candidate scores 2 standard errors below
-        the best (3 for one prototype) or two predict every held-out point, and keeps the simplest
-        within one standard error of the best (one prototype when a class has
-        fewer than 8 points).  A class with fewer distinct points than requested
+        the best (3 for one prototype) or two predict every held-out point,
+        and keeps the simplest within one standard error of the best (one
+        prototype when a class has fewer than 8 points).  A class with fewer distinct points than requested
         gets one prototype per distinct point.
     output_layer : {"auto", "lstsq", "centroid", "logistic"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
