@@ -36,7 +36,7 @@ from ._geometry import (
     data_scale,
     lift_until,
 )
-from ._separation import _max_margin, soft_margin_hyperplane
+from ._separation import _fast_max_margin, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
 from .exceptions import AssumptionWarning, ConditioningWarning
@@ -54,7 +54,7 @@ _MIN_C = 1e-10
 def _separate(X_neg, X_pos, solver):
     """Module-level task for joblib: the hard-margin hyperplane or None, and the
     active points (a certificate of non-separability when None)."""
-    return _max_margin(X_neg, X_pos, solver)
+    return _fast_max_margin(X_neg, X_pos, solver)
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
