@@ -316,7 +316,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             The fitted classifier.
         """
         X, y_idx = self._validate_labels(X, y, "to peel off")
-        check_cvxpy_solver(self.solver)
+        if self.solver != "CLARABEL":
+            # Clarabel ships with cvxpy and is called directly; asking cvxpy for its
+            # installed solvers costs more than a small fit
+            check_cvxpy_solver(self.solver)
         if not isinstance(self.order, str) and not (
                 isinstance(self.n_prototypes, str) or np.all(np.asarray(self.n_prototypes) == 1)):
             raise ValueError("A fixed order takes one prototype per class: set n_prototypes=1 "
@@ -612,10 +615,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         a_neg, r_neg = axial_coordinates(neg, p0, h)
         a_pos, r_pos = axial_coordinates(pos, p0, h)
         # points on the wrong side of a soft-margin hyperplane constrain nothing
-        inside = Items(a_neg[a_neg < 0], r_neg[a_neg < 0])
-        outside = Items(a_pos[a_pos > 0], r_pos[a_pos > 0])
+        inside = _frontier(a_neg[a_neg < 0], r_neg[a_neg < 0], backward=True)
+        outside = _frontier(a_pos[a_pos > 0], r_pos[a_pos > 0], backward=False)
         cone = fit_cone(inside, outside, angle_margin=self.angle_margin,
-                        base_point=self.base_point, envelope=True)
+                        base_point=self.base_point, envelope=not (inside.a.size and outside.a.size))
         if cone is None:  # cannot happen with the sides split at the hyperplane
             raise RuntimeError("no cone around a separating hyperplane; please report")
         layer = ConeLayer(label=int(state.owner[j]), prototype=j,
@@ -751,6 +754,26 @@ class SequentialSeparableClassifier(BaseConeClassifier):
 
 # random units of the lift beyond the 2 n_features linear ones
 _MIN_LIFT_UNITS = 16
+
+
+def _frontier(a, rho, *, backward):
+    """The points that decide a cone: the Pareto frontier in ``(a, ρ)``.
+
+    A point of the backward side needs ``s ≥ a + cρ``, one of the forward side
+    ``s ≤ a - cρ``, for every cotangent ``c ≥ 0``; a backward point with both
+    ``a`` and ``ρ`` at most another's constrains nothing that one does not (and
+    likewise forward, with ``a`` at least another's), so the aperture, the
+    interval of apexes and the cone margin are those of the frontier, usually
+    a few dozen points out of thousands (the pairwise aperture search is then
+    exact and cheap).
+    """
+    if a.size <= 1:
+        return Items(a, rho)
+    key = a if backward else -a
+    order = np.lexsort((-key, -rho))  # ρ descending, the most constraining a first
+    run = np.maximum.accumulate(key[order])
+    keep = np.r_[True, key[order][1:] > run[:-1]]
+    return Items(a[order[keep]], rho[order[keep]])
 
 
 def _unit_or_first_axis(v):
