@@ -294,9 +294,10 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     weight = np.ones(len(y))
     if len(anchors):
         weight[-len(anchors):] = 10.0 * len(y)
-    # the primal squared hinge by Newton's method (:func:`_newton_svm`), with the
-    # intercept free as in the hard-margin problem (liblinear regularises it)
-    v = _newton_svm(Z, y, C, weight=weight)[0]
+    # LinearSVC's primal squared hinge (intercept penalised as liblinear does, which
+    # on overlapping classes also shrinks it), by Newton's method with an exact line
+    # search: the same solution without liblinear's set-up and tolerance
+    v = _newton_svm(Z, y, C, weight=weight, intercept_penalty=1.0)[0]
     w = v[:-1] / scale
     b = float(v[-1] - w @ center)
     n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
@@ -360,7 +361,7 @@ def _line_search(w_dot, dw2, r, delta, c):
     return max(-A / B, 0.0)
 
 
-def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60):
+def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0):
     """Primal squared-hinge linear SVM with a free intercept (finite Newton method).
 
     Parameters
@@ -373,6 +374,10 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60):
     v : ndarray of shape (d + 1,), default=None
         Warm start ``(w, b)``; the difference of the sides' means when None.
     weight : ndarray of shape (n,), default=None
+    intercept_penalty : float, default=0.0
+        ``½ λ b²`` added to the objective: 0 leaves the intercept free (the
+        hard-margin problem's), 1 is liblinear's (``LinearSVC`` with
+        ``intercept_scaling=1``).
 
     Returns
     -------
@@ -388,7 +393,7 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60):
         v = np.zeros(d1)
     v = np.array(v, dtype=float)
     reg = np.ones(d1)
-    reg[-1] = 0.0
+    reg[-1] = intercept_penalty
     prev = None
     margins = y * (Z @ v)
     for _ in range(max_iter):
