@@ -333,28 +333,38 @@ def _line_search(w_dot, dw2, r, delta, c):
 
     ``φ'(t) = w·Δw + t|Δw|² - Σ c_i δ_i max(0, r_i - t δ_i)`` is increasing and
     piecewise linear, with a kink where a point crosses the margin
-    (``t = r_i / δ_i``): walking the sorted kinks with cumulative sums finds
-    the piece that holds the root.
+    (``t = r_i / δ_i``).  Its sign at the full step ``t = 1`` tells on which
+    side of 1 the root lies; walking the sorted kinks on that side only (few,
+    near a solution) with cumulative sums finds the piece that holds it.
     """
-    on = r > 0
-    # φ'(t) = A + B t on the piece before the first kink
-    A = w_dot - float((c[on] * delta[on]) @ r[on])
-    B = dw2 + float((c[on] * delta[on]) @ delta[on])
     with np.errstate(divide="ignore", invalid="ignore"):
         kink = r / delta
+    # φ'(t) = A + B t on the piece just after t = 1
+    on = r - delta > 0
+    cd = c[on] * delta[on]
+    A = w_dot - float(cd @ r[on])
+    B = dw2 + float(cd @ delta[on])
+    if A + B >= 0:
+        # the root is in (0, 1]: start from the piece after 0, walk kinks below 1
+        on = r > 0
+        cd = c[on] * delta[on]
+        A = w_dot - float(cd @ r[on])
+        B = dw2 + float(cd @ delta[on])
+        ahead = (kink > 0) & (kink < 1.0)
+    else:
+        ahead = kink > 1.0
     # kinks ahead: an active point leaving (δ > 0) or an inactive one entering (δ < 0)
-    moves = np.flatnonzero((kink > 0) & np.isfinite(kink) & (on == (delta > 0)))
+    moves = np.flatnonzero(ahead & np.isfinite(kink))
     if moves.size:
         moves = moves[np.argsort(kink[moves])]
         sign = np.where(delta[moves] > 0, -1.0, 1.0)  # leaving subtracts its terms
         cd = c[moves] * delta[moves]
-        dA = np.cumsum(sign * -cd * r[moves])
-        dB = np.cumsum(sign * cd * delta[moves])
-        A_k = np.r_[A, A + dA]
-        B_k = np.r_[B, B + dB]
+        A_k = np.r_[A, A - np.cumsum(sign * cd * r[moves])]
+        B_k = np.r_[B, B + np.cumsum(sign * cd * delta[moves])]
         # φ' just before each kink, on the piece that ends there
         slope_at = A_k[:-1] + B_k[:-1] * kink[moves]
-        k = int(np.argmax(slope_at >= 0)) if np.any(slope_at >= 0) else moves.size
+        past = slope_at >= 0
+        k = int(np.argmax(past)) if past.any() else moves.size
         A, B = A_k[k], B_k[k]
     if B <= 0:
         return 1.0
@@ -398,11 +408,11 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     margins = y * (Z @ v)
     for _ in range(max_iter):
         active = margins < 1.0
-        ZA, cA = Z[active], c[active]
-        rA = 1.0 - margins[active]
-        grad = reg * v - ZA.T @ (cA * y[active] * rA)
-        H = (ZA.T * cA) @ ZA
-        H[np.diag_indices(d1)] += reg
+        idx = np.flatnonzero(active)
+        ZA, cA = Z.take(idx, axis=0), c[idx]
+        grad = reg * v - ZA.T @ (cA * y[idx] * (1.0 - margins[idx]))
+        H = ZA.T @ (ZA * cA[:, None])
+        H.flat[::d1 + 1] += reg
         # a free intercept with no active point (or all on one side) leaves H
         # singular in b: a tiny ridge there, relative to the rest of H
         H[-1, -1] += 1e-12 * (1.0 + H[-1, -1])
@@ -411,7 +421,7 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         except np.linalg.LinAlgError:
             step = -np.linalg.lstsq(H, grad, rcond=None)[0]
         delta = y * (Z @ step)
-        t = _line_search(float(v[:-1] @ step[:-1]), float(step[:-1] @ step[:-1]),
+        t = _line_search(float((reg * v) @ step), float((reg * step) @ step),
                          1.0 - margins, delta, c)
         v += t * step
         margins += t * delta
