@@ -254,7 +254,8 @@ def _max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
                      "adding violators.")
 
 
-def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_state=None):
+def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_state=None,
+                           warm_start=None):
     """Soft-margin hyperplane (squared hinge loss) when no hyperplane separates.
 
     Parameters
@@ -269,6 +270,9 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     random_state : int or None, default=None
         Unused: the solution is unique and found deterministically (kept for
         callers that seed it).
+    warm_start : tuple (w, b), default=None
+        A hyperplane to start Newton's method from (e.g. the same problem's
+        solution before a few points moved): the same solution, in fewer steps.
 
     Returns
     -------
@@ -297,7 +301,11 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     # LinearSVC's primal squared hinge (intercept penalised as liblinear does, which
     # on overlapping classes also shrinks it), by Newton's method with an exact line
     # search: the same solution without liblinear's set-up and tolerance
-    v = _newton_svm(Z, y, C, weight=weight, intercept_penalty=1.0)[0]
+    v0 = None
+    if warm_start is not None:
+        w0, b0 = warm_start
+        v0 = np.r_[np.asarray(w0, float) * scale, float(b0) + float(np.asarray(w0) @ center)]
+    v = _newton_svm(Z, y, C, v0, weight=weight, intercept_penalty=1.0)[0]
     w = v[:-1] / scale
     b = float(v[-1] - w @ center)
     n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
@@ -444,8 +452,11 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
 _SOFT_START = 1.0
 _HARD_C = 1e7
 _C_RISE = 100.0
-# stages of the rise after which points on the wrong side go to the QP solver
-_QP_STAGE = 1
+# stage of the rise (then one more in later rounds, when the candidates are the hard
+# cases) after which points on the wrong side send the candidates to the QP solver
+_QP_STAGE = 0
+# margin below which points join the candidates with the violators
+_BAND = 1.2
 
 
 def _kkt_polish(Z, y, margins, tol=1e-9):
@@ -473,6 +484,12 @@ def _kkt_polish(Z, y, margins, tol=1e-9):
     return np.r_[X.T @ (alpha * yS), sol[-1]]
 
 
+def _nearest(score, k):
+    """Indices of the ``k`` smallest scores (all when fewer)."""
+    k = max(1, min(k, len(score)))
+    return np.argpartition(score, k - 1)[:k]
+
+
 def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
     """:func:`_max_margin` found by Newton's method on the squared hinge, where it can.
 
@@ -494,20 +511,25 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
         return _max_margin(X_neg, X_pos, solver, n_candidates)
     center, scale = _scaling(X_neg, X_pos)
     Z, y = _design(X_neg, X_pos, center, scale)
-    # the points of each side that come nearest the other along the difference of the
-    # means are the likely support vectors
-    direction = Z[n_neg:, :-1].mean(axis=0) - Z[:n_neg, :-1].mean(axis=0)
-    score = Z[:, :-1] @ direction
-    k_neg, k_pos = min(n_candidates, n_neg), min(n_candidates, len(X_pos))
-    active = np.r_[np.argpartition(-score[:n_neg], k_neg - 1)[:k_neg],
-                   n_neg + np.argpartition(score[n_neg:], k_pos - 1)[:k_pos]]
+    # the points of each side nearest the midpoint of the means along their difference
+    # are the likely support vectors, or where the sides overlap the likely certificate
+    # (the points deepest in the other side, :func:`_max_margin`'s start, are separable
+    # by the reversed hyperplane when the sides overlap)
+    mean_neg, mean_pos = Z[:n_neg, :-1].mean(axis=0), Z[n_neg:, :-1].mean(axis=0)
+    along = Z[:, :-1] @ (mean_pos - mean_neg)
+    mid = 0.5 * (mean_pos + mean_neg) @ (mean_pos - mean_neg)
+    active = np.r_[_nearest(np.abs(along[:n_neg] - mid), n_candidates // 2),
+                   _nearest(-along[:n_neg], n_candidates // 2),
+                   n_neg + _nearest(np.abs(along[n_neg:] - mid), n_candidates // 2),
+                   n_neg + _nearest(along[n_neg:], n_candidates // 2)]
+    active = np.unique(active)
     v = None
-    for _ in range(max_rounds):
+    for round_ in range(max_rounds):
         Za, ya = Z[active], y[active]
         # each round rises from the soft problem: at a hard penalty, new violators make
         # Newton's method add points to the active set one per step; on the way up, the
         # support vectors are tried as soon as every candidate is on its side
-        C, exact, stage = _SOFT_START, None, 0
+        C, exact, stage, qp_done = _SOFT_START, None, 0, False
         while True:
             v, m = _newton_svm(Za, ya, C, v)
             hard = _HARD_C * max(1.0, float(v[:-1] @ v[:-1]))
@@ -515,19 +537,19 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
                 exact = _kkt_polish(Za, ya, m)
                 if exact is not None or C >= hard:
                     break
-            elif C >= hard or stage >= _QP_STAGE:
-                # still on the wrong side after the penalty rose: overlapping sides, where
-                # the rise to a hard penalty costs many Newton steps per stage
+            elif stage >= _QP_STAGE + (round_ > 0) and not qp_done:
+                # points on the wrong side: overlapping sides, most likely, where the rise
+                # to a hard penalty costs many Newton steps; the QP decides the
+                # candidates, and infeasible there is infeasible everywhere
+                qp_done = True
+                sides = active < n_neg
+                if _hard_margin_qp(Za[sides, :-1], Za[~sides, :-1], solver) is None:
+                    return None, active[sides], active[~sides] - n_neg
+            elif C >= hard:
                 break
             C, stage = min(C * _C_RISE, 10.0 * hard), stage + 1
         if m.min() <= 0:
-            # wrong side on the candidates even with a near-hard penalty: let the QP
-            # decide them; infeasible there is infeasible everywhere
-            sides = active < n_neg
-            act_neg, act_pos = active[sides], active[~sides] - n_neg
-            if _hard_margin_qp(Z[active[sides], :-1], Z[active[~sides], :-1], solver) is None:
-                return None, act_neg, act_pos
-            break
+            break  # separable candidates that the penalty did not separate: the QP route
         margins = y * (Z @ (v if exact is None else exact))
         viol = np.flatnonzero(margins < 1.0 - 1e-7)
         if viol.size == 0:
@@ -541,6 +563,9 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
         viol = np.setdiff1d(viol, active, assume_unique=True)
         if viol.size == 0:
             break
-        worst = viol[np.argsort(margins[viol])[:2 * n_candidates]]
+        # the violators and the points just inside the margin band, which the next
+        # hyperplane tends to violate: fewer rounds, each a rise from the soft problem
+        near = np.setdiff1d(np.flatnonzero(margins < _BAND), active, assume_unique=True)
+        worst = near[np.argsort(margins[near])[:4 * n_candidates]]
         active = np.union1d(active, worst)
     return _max_margin(X_neg, X_pos, solver, n_candidates)

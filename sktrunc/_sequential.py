@@ -567,7 +567,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if j in fresh:
                 break
             sides = self._sides(state, j, remaining, base_points, positions)
-            w, b, n_wrong = self._soft(state, sides, len(base_points))
+            w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
+            state.soft[j] = (w, b)
             fresh[j] = (n_wrong, (w, b), sides)
         stale.update({k: v[0] for k, v in fresh.items()})
         n_wrong, soft, sides = fresh[j]
@@ -578,7 +579,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 return j, self._layer(state, j, sol, sides, separable=True)
         return j, self._layer(state, j, soft, sides, separable=False, n_wrong=n_wrong)
 
-    def _soft(self, state, sides, n_anchors):
+    def _soft(self, state, sides, n_anchors, warm_start=None):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
 
         The barycenter, which only places the base point on the segment of
@@ -588,7 +589,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         neg, pos = sides
         return soft_margin_hyperplane(neg, pos[:-n_anchors - 1], C=self.C,
                                       anchors_pos=pos[-n_anchors - 1:-1],
-                                      random_state=state.rng.randint(np.iinfo(np.int32).max))
+                                      random_state=state.rng.randint(np.iinfo(np.int32).max),
+                                      warm_start=warm_start)
 
     # -- one layer ------------------------------------------------------------------
 
@@ -802,6 +804,7 @@ class _Peeling:
     rng: np.random.RandomState
     solves: int = 0
     certificates: dict = field(default_factory=dict)
+    soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
 
 
 def _pos_rows(y, j, remaining, search):
