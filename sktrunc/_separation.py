@@ -214,11 +214,14 @@ def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=64,
     return _max_margin(X_neg, X_pos, solver, n_candidates, max_rounds)[0]
 
 
-def _max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
+def _max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100, start=None,
+                first=None):
     """:func:`max_margin_hyperplane` and the active points (indices per side).
 
     When the hyperplane is None the active points alone admit no separating
     hyperplane: a certificate that stays valid for any superset of them.
+    ``start`` gives the first active points (indices per side) and ``first``
+    the solution of their QP, when the caller has it.
     """
     X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
     center, scale = _scaling(X_neg, X_pos)
@@ -229,9 +232,12 @@ def _max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
     k_neg, k_pos = min(n_candidates, len(X_neg)), min(n_candidates, len(X_pos))
     active_neg = np.argpartition(-neg_score, k_neg - 1)[:k_neg]
     active_pos = np.argpartition(pos_score, k_pos - 1)[:k_pos]
-    for _ in range(max_rounds):
-        sol = _hard_margin_qp((X_neg[active_neg] - center) / scale,
-                              (X_pos[active_pos] - center) / scale, solver)
+    if start is not None:
+        active_neg, active_pos = start
+    for round_ in range(max_rounds):
+        sol = first if round_ == 0 and first is not None else _hard_margin_qp(
+            (X_neg[active_neg] - center) / scale, (X_pos[active_pos] - center) / scale,
+            solver)
         if sol is None:
             return None, active_neg, active_pos
         # back to the original coordinates, where every point is checked
@@ -454,7 +460,7 @@ _HARD_C = 1e7
 _C_RISE = 100.0
 # stage of the rise (then one more in later rounds, when the candidates are the hard
 # cases) after which points on the wrong side send the candidates to the QP solver
-_QP_STAGE = 0
+_QP_STAGE = 1
 # margin below which points join the candidates with the violators
 _BAND = 1.2
 
@@ -529,7 +535,7 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
         # each round rises from the soft problem: at a hard penalty, new violators make
         # Newton's method add points to the active set one per step; on the way up, the
         # support vectors are tried as soon as every candidate is on its side
-        C, exact, stage, qp_done = _SOFT_START, None, 0, False
+        C, exact, stage = _SOFT_START, None, 0
         while True:
             v, m = _newton_svm(Za, ya, C, v)
             hard = _HARD_C * max(1.0, float(v[:-1] @ v[:-1]))
@@ -537,14 +543,18 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
                 exact = _kkt_polish(Za, ya, m)
                 if exact is not None or C >= hard:
                     break
-            elif stage >= _QP_STAGE + (round_ > 0) and not qp_done:
+            elif stage >= _QP_STAGE + (round_ > 0):
                 # points on the wrong side: overlapping sides, most likely, where the rise
                 # to a hard penalty costs many Newton steps; the QP decides the
                 # candidates, and infeasible there is infeasible everywhere
-                qp_done = True
                 sides = active < n_neg
-                if _hard_margin_qp(Za[sides, :-1], Za[~sides, :-1], solver) is None:
-                    return None, active[sides], active[~sides] - n_neg
+                start = (active[sides], active[~sides] - n_neg)
+                first = _hard_margin_qp(Za[sides, :-1], Za[~sides, :-1], solver)
+                if first is None:
+                    return None, *start
+                # separable candidates: go on with the QP, from this solution
+                return _max_margin(X_neg, X_pos, solver, n_candidates, start=start,
+                                   first=first)
             elif C >= hard:
                 break
             C, stage = min(C * _C_RISE, 10.0 * hard), stage + 1
