@@ -18,6 +18,7 @@ from collections import OrderedDict
 
 import cvxpy as cp
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import linprog
 
 __all__ = ["strictly_separable", "max_margin_hyperplane", "soft_margin_hyperplane"]
@@ -373,8 +374,12 @@ def _line_search(w_dot, dw2, r, delta, c):
         moves = moves[np.argsort(kink[moves])]
         sign = np.where(delta[moves] > 0, -1.0, 1.0)  # leaving subtracts its terms
         cd = c[moves] * delta[moves]
-        A_k = np.r_[A, A - np.cumsum(sign * cd * r[moves])]
-        B_k = np.r_[B, B + np.cumsum(sign * cd * delta[moves])]
+        A_k, B_k = np.empty(moves.size + 1), np.empty(moves.size + 1)
+        A_k[0], B_k[0] = A, B
+        np.cumsum(-sign * cd * r[moves], out=A_k[1:])
+        np.cumsum(sign * cd * delta[moves], out=B_k[1:])
+        A_k[1:] += A
+        B_k[1:] += B
         # φ' just before each kink, on the piece that ends there
         slope_at = A_k[:-1] + B_k[:-1] * kink[moves]
         past = slope_at >= 0
@@ -430,8 +435,8 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         # a free intercept with no active point (or all on one side) leaves H
         # singular in b: a tiny ridge there, relative to the rest of H
         H[-1, -1] += 1e-12 * (1.0 + H[-1, -1])
-        try:
-            step = -np.linalg.solve(H, grad)
+        try:  # H is symmetric positive definite (the ridge above): Cholesky
+            step = -cho_solve(cho_factor(H, check_finite=False), grad, check_finite=False)
         except np.linalg.LinAlgError:
             step = -np.linalg.lstsq(H, grad, rcond=None)[0]
         delta = y * (Z @ step)

@@ -433,7 +433,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         X = state.X if positions is None else positions
         neg = X[state.y == j]
         if positions is None:
-            keep = np.isin(state.y, [k for k in remaining if k != j])
+            keep = _members(state.y, remaining, j)
         else:
             keep = state.y != j
         pos = np.vstack([X[keep]] + [np.asarray(base_points).reshape(-1, X.shape[1])]
@@ -807,10 +807,18 @@ class _Peeling:
     soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
 
 
+def _members(y, remaining, j):
+    """Whether each label is in ``remaining`` but not ``j`` (a lookup table: ``np.isin``
+    sorts on every call)."""
+    table = np.zeros(int(max(y.max(initial=0), max(remaining, default=0))) + 1, dtype=bool)
+    table[[k for k in remaining if k != j]] = True
+    return table[y]
+
+
 def _pos_rows(y, j, remaining, search):
     """Rows of the forward side (before the base points), as in ``_sides``."""
     if search:
-        return np.flatnonzero(np.isin(y, [k for k in remaining if k != j]))
+        return np.flatnonzero(_members(y, remaining, j))
     return np.flatnonzero(y != j)
 
 
@@ -830,7 +838,7 @@ def _certified(cert, X, y, j, remaining, search, extras):
     if cert is None:
         return False
     rows_neg, at_neg, rows_pos, at_pos, cert_extras = cert
-    forward = (np.isin(y[rows_pos], [k for k in remaining if k != j]) if search
+    forward = (_members(y[rows_pos], remaining, j) if search
                else y[rows_pos] != j)
     return bool(forward.all() and np.array_equal(X[rows_neg], at_neg)
                 and np.array_equal(X[rows_pos], at_pos)
