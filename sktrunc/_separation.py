@@ -1,16 +1,21 @@
 """Separating hyperplanes: the convex problems behind sequential separability.
 
 A hard-margin hyperplane ``min |w|² s.t. w·x + b ≤ -1`` on one side and
-``≥ +1`` on the other is solved with cvxpy on a small candidate set (the points
-nearest the other side along the difference of the means) and re-solved with the
-violators added until every point satisfies its constraint; a hard-margin problem
-that is infeasible on a subset is infeasible on the whole set, so separability is
-decided exactly, and the infeasible subset is returned as a certificate that the
-sequential construction reuses while its points stay put.  With the default
-solver the QP goes to Clarabel directly; other cvxpy solvers share one compiled,
-parametrized problem per (padded) shape.  When no hyperplane separates, the
-soft-margin hyperplane of :class:`sklearn.svm.LinearSVC` (primal squared hinge,
-which converges in a few Newton steps) is the fallback.
+``≥ +1`` on the other is found on a small candidate set re-solved with the
+violators added until every point satisfies its constraint.  The sequential
+construction first asks Newton's method on the primal squared hinge with a
+rising penalty (:func:`_fast_max_margin`): when it puts every point on its side,
+separability is certified by the margins themselves and the KKT system of the
+support vectors gives the exact max-margin hyperplane (checked on every point);
+when candidates stay on the wrong side, the QP decides them.  A hard-margin
+problem that is infeasible on a subset is infeasible on the whole set, so
+separability is decided exactly, and the infeasible subset is returned as a
+certificate that the sequential construction reuses while its points stay put.
+With the default solver the QP goes to Clarabel directly; other cvxpy solvers
+share one compiled, parametrized problem per (padded) shape.  When no
+hyperplane separates, the soft-margin hyperplane of
+:class:`sklearn.svm.LinearSVC`'s primal squared hinge, solved by the same
+Newton method, is the fallback.
 """
 
 import threading

@@ -78,7 +78,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         separable class with the largest margin first (all candidates of a step
         are solved, in parallel with ``n_jobs``).  A list of labels fixes the order.
     solver : str, default="CLARABEL"
-        cvxpy solver for the max-margin problems.
+        cvxpy solver for the max-margin problems that Newton's method does not
+        settle (overlapping candidates, degenerate support sets).
     strict : bool, default=False
         Raise a ``ValueError`` when a step has no separating hyperplane, instead
         of falling back to a soft-margin one with an :class:`AssumptionWarning`.
@@ -215,9 +216,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     u/|u|``) and real layers by eq. (21)-(22).  The paper gives no algorithm for
     the order or the hyperplanes.  Here each hyperplane is the hard-margin one
     (``min |w|²`` with ``w·x + b ≤ -1`` on the class, ``≥ 1`` on the other
-    remaining classes, the earlier base points and the barycenter), solved with
-    cvxpy on a reduced candidate set plus violators; infeasibility of the
-    hard-margin problem decides non-separability exactly.  The base point is
+    remaining classes, the earlier base points and the barycenter), found on a
+    reduced candidate set plus violators by Newton's method on the squared hinge
+    with a rising penalty and made exact by the KKT system of its support
+    vectors; where candidates overlap, the QP (cvxpy's ``solver``) decides, and
+    infeasibility of the hard-margin problem decides non-separability exactly.  The base point is
     where the hyperplane meets the segment, moved along the normal within the
     interval the chosen aperture leaves.
 
