@@ -529,22 +529,39 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
     if n_neg == 0 or len(X_pos) == 0:
         return _max_margin(X_neg, X_pos, solver, n_candidates)
     center, scale = _scaling(X_neg, X_pos)
-    Z, y = _design(X_neg, X_pos, center, scale)
+    d = X_neg.shape[1]
+
+    def design(idx):
+        # the scaled rows (x, 1) of the candidates only (the sides stacked, negative
+        # first): at N = 1e5 a copy of all the data costs more than the solves
+        neg = idx < n_neg
+        Za = np.empty((len(idx), d + 1))
+        Za[neg, :d] = X_neg[idx[neg]]
+        Za[~neg, :d] = X_pos[idx[~neg] - n_neg]
+        Za[:, :d] -= center
+        Za[:, :d] /= scale
+        Za[:, d] = 1.0
+        return Za, np.where(neg, -1.0, 1.0)
+
+    def in_input_units(v):
+        w = v[:-1] / scale
+        return w, float(v[-1] - w @ center)
+
     # the points of each side nearest the midpoint of the means along their difference
     # are the likely support vectors, or where the sides overlap the likely certificate
     # (the points deepest in the other side, :func:`_max_margin`'s start, are separable
     # by the reversed hyperplane when the sides overlap)
-    mean_neg, mean_pos = Z[:n_neg, :-1].mean(axis=0), Z[n_neg:, :-1].mean(axis=0)
-    along = Z[:, :-1] @ (mean_pos - mean_neg)
+    mean_neg, mean_pos = X_neg.mean(axis=0), X_pos.mean(axis=0)
+    along_neg, along_pos = X_neg @ (mean_pos - mean_neg), X_pos @ (mean_pos - mean_neg)
     mid = 0.5 * (mean_pos + mean_neg) @ (mean_pos - mean_neg)
-    active = np.r_[_nearest(np.abs(along[:n_neg] - mid), n_candidates // 2),
-                   _nearest(-along[:n_neg], n_candidates // 2),
-                   n_neg + _nearest(np.abs(along[n_neg:] - mid), n_candidates // 2),
-                   n_neg + _nearest(along[n_neg:], n_candidates // 2)]
-    active = np.unique(active)
+    active = np.unique(np.concatenate([
+        _nearest(np.abs(along_neg - mid), n_candidates // 2),
+        _nearest(-along_neg, n_candidates // 2),
+        n_neg + _nearest(np.abs(along_pos - mid), n_candidates // 2),
+        n_neg + _nearest(along_pos, n_candidates // 2)]))
     v = None
     for round_ in range(max_rounds):
-        Za, ya = Z[active], y[active]
+        Za, ya = design(active)
         # each round rises from the soft problem: at a hard penalty, new violators make
         # Newton's method add points to the active set one per step; on the way up, the
         # support vectors are tried as soon as every candidate is on its side
@@ -574,16 +591,16 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=64, max_rounds=100):
             C, stage = min(C * _C_RISE, 10.0 * hard), stage + 1
         if m.min() <= 0:
             break  # separable candidates that the penalty did not separate: the QP route
-        margins = y * (Z @ (v if exact is None else exact))
+        w, b = in_input_units(v if exact is None else exact)
+        margins = np.concatenate([-(X_neg @ w + b), X_pos @ w + b])
         viol = np.flatnonzero(margins < 1.0 - 1e-7)
         if viol.size == 0:
             if exact is None:
                 s = margins.min()  # separable; v / s is feasible, optimal within 1 - s
                 if s < 1.0 - 1e-9:
                     break
-                exact = v / s
-            w = exact[:-1] / scale
-            return (w, float(exact[-1] - w @ center)), np.arange(0), np.arange(0)
+                w, b = w / s, b / s
+            return (w, b), np.arange(0), np.arange(0)
         viol = np.setdiff1d(viol, active, assume_unique=True)
         if viol.size == 0:
             break

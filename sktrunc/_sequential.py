@@ -775,9 +775,16 @@ def _frontier(a, rho, *, backward):
     if a.size <= 1:
         return Items(a, rho)
     key = a if backward else -a
-    order = np.lexsort((-key, -rho))  # ρ descending, the most constraining a first
+    # the point farthest from the axis dominates every point behind it: a cheap first cut
+    far = int(np.argmax(rho))
+    idx = np.flatnonzero(key >= key[far])
+    order = idx[np.argsort(-rho[idx])]  # ρ descending
+    # a point is kept unless one at least as far from the axis came before it ahead of
+    # it (ties in ρ may keep a dominated point: harmless, the frontier is a subset)
     run = np.maximum.accumulate(key[order])
-    keep = np.r_[True, key[order][1:] > run[:-1]]
+    keep = np.empty(order.size, dtype=bool)
+    keep[0] = True
+    keep[1:] = key[order][1:] > run[:-1]
     return Items(a[order[keep]], rho[order[keep]])
 
 
