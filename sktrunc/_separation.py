@@ -582,6 +582,13 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
                 # to a hard penalty costs many Newton steps; the QP decides the
                 # candidates, and infeasible there is infeasible everywhere
                 sides = active < n_neg
+                # first the d + 2 of each side nearest the boundary (a certificate needs
+                # at most d + 2 points; 2000 x 56: 4 ms against 20 ms for all candidates)
+                near = np.argsort(np.abs(m))
+                near_neg, near_pos = near[sides[near]][:d + 2], near[~sides[near]][:d + 2]
+                if (near_neg.size + near_pos.size < active.size and _hard_margin_qp(
+                        Za[near_neg, :-1], Za[near_pos, :-1], solver) is None):
+                    return None, active[near_neg], active[near_pos] - n_neg
                 start = (active[sides], active[~sides] - n_neg)
                 first = _hard_margin_qp(Za[sides, :-1], Za[~sides, :-1], solver)
                 if first is None:
