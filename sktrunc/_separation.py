@@ -488,7 +488,9 @@ def _kkt_polish(Z, y, margins, tol=1e-9):
     every row of ``Z`` by the caller's margins).
     """
     S = np.flatnonzero(margins < 1.0 + 1e-6)
-    if S.size == 0 or S.size > 4 * Z.shape[1]:
+    # generically at most d + 1 support vectors (more only on degenerate data, which the
+    # rise of the penalty and the QP handle): a larger set is a soft solution yet
+    if S.size == 0 or S.size > Z.shape[1]:
         return None
     X, yS = Z[S, :-1], y[S]
     K = np.empty((S.size + 1, S.size + 1))
@@ -496,7 +498,12 @@ def _kkt_polish(Z, y, margins, tol=1e-9):
     K[:-1, -1] = yS
     K[-1, :-1] = yS
     K[-1, -1] = 0.0
-    sol = np.linalg.lstsq(K, np.r_[np.ones(S.size), 0.0], rcond=None)[0]
+    rhs = np.ones(S.size + 1)
+    rhs[-1] = 0.0
+    try:
+        sol = np.linalg.solve(K, rhs)
+    except np.linalg.LinAlgError:  # affinely dependent support vectors
+        sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
     alpha = sol[:-1]
     if np.any(alpha < -tol * max(1.0, np.abs(alpha).max())):
         return None
