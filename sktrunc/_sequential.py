@@ -104,7 +104,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         0.893 / 0.900; the default ``n_prototypes="auto"`` cross-validates at
         0.940 for each.  At least 1e-10: the hyperplanes are fitted on
         ``X / max |x|``, where a smaller ``C`` gives ``w = 0`` (from 1e-20 on)
-        and liblinear does not terminate at 1e-300.
+        and liblinear (the output layer's ``LinearSVC``) does not terminate at
+        1e-300.
     n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
             default="auto"
         Prototypes (sub-classes) per class: each class is split into that many
@@ -133,7 +134,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         when None.
     random_state : int, RandomState instance or None, default=None
         Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``,
-        the lift and the soft-margin ``LinearSVC`` fits (liblinear visits
+        the lift and the output layer's ``LinearSVC`` fit (liblinear visits
         coordinates in random order).
     verbose : int, default=0
         Print the order search's progress when positive.
