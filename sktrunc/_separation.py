@@ -616,7 +616,7 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
                 s = margins.min()  # separable; v / s is feasible, optimal within 1 - s
                 if s < 1.0 - 1e-9:
                     break
-                w, b = w / s, b / s
+                w, b = w / s, float(b / s)
             return (w, b), np.arange(0), np.arange(0)
         viol = np.setdiff1d(viol, active, assume_unique=True)
         if viol.size == 0:
