@@ -155,8 +155,8 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
         1,000), stopping early when a candidate scores 2 standard errors below
         the best (3 for one prototype) or two predict every held-out point,
         and keeps the simplest within one standard error of the best (one
-        prototype when a class has fewer than 8 points).  A class with fewer distinct points than requested
-        gets one prototype per distinct point.
+        prototype when a class has fewer than 8 points).  A class with fewer
+        distinct points than requested gets one prototype per distinct point.
     output_layer : {"auto", "lstsq", "centroid", "logistic"}, default="auto"
         Last layer when some class is not collapsed (when all are, the last
         layer maps the base points exactly onto the targets and this is
