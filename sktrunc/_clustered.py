@@ -479,9 +479,13 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
                 lift, H, space = self._embedding(X, sub, n_sub, stats, rng)
                 components = self._cone_basis(space.means, space.barycenter, H)
             center = space.barycenter
-            # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
-            Z = H @ components - center @ components
-            means = (space.means - center) @ components
+            if self.width == "full":
+                # components is the identity: skip an N x M x M product by it
+                Z, means = H - center, space.means - center
+            else:
+                # H @ U - x̄ @ U rather than (H - x̄) @ U: no centred copy of the data
+                Z = H @ components - center @ components
+                means = (space.means - center) @ components
             layers, Zt, failures = _cone_layers(Z, sub, means, collapse[protos.owner],
                                                 protos.owner, self.angle_margin,
                                                 self.base_point, self.max_aperture)
@@ -777,7 +781,7 @@ def _cone_layers(Z, y_idx, means, collapse, owner, angle_margin, base_point,
     sq_norms = np.einsum("ij,ij->i", Z, Z)
     dists = np.linalg.norm(means, axis=1)
     axes = np.where(dists[:, None] > 0,
-                    -means / np.where(dists > 0, dists, 1.0)[:, None], np.eye(dim)[0])
+                    -means / np.where(dists > 0, dists, 1.0)[:, None], np.eye(1, dim)[0])
     # every class's axis coordinates from one matrix product
     proj = Z @ np.hstack([axes.T, means.T])
     # radius of every class around its mean

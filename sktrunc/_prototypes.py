@@ -119,8 +119,10 @@ def kmeans(X, k, rng):
             break
         labels = new
         counts = np.bincount(labels, minlength=k)
-        sums = np.zeros_like(C)
-        np.add.at(sums, labels, X)
+        # a one-hot product, not np.add.at (unbuffered, 60x slower on 2500 x 17, k=5)
+        onehot = np.zeros((len(X), k))
+        onehot[np.arange(len(X)), labels] = 1.0
+        sums = onehot.T @ X
         filled = counts > 0
         C[filled] = sums[filled] / counts[filled, None]
     return labels
