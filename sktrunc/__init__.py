@@ -9,13 +9,14 @@ from . import datasets, exceptions, landscape, plotting
 from ._clustered import ClusteredTruncationClassifier
 from ._convex import ConvexReLUClassifier, ConvexReLURegressor
 from ._describe import LayerTable
+from ._finetune import fine_tune
 from ._minima import (
     append_identity_layers,
     cost_gradient_norm,
     theorem_2_5_cost,
     truncated_data_cost,
 )
-from ._network import ReLUNetwork, fine_tune
+from ._network import ReLUNetwork
 from ._overparam import OverparamInterpolator
 from ._sequential import SequentialSeparableClassifier
 from ._shallow import (

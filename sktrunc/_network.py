@@ -9,7 +9,7 @@ Besides the forward pass the network knows its gradients (the cost of eq. (14)
 by backpropagation, the Jacobian of the outputs with respect to every weight,
 whose rank Chen & Moore study) and how to become a scikit-learn MLP that
 gradient descent can continue from (:meth:`ReLUNetwork.to_mlp`,
-:meth:`ReLUNetwork.to_mlp_classifier`, :func:`fine_tune`).
+:meth:`ReLUNetwork.to_mlp_classifier`, :func:`~sktrunc.fine_tune`).
 """
 
 import os
@@ -18,9 +18,9 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.linalg.blas import dgemm as _dgemm
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["ReLUNetwork", "LowRankUpdate", "relu", "ACTIVATIONS", "fine_tune",
+__all__ = ["ReLUNetwork", "LowRankUpdate", "relu", "ACTIVATIONS",
            "check_fits_in_memory"]
 
 # Bytes per row block of the forward pass: a block of 1 MiB (2048 rows of 64 floats)
@@ -969,7 +969,7 @@ class ReLUNetwork:
 
         See Also
         --------
-        fine_tune : gradient descent from the export that keeps the best epoch, epoch 0
+        sktrunc.fine_tune : gradient descent from the export that keeps the best epoch, epoch 0
             included.
 
         Examples
@@ -1024,139 +1024,3 @@ class ReLUNetwork:
 
 def _sizes(coefs):
     return (np.shape(coefs[0])[0],) + tuple(np.shape(c)[1] for c in coefs) if coefs else ()
-
-
-def _rows(X, rows):
-    return X[rows] if hasattr(X, "shape") else np.asarray(X)[rows]
-
-
-@validate_params(
-    {"mlp": [HasMethods(["partial_fit", "score"])], "X": ["array-like"], "y": ["array-like"],
-     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-     "max_iter": [Interval(Integral, 0, None, closed="left")],
-     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-     "freeze": [HasMethods(["forward", "parameter_jacobian"]), None],
-     "random_state": ["random_state"]},
-    prefer_skip_nested_validation=True)
-def fine_tune(mlp, X, y, *, validation_fraction=0.1, max_iter=200, n_iter_no_change=10,
-              freeze=None, random_state=None):
-    """Gradient descent from an exported network that never ends below where it started.
-
-    Runs epochs of ``mlp.partial_fit`` on part of ``(X, y)`` and scores the
-    held-out rest after each (accuracy, ties broken by the log-loss, for a
-    classifier; ``score`` for a regressor); keeps the weights of the best
-    epoch, **epoch 0 (the construction) included**, and stops after ``n_iter_no_change`` epochs
-    without improvement.  scikit-learn's ``early_stopping=True`` restores the
-    best validation weights too, but only among epochs 1, 2, ...: it cannot
-    fall back on the weights it started from, and a sharp constructed minimum
-    (deep cone networks, weights up to ~1000) can leave every epoch worse.
-
-    Parameters
-    ----------
-    mlp : MLPClassifier or MLPRegressor
-        From :meth:`ReLUNetwork.to_mlp_classifier` or :meth:`ReLUNetwork.to_mlp`,
-        with a stochastic solver and ``early_stopping=False``.
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-    validation_fraction : float in (0, 1), default=0.1
-        Held out for the choice of epoch (stratified for a classifier).
-    max_iter : int, default=200
-        Epochs at most.
-    n_iter_no_change : int, default=10
-        Patience.
-    freeze : ReLUNetwork, default=None
-        The network ``mlp`` was exported from: its hidden layers are held fixed
-        (put back after every mini-batch step), so only the units added by
-        ``widen`` and the output layer learn, on top of the construction's
-        features.  For sharp constructions, which any step of their own
-        weights destroys.
-    random_state : int, RandomState instance or None, default=None
-        The split.
-
-    Returns
-    -------
-    mlp : the same estimator, holding the best weights
-        With ``validation_scores_`` (epoch 0 first), ``best_validation_score_``
-        and ``best_iter_`` (0 when the construction was kept) set.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sktrunc import ReLUNetwork
-    >>> from sktrunc import fine_tune
-    >>> rng = np.random.default_rng(0)
-    >>> net = ReLUNetwork([rng.normal(size=(2, 8)), rng.normal(size=(8, 2))],
-    ...                   [rng.normal(size=8), rng.normal(size=2)])
-    >>> X = rng.normal(size=(200, 2))
-    >>> y = (X[:, 0] > 0).astype(int)
-    >>> mlp = net.to_mlp_classifier([0, 1], solver="adam", random_state=0)
-    >>> start = mlp.score(X, y)
-    >>> mlp = fine_tune(mlp, X, y, random_state=0)
-    >>> bool(mlp.best_validation_score_ >= mlp.validation_scores_[0])
-    True
-    """
-    from sklearn.base import is_classifier
-    from sklearn.model_selection import train_test_split
-
-    if getattr(mlp, "early_stopping", False):
-        raise ValueError("fine_tune holds out its own validation set; pass an MLP with "
-                         "early_stopping=False.")
-    y = np.asarray(y)
-    X_fit, X_val, y_fit, y_val = train_test_split(
-        X, y, test_size=validation_fraction, random_state=random_state,
-        stratify=y if is_classifier(mlp) else None)
-    classifier = is_classifier(mlp)
-
-    def criterion():
-        # accuracy first; among equal accuracies (a small validation set has few
-        # distinct values) the lower log-loss, so that progress is still seen
-        score = mlp.score(X_val, y_val)
-        if not classifier:
-            return score, (score,)
-        proba = np.clip(mlp.predict_proba(X_val), 1e-300, 1.0)
-        if proba.shape[1] == 1:
-            proba = np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
-        idx = np.searchsorted(mlp.classes_, y_val)
-        return score, (score, float(np.mean(np.log(proba[np.arange(len(idx)), idx]))))
-
-    score, key = criterion()
-    best, scores = score, [score]
-    best_weights = ([c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_])
-    best_iter, since = 0, 0
-    if freeze is not None:
-        frozen = [(ell, c, b) for ell, (c, b) in
-                  enumerate(zip(freeze.coefs[:-1], freeze.intercepts[:-1]))]
-        for ell, c, _ in frozen:
-            if (mlp.coefs_[ell].shape[0] < c.shape[0] or mlp.coefs_[ell].shape[1] < c.shape[1]
-                    or not np.array_equal(mlp.coefs_[ell][:c.shape[0], :c.shape[1]], c)):
-                raise ValueError(f"freeze: hidden layer {ell} of the MLP does not start "
-                                 "with the network's weights (export it from this network).")
-        rng = check_random_state(random_state)
-        n_batch = min(200, len(X_fit)) if mlp.batch_size == "auto" else mlp.batch_size
-    for epoch in range(1, max_iter + 1):
-        if freeze is None:
-            mlp.partial_fit(X_fit, y_fit)
-        else:
-            # one partial_fit per mini-batch, each followed by putting the frozen
-            # weights back: the descent only moves the new units and the output layer
-            order = rng.permutation(len(X_fit))
-            for lo in range(0, len(order), n_batch):
-                rows = order[lo:lo + n_batch]
-                mlp.partial_fit(_rows(X_fit, rows), y_fit[rows])
-                for ell, c, b in frozen:
-                    mlp.coefs_[ell][:c.shape[0], :c.shape[1]] = c
-                    mlp.intercepts_[ell][:b.shape[0]] = b
-        score, new_key = criterion()
-        scores.append(score)
-        if new_key > key:
-            best, key, best_iter, since = score, new_key, epoch, 0
-            best_weights = ([c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_])
-        else:
-            since += 1
-            if since >= n_iter_no_change:
-                break
-    mlp.coefs_, mlp.intercepts_ = best_weights
-    mlp.validation_scores_ = scores
-    mlp.best_validation_score_ = best
-    mlp.best_iter_ = best_iter
-    return mlp
