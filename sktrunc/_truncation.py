@@ -78,6 +78,13 @@ def _is_identity(matrix):
             and np.count_nonzero(matrix) == n and bool(np.all(np.diagonal(matrix) == 1.0)))
 
 
+def _orthonormal(C):
+    """Whether the columns of ``C`` are orthonormal to rounding."""
+    k = C.shape[1]
+    return bool(np.allclose(C.T @ C, np.eye(k), rtol=0,
+                            atol=8 * C.shape[0] * np.finfo(np.float64).eps))
+
+
 def condition_number(coef):
     """2-norm condition number of a layer's weights; closed form for a factored one."""
     form = _factored(coef)
@@ -228,10 +235,22 @@ class ConeShortcut:
         # With C square and orthonormal (or absent), z - p = ((w - c) - p Cᵀ) C for the
         # rows w the cones' coordinates come from: the tests run on w itself against the
         # apexes q = c + p Cᵀ and axes h Cᵀ, and no row is rotated.  Otherwise the rows
-        # are projected, z = w C - c C, and the tests run on z.
-        # (the check costs O(n³): wider square bases are projected like the others)
-        square = C is None or (C.shape[0] == C.shape[1] <= _DETECT_MAX_WIDTH and np.allclose(
-            C.T @ C, np.eye(n), rtol=0, atol=8 * n * np.finfo(np.float64).eps))
+        # are projected, z = w C - c C, and the tests run on z; or, when C has
+        # orthonormal columns and few dimensions are left out (a network whose cones
+        # live in the span of the data, often all but a few of its dimensions), the
+        # projection is folded into the one product: h·z, p·z and the output are
+        # linear in w, and |z|² = |w - c|² - |(w - c) N|² with N an orthonormal basis
+        # of the directions C leaves out, so only the unsettled rows are projected.
+        # (the checks cost O(n³): wider bases are projected like the others)
+        self.mode, N = "square", None
+        square = C is None or (C.shape[0] == C.shape[1] <= _DETECT_MAX_WIDTH and _orthonormal(C))
+        if not square and C.shape[0] > C.shape[1] and C.shape[0] <= _DETECT_MAX_WIDTH:
+            m, k, per_row = C.shape[0], C.shape[1], 2 * L + out_coef.shape[1]
+            # flops per row: folded, m (per_row + (m - k) + 1); projected, m k + k per_row
+            if m * (per_row + m - k + 1) < m * k + k * per_row and _orthonormal(C):
+                full = np.linalg.qr(C, mode="complete")[0]
+                N = full[:, k:]
+                self.mode = "fold"
         if square:
             if C is None:
                 axes_w, apexes_w, out_w = axes, center + apexes, out_coef
@@ -239,9 +258,15 @@ class ConeShortcut:
                 axes_w, apexes_w, out_w = axes @ C.T, center + apexes @ C.T, C @ out_coef
             out_b = out_intercept - center @ out_w
             self.project = None
+        elif self.mode == "fold":
+            # the product reads w: h·z = w·(C h) - c·(C h), likewise p·z and the output
+            axes_w, apexes_w, out_w = axes @ C.T, apexes @ C.T, C @ out_coef
+            out_b = out_intercept - center @ out_w
+            self.project = (C, center @ C)
         else:
             axes_w, apexes_w, out_w, out_b = axes, apexes, out_coef, out_intercept
             self.project = (C, center @ C)
+            self.mode = "project"
         # rounding of |w - q|² = |w|² - 2 w·q + |q|² and of (h·(w - q))²: a few eps per
         # coordinate times (|w| + |q|)² <= 2 (|w|² + |q|²)
         tol = 16.0 * (n + 2) * np.finfo(np.float64).eps
@@ -251,19 +276,36 @@ class ConeShortcut:
         # and in the backward one iff the left side is <= minus the right side
         # one product gives, per layer (rows of the result), h·w, -2 cos² q·w, and the
         # output on w; transposed, so that each layer's numbers are contiguous
-        self.Gt = np.ascontiguousarray(np.hstack([axes_w.T, (-2.0 * cos2) * apexes_w.T,
-                                                  out_w]).T)
+        blocks = [axes_w.T, (-2.0 * cos2) * apexes_w.T, out_w]
         self.hq = np.einsum("ij,ij->i", axes_w, apexes_w)[:, None]
         self.k_norm = cos2 + tol
         self.k_const = ((cos2 + tol) * qq)[:, None]
         self.qq_max = float(qq.max(initial=0.0))
+        if self.mode == "fold":
+            # the same tests on z, whose numbers come from w: h·z - h·p is h·w minus
+            # (c·(C h) + h·p), p·z is p·w minus c·(C p); |z|² is computed from |w|²,
+            # w·c and (w - c) N, each rounded relative to |w|² + |c|², which the margin
+            # then covers (four times the square case's, for the extra terms)
+            tol *= 4.0
+            cc = float(center @ center)
+            pp = np.einsum("ij,ij->i", apexes, apexes)
+            self.hq = (center @ axes_w.T + np.einsum("ij,ij->i", axes, apexes))[:, None]
+            self.k_norm = cos2
+            self.k_const = (2.0 * cos2 * (center @ apexes_w.T) + cos2 * pp
+                            + tol * (cc + pp))[:, None]
+            self.tol, self.cc = tol, cc
+            self.perp = (N.shape[1], center @ N)
+            blocks += [N, center[:, None]]
+            self.qq_max = float(pp.max(initial=0.0)) + cc
+        self.Gt = np.ascontiguousarray(np.hstack(blocks).T)
+        self.n_out = out_coef.shape[1]
         self.out_b = out_b
         self.square, self.rot, self.center = square, C, center
         self.n_layers, self.n_prefix, self.prefix = L, int(prefix is not None), prefix
         self.layers = list(zip(cones, intercepts))
         width = prefix[0].shape[1] if prefix is not None else (n if C is None else C.shape[0])
-        self.block_rows = max(256, _SHORTCUT_BLOCK_BYTES // (8 * (width + n + 4 * L
-                                                                  + out_coef.shape[1])))
+        self.block_rows = max(256, _SHORTCUT_BLOCK_BYTES // (
+            8 * (width + n + 2 * L + self.Gt.shape[0])))
 
     def settle(self, X, out, dead_out):
         """Write the settled rows' outputs into ``out``; yield the others.
@@ -281,7 +323,7 @@ class ConeShortcut:
             base = X @ self.prefix[0]
             base += self.prefix[1]
             np.maximum(base, 0.0, out=base)
-        if self.project is None:
+        if self.mode != "project":
             w = base
         else:
             w = base @ self.project[0]
@@ -290,7 +332,19 @@ class ConeShortcut:
         nw = np.einsum("ij,ij->i", w, w)
         hd = St[:L]
         hd -= self.hq
-        rhs = np.multiply.outer(self.k_norm, nw)
+        if self.mode == "fold":
+            # |z|² = |w - c|² - |(w - c) N|², and the rounding margin on |w|² + |c|²
+            first = 2 * L + self.n_out
+            n_perp, c_perp = self.perp
+            perp = St[first:first + n_perp]
+            perp -= c_perp[:, None]
+            nz = nw - 2.0 * St[-1]
+            nz += self.cc
+            nz -= np.einsum("ij,ij->j", perp, perp)
+            rhs = np.multiply.outer(self.k_norm, nz)
+            rhs += self.tol * nw
+        else:
+            rhs = np.multiply.outer(self.k_norm, nw)
         rhs += St[L:2 * L]
         rhs += self.k_const
         signed = np.abs(hd)
@@ -305,11 +359,11 @@ class ConeShortcut:
         done = fwd.all(axis=0)
         n_done = np.count_nonzero(done)
         if n_done == X.shape[0]:
-            np.add(St[2 * L:].T, self.out_b, out=out)
+            np.add(St[2 * L:2 * L + self.n_out].T, self.out_b, out=out)
             return
         if n_done:
             keep = np.flatnonzero(done)
-            out[keep] = St[2 * L:, keep].T + self.out_b
+            out[keep] = St[2 * L:2 * L + self.n_out, keep].T + self.out_b
         rest = np.flatnonzero(~done)
         # the first layer whose forward cone does not hold the row
         k = np.argmin(fwd[:, rest], axis=0)
@@ -325,7 +379,11 @@ class ConeShortcut:
                 a = base[idx]
             else:
                 # the cones' coordinates of these rows
-                z = w[idx]
+                if self.mode == "fold":
+                    z = w[idx] @ self.rot
+                    z -= self.project[1]
+                else:
+                    z = w[idx]
                 if self.project is None:
                     z = z - self.center
                     if self.rot is not None:

@@ -390,7 +390,7 @@ def _settle_kinds(net, X):
 
 
 @pytest.mark.parametrize("kind", ["sequential", "clustered", "clustered-lifted",
-                                  "clustered-full", "random"])
+                                  "clustered-full", "clustered-none", "random"])
 def test_fused_plan_equals_the_naive_layer_by_layer_pass(kind):
     # the forward plan (low-rank chains, dropped rows, the cones' shortcut) against the
     # plain pass on training rows, perturbed rows and rows far from the data: all three
@@ -411,11 +411,23 @@ def test_fused_plan_equals_the_naive_layer_by_layer_pass(kind):
         est = {"sequential": SequentialSeparableClassifier(),
                "clustered": ClusteredTruncationClassifier(),
                "clustered-lifted": ClusteredTruncationClassifier(n_prototypes=3, random_state=0),
-               "clustered-full": ClusteredTruncationClassifier(width="full")}[kind]
+               "clustered-full": ClusteredTruncationClassifier(width="full"),
+               "clustered-none": None}[kind]
+        if kind == "clustered-none":
+            # layers that keep every point, on data spanning 8 of 10 dimensions: the
+            # cones live in that span, and the shortcut folds the projection onto it
+            # into its one product (the test rows leave the span)
+            lift = rng.normal(size=(8, 10))
+            X, Xt = X @ lift, np.vstack([X @ lift, Xt[600:] @ lift
+                                         + rng.normal(size=(1200, 10))])
+            est = ClusteredTruncationClassifier(collapse="none")
         net = est.fit(X, y).network_
+        if kind == "clustered-none":
+            assert net._shortcut.mode == "fold"
         forward_settled, dead, resumed = _settle_kinds(net, Xt)
         assert forward_settled > 0 and resumed > 0
-        assert dead > 0 or kind == "clustered-lifted"  # its lifted cones collapse no row
+        # lifted cones, and cones that keep every point, collapse no row
+        assert dead > 0 or kind in ("clustered-lifted", "clustered-none")
     want = _manual_forward(net.coefs, net.intercepts, Xt)
     got = net.forward(Xt)
     assert np.abs(got - want).max() <= 1e-10 * np.abs(want).max()

@@ -87,3 +87,36 @@ def test_temperature_is_the_log_loss_minimiser_and_bounded_below():
     t_sep = fit_temperature(sep, y)
     assert 0.1 <= t_sep < 1.0
     assert fit_temperature(sep, y, min_temperature=2.0) >= 2.0
+
+
+@pytest.mark.parametrize("est", CLASSIFIERS, ids=lambda e: type(e).__name__)
+def test_prediction_input_is_validated_as_scikit_learn_does(est):
+    # predict's fast path (a float64 ndarray of the right width) must keep every check of
+    # validate_data: non-finite values, the feature count, feature names
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = clone(est).fit(X, y)
+    want = clf.predict(X)
+    for other in (X.astype(np.float32), np.asfortranarray(X), X.tolist()):
+        np.testing.assert_array_equal(clf.predict(other), want)
+    for method in (clf.predict, clf.predict_proba, clf.decision_function):
+        for bad in (np.nan, np.inf, -np.inf):
+            Xb = X.copy()
+            Xb[3, 2] = bad
+            with pytest.raises(ValueError, match="NaN|infinity"):
+                method(Xb)
+        with pytest.raises(ValueError, match="features"):
+            method(X[:, :-1])
+        with pytest.raises(ValueError):
+            method(X[:0])
+    try:
+        import pandas as pd
+    except ImportError:
+        return  # feature names need a dataframe library
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    named = clone(est).fit(frame, y)
+    with pytest.warns(UserWarning, match="feature names"):
+        named.predict(X)
+    with pytest.raises(ValueError, match="feature names"):
+        named.predict(frame[frame.columns[::-1]])
+    np.testing.assert_array_equal(named.predict(frame), want)
