@@ -391,7 +391,8 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
 
     def _network_output(self, X):
         # validated here: the network's own check (a second pass over X) is skipped
-        return self.network_._forward(self._validate_predict(X))
+        X = self._validate_predict(X)  # first: an unfitted estimator has no network_
+        return self.network_._forward(X)
 
     def decision_function(self, X):
         """Confidence scores ``f(x)·y_j - ½|y_j|²`` for each class.
@@ -521,7 +522,8 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self._nearest_target(self._validate_predict(X))]
+        X = self._validate_predict(X)  # first: an unfitted estimator has no classes_
+        return self.classes_[self._nearest_target(X)]
 
     def _nearest(self, out):
         """Index of the target nearest to each output row (eq. 2.61)."""

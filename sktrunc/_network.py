@@ -597,10 +597,11 @@ class ReLUNetwork:
             return out
         plan = self._plan()
         rows = shortcut.block_rows
+        work = {}  # the shortcut's scratch buffers, shared by the blocks of this pass
         for start in range(0, n, rows):
             block = np.asarray(X[start:start + rows], dtype=np.float64)
             view = out[start:start + block.shape[0]]
-            for step, idx, a in shortcut.settle(block, view, plan[2]):
+            for step, idx, a in shortcut.settle(block, view, plan[2], work):
                 self._run(a, step, view, idx)
         return out
 

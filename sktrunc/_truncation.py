@@ -307,8 +307,13 @@ class ConeShortcut:
         self.block_rows = max(256, _SHORTCUT_BLOCK_BYTES // (
             8 * (width + n + 2 * L + self.Gt.shape[0])))
 
-    def settle(self, X, out, dead_out):
+    def settle(self, X, out, dead_out, work=None):
         """Write the settled rows' outputs into ``out``; yield the others.
+
+        ``work`` is a dict of scratch buffers that the calls on successive row
+        blocks of one pass share (each block would otherwise allocate its
+        arrays afresh, and fresh pages cost more than the arithmetic on them:
+        on a lifted network, 1.1 ms of 1.8 ms per block of 4,500 rows).
 
         Yields
         ------
@@ -316,22 +321,32 @@ class ConeShortcut:
             The hidden layer the exact pass resumes at, the rows (indices into
             ``X``) and their activations entering it.
         """
-        L = self.n_layers
+        L, m = self.n_layers, X.shape[0]
+        work = {} if work is None else work
+
+        def scratch(name, rows, cols, dtype=np.float64):
+            flat = work.get(name)
+            if flat is None or flat.size < rows * cols:
+                # the first block of a pass is its largest
+                flat = work[name] = np.empty(rows * cols, dtype=dtype)
+            return flat[:rows * cols].reshape(rows, cols)
+
         if self.prefix is None:
             base = X
         else:
-            base = X @ self.prefix[0]
+            base = np.matmul(X, self.prefix[0], out=scratch("base", m, self.prefix[0].shape[1]))
             base += self.prefix[1]
             np.maximum(base, 0.0, out=base)
         if self.mode != "project":
             w = base
         else:
-            w = base @ self.project[0]
+            w = np.matmul(base, self.project[0], out=scratch("w", m, self.project[0].shape[1]))
             w -= self.project[1]
-        St = self.Gt @ w.T
+        St = np.matmul(self.Gt, w.T, out=scratch("St", self.Gt.shape[0], m))
         nw = np.einsum("ij,ij->i", w, w)
         hd = St[:L]
         hd -= self.hq
+        rhs = scratch("rhs", L, m)
         if self.mode == "fold":
             # |z|² = |w - c|² - |(w - c) N|², and the rounding margin on |w|² + |c|²
             first = 2 * L + self.n_out
@@ -341,15 +356,15 @@ class ConeShortcut:
             nz = nw - 2.0 * St[-1]
             nz += self.cc
             nz -= np.einsum("ij,ij->j", perp, perp)
-            rhs = np.multiply.outer(self.k_norm, nz)
+            np.multiply.outer(self.k_norm, nz, out=rhs)
             rhs += self.tol * nw
         else:
-            rhs = np.multiply.outer(self.k_norm, nw)
+            np.multiply.outer(self.k_norm, nw, out=rhs)
         rhs += St[L:2 * L]
         rhs += self.k_const
-        signed = np.abs(hd)
+        signed = np.abs(hd, out=scratch("signed", L, m))
         signed *= hd
-        fwd = signed >= rhs
+        fwd = np.greater_equal(signed, rhs, out=scratch("fwd", L, m, dtype=bool))
         # squares that overflow, or underflow with the apexes', decide nothing: such rows
         # take the exact pass from the first cone on
         bad = ~((nw + self.qq_max) > _SQUARE_MIN) | ~(nw < _SQUARE_MAX)

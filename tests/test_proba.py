@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.ensemble import VotingClassifier
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -95,6 +96,9 @@ def test_prediction_input_is_validated_as_scikit_learn_does(est):
     # validate_data: non-finite values, the feature count, feature names
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X)
+    for name in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        with pytest.raises(NotFittedError):
+            getattr(clone(est), name)(X)
     clf = clone(est).fit(X, y)
     want = clf.predict(X)
     for other in (X.astype(np.float32), np.asfortranarray(X), X.tolist()):
