@@ -3,6 +3,9 @@
     python benchmarks/bench_predict.py            # digits and blobs N = 1e6, M = 20, Q = 10
     python benchmarks/bench_predict.py --quick    # digits and blobs N = 1e5
 
+plus ``ClusteredTruncationClassifier()`` on XOR and moons (fitted on 2,000 rows,
+predicting N rows), where its default splits the classes into prototypes.
+
 Issue 16: the target is a predict time <= 0.5x ``MLPClassifier(100,)``'s on
 digits and at N = 1e6 rows, for the networks the estimators construct with
 their default parameters.  Each row fits ``ClusteredTruncationClassifier()`` or
@@ -21,7 +24,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_digits, make_blobs
+from sklearn.datasets import load_digits, make_blobs, make_moons
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
@@ -92,6 +95,17 @@ def main():
                 SequentialSeparableClassifier(random_state=0)):
         est.fit(X[fit], y[fit])
         compare(f"blobs N={n:.0e}, {type(est).__name__}", est, mlp, X, args.repeat)
+    # nonlinear data: "auto" splits the classes into prototypes and lifts them (XOR: 16
+    # cones behind a 36-unit ReLU lift), or keeps the network affine (moons)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    data = {"xor": (X, (X[:, 0] * X[:, 1] > 0).astype(int)),
+            "moons": make_moons(n_samples=n, noise=0.1, random_state=0)}
+    for name, (X, y) in data.items():
+        fit = slice(0, 2000)
+        mlp = MLPClassifier((100,), max_iter=20, random_state=0).fit(X[fit], y[fit])
+        est = ClusteredTruncationClassifier(random_state=0).fit(X[fit], y[fit])
+        compare(f"{name} N={n:.0e}, {type(est).__name__}", est, mlp, X, args.repeat)
     print("ratio = our predict time / MLPClassifier(100,)'s (target <= 0.5); peak = ours / "
           "MLP's; same = predictions equal a plain pass through coefs_/intercepts_")
 

@@ -381,7 +381,8 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         warnings included, goes through ``validate_data`` itself.  On digits the
         full call is 8% of ``MLPClassifier(100,)``'s whole predict.
         """
-        check_is_fitted(self)
+        if "network_" not in self.__dict__:  # fitted means network_ (check_is_fitted
+            check_is_fitted(self)             # scans every attribute otherwise)
         if (type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
                 and X.shape[0] > 0 and X.shape[1] == getattr(self, "n_features_in_", -1)
                 and not hasattr(self, "feature_names_in_") and np.isfinite(X.sum())):

@@ -215,8 +215,14 @@ class ConeShortcut:
 
     The tests are strict by a margin of the rounding of ``|z - p|²`` (rows
     closer to a cone's surface resume the exact pass), so settled rows get the
-    network's output up to rounding.  The network keeps it as ``_shortcut``;
-    :meth:`ReLUNetwork.forward` calls :meth:`settle`.
+    network's output up to rounding.  The change to the cones' coordinates is
+    folded into that product where it pays: an orthonormal square basis always,
+    and a basis of all but a few of the input's dimensions (the span of the data
+    of a network whose layers keep every point) through ``|z|² = |w - c|² -
+    |(w - c) N|²``, ``N`` the directions it leaves out; a network on digits then
+    predicts in one ``64 x 34`` product instead of eleven ``61 x 61`` ones.  The
+    network keeps it as ``_shortcut``; :meth:`ReLUNetwork.forward` calls
+    :meth:`settle`.
     """
 
     def __init__(self, cones, intercepts, output, input_map, prefix):

@@ -437,3 +437,29 @@ def test_fused_plan_equals_the_naive_layer_by_layer_pass(kind):
     np.testing.assert_allclose(np.vstack([net.forward(Xt[:7]), net.forward(Xt[7:])]), got,
                                rtol=0, atol=1e-12 * np.abs(want).max())
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(net)).forward(Xt), got)
+
+
+@pytest.mark.parametrize("scale", [1e-100, 1.0, 1e100])
+def test_folded_shortcut_equals_the_plain_pass_at_any_scale(scale):
+    # the shortcut that folds the projection onto the data's span into its product
+    # (|z|² from |w - c|² and the left-out directions) against the plain pass, with
+    # rows in the span, near it and far from it, at scales where squares underflow or
+    # overflow without the scale
+    from sklearn.datasets import make_blobs
+
+    from sktrunc import ClusteredTruncationClassifier
+
+    X, y = make_blobs(n_samples=300, n_features=8, centers=4, random_state=1)
+    rng = np.random.default_rng(1)
+    lift = rng.normal(size=(8, 9))
+    X = X @ lift
+    Xt = np.vstack([X, X + 1e-9 * rng.normal(size=X.shape), X + rng.normal(size=X.shape),
+                    X.mean(0) + 3 * X.std() * rng.normal(size=X.shape)])
+    net = ClusteredTruncationClassifier(collapse="none").fit(scale * X, y).network_
+    assert net._shortcut.mode == "fold"
+    settled, _, resumed = _settle_kinds(net, scale * Xt)
+    assert settled > len(X) and resumed > 0  # both paths are compared
+    want = _manual_forward(net.coefs, net.intercepts, scale * Xt)
+    got = net.forward(scale * Xt)
+    assert np.abs(got - want).max() <= 1e-10 * np.abs(want).max()
+    np.testing.assert_array_equal(got.argmax(1), want.argmax(1))
