@@ -305,6 +305,30 @@ class ConeShortcut:
             self.qq_max = float(pp.max(initial=0.0)) + cc
         self.Gt = np.ascontiguousarray(np.hstack(blocks).T)
         self.n_out = out_coef.shape[1]
+        # A lifted network (a ReLU layer before the cones, on a few input features)
+        # carries a constant 1 through its products: [x, 1] @ [[P, 0], [b, 1]] keeps the
+        # 1 through the ReLU, [[C, 0], [-cC, 1]] projects, and the last column of the
+        # tests' product adds -h·q, the constant of the right side and the output's
+        # bias; five passes over the rows' arrays (1.6 ms of 14 at 1e5 rows on XOR)
+        # become one column of each product.  Without a lift the 1 would cost a copy
+        # of the input.
+        self.augmented = prefix is not None and self.mode == "project"
+        if self.augmented:
+            P, b = (np.asarray(a, dtype=np.float64) for a in prefix)
+            d_in, d_lift = P.shape
+            k = C.shape[1]
+            self.P_aug = np.zeros((d_in + 1, d_lift + 1))
+            self.P_aug[:d_in, :d_lift], self.P_aug[d_in, :d_lift] = P, b.reshape(-1)
+            self.P_aug[d_in, d_lift] = 1.0
+            # one more column, zero here, takes |z|² once it is known: its
+            # coefficient k_norm in the tests' product adds the rank-one term of the
+            # right side there, two passes over the (layers x rows) arrays fewer
+            self.C_aug = np.zeros((d_lift + 1, k + 2))
+            self.C_aug[:d_lift, :k], self.C_aug[d_lift, :k] = C, -self.project[1]
+            self.C_aug[d_lift, k] = 1.0
+            const = np.concatenate([-self.hq[:, 0], self.k_const[:, 0], out_b])
+            norm = np.concatenate([np.zeros(L), self.k_norm, np.zeros(len(out_b))])
+            self.Gt = np.ascontiguousarray(np.column_stack([self.Gt, const, norm]))
         self.out_b = out_b
         self.square, self.rot, self.center = square, C, center
         self.n_layers, self.n_prefix, self.prefix = L, int(prefix is not None), prefix
@@ -337,6 +361,8 @@ class ConeShortcut:
                 flat = work[name] = np.empty(rows * cols, dtype=dtype)
             return flat[:rows * cols].reshape(rows, cols)
 
+        if self.augmented:
+            return (yield from self._settle_augmented(X, out, dead_out, scratch))
         if self.prefix is None:
             base = X
         else:
@@ -371,6 +397,33 @@ class ConeShortcut:
         signed = np.abs(hd, out=scratch("signed", L, m))
         signed *= hd
         fwd = np.greater_equal(signed, rhs, out=scratch("fwd", L, m, dtype=bool))
+        yield from self._finish(X, out, dead_out, St, nw, signed, rhs, fwd, base, w)
+
+    def _settle_augmented(self, X, out, dead_out, scratch):
+        """:meth:`settle` of a lifted network, its constants carried by a column of 1."""
+        L, m = self.n_layers, X.shape[0]
+        d_in = X.shape[1]
+        xa = scratch("xa", m, d_in + 1)
+        xa[:, :d_in] = X
+        xa[:, d_in] = 1.0
+        base = np.matmul(xa, self.P_aug, out=scratch("base", m, self.P_aug.shape[1]))
+        np.maximum(base, 0.0, out=base)
+        wa = np.matmul(base, self.C_aug, out=scratch("w", m, self.C_aug.shape[1]))
+        base, w = base[:, :-1], wa[:, :-2]
+        nw = np.einsum("ij,ij->i", w, w)
+        wa[:, -1] = nw
+        St = np.matmul(self.Gt, wa.T, out=scratch("St", self.Gt.shape[0], m))
+        hd, rhs = St[:L], St[L:2 * L]
+        signed = np.abs(hd, out=scratch("signed", L, m))
+        signed *= hd
+        fwd = np.greater_equal(signed, rhs, out=scratch("fwd", L, m, dtype=bool))
+        yield from self._finish(X, out, dead_out, St, nw, signed, rhs, fwd, base, w,
+                                biased=True)
+
+    def _finish(self, X, out, dead_out, St, nw, signed, rhs, fwd, base, w, biased=False):
+        """The rows :meth:`settle` decides from the tests, and those it resumes."""
+        L = self.n_layers
+        out_b = 0.0 if biased else self.out_b
         # squares that overflow, or underflow with the apexes', decide nothing: such rows
         # take the exact pass from the first cone on
         bad = ~((nw + self.qq_max) > _SQUARE_MIN) | ~(nw < _SQUARE_MAX)
@@ -380,11 +433,11 @@ class ConeShortcut:
         done = fwd.all(axis=0)
         n_done = np.count_nonzero(done)
         if n_done == X.shape[0]:
-            np.add(St[2 * L:2 * L + self.n_out].T, self.out_b, out=out)
+            np.add(St[2 * L:2 * L + self.n_out].T, out_b, out=out)
             return
         if n_done:
             keep = np.flatnonzero(done)
-            out[keep] = St[2 * L:2 * L + self.n_out, keep].T + self.out_b
+            out[keep] = St[2 * L:2 * L + self.n_out, keep].T + out_b
         rest = np.flatnonzero(~done)
         # the first layer whose forward cone does not hold the row
         k = np.argmin(fwd[:, rest], axis=0)
