@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -413,7 +413,7 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``classes_[0]`` (positive means ``classes_[1]``), as scikit-learn
             expects.
         """
-        scores = self._scores(self._network_output(X))
+        scores = self._fresh_scores(self._network_output(X))
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
@@ -462,6 +462,15 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         Y = self.targets_
         return out @ Y.T - 0.5 * np.einsum("ij,ij->i", Y, Y)
 
+    def _fresh_scores(self, out):
+        """:meth:`_scores` of an output array nobody else holds, formed in place when
+        the targets are one-hot (``out @ I`` is ``out`` bit for bit)."""
+        Y = self.targets_
+        if Y.shape[0] == Y.shape[1] and np.array_equal(Y, np.eye(Y.shape[0])):
+            out -= 0.5
+            return out
+        return self._scores(out)
+
     def predict_proba(self, X):
         """Class probabilities: a softmax of the decision scores with a fitted temperature.
 
@@ -482,8 +491,13 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        scores = self._scores(self._network_output(X))
-        return softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
+        # scipy's softmax, in place: three passes over the scores fewer
+        scores = self._fresh_scores(self._network_output(X))
+        scores /= self.temperature_ * self._score_unit()
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably.
@@ -496,7 +510,7 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        scores = self._scores(self._network_output(X))
+        scores = self._fresh_scores(self._network_output(X))
         return log_softmax(scores / (self.temperature_ * self._score_unit()), axis=1)
 
     def _score_unit(self):
