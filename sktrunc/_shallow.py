@@ -404,10 +404,10 @@ def _ridge_output(blocks, n, n_lin, Y, alpha, alpha_linear):
     if not exact:  # GCV from the accumulated blocks: r = R - H~ w
         W = np.stack([sol[1] for sol in sols])  # (n_alpha, n_hin, d)
         rss = (res_sq - 2 * np.einsum("ahk,hk->a", W, c_res)
-               + np.einsum("ahk,hg,agk->a", W, HtH, W))
+               + np.einsum("ahk,ahk->a", W, HtH @ W))
         # trace of each hat matrix: L A⁻¹ Lᵀ, then H~ (S + lam I)⁻¹ H~ᵀ
         dof = (float(np.sum(A_inv * G_ll))
-               + d_grid @ np.einsum("hj,hg,gj->j", V, HtH, V))
+               + d_grid @ np.einsum("hj,hj->j", V, HtH @ V))
         gcv = np.maximum(rss, 0.0) / n / np.maximum(1.0 - dof / n, np.finfo(float).eps) ** 2
         chosen = int(np.argmin(gcv))
         return (*sols[chosen], float(grid[chosen]), alpha_linear)
@@ -417,9 +417,9 @@ def _ridge_output(blocks, n, n_lin, Y, alpha, alpha_linear):
         R = (Y[rows][:, None, :] - (F @ coef).reshape(len(F), len(grid), k))
         e = np.einsum("ijk,ijk->ij", R, R)
         L_f = F[:, lin]
-        h_lin = np.einsum("ij,jk,ik->i", L_f, A_inv, L_f)
+        h_lin = np.einsum("ij,ij->i", L_f @ A_inv, L_f)
         U = (F[:, lin.stop:] - L_f @ B) @ V
-        h = h_lin[:, None] + np.einsum("ij,aj,ij->ia", U, d_grid, U)
+        h = h_lin[:, None] + (U * U) @ d_grid.T
         total += (e / np.maximum(1.0 - h, np.finfo(float).eps) ** 2).sum(axis=0)
     chosen = int(np.argmin(total))
     return (*sols[chosen], float(grid[chosen]), alpha_linear)
