@@ -665,16 +665,17 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         n = len(Xs)
         buffer = np.empty((min(n, rows), n_units))
         cached = []
+        # every unit's input weights and offset: one product per block fills [Z, H]
+        unit_coef = np.column_stack([rotation, directions[:, unit_dir]])
+        unit_offset = np.r_[center @ rotation, center @ directions[:, unit_dir] + unit_knot]
 
         def fill(start):  # [1, Z, H] of a block of rows, written into the one buffer
-            D = Xs[start:start + rows] - center
-            F = buffer[:len(D)]
+            F = buffer[:min(rows, n - start)]
             F[:, 0] = 1.0
-            np.matmul(D, rotation, out=F[:, 1:1 + m])
-            if unit_dir.size:
-                hinge = F[:, 1 + m:]
-                np.subtract((D @ directions)[:, unit_dir], unit_knot, out=hinge)
-                np.maximum(hinge, 0.0, out=hinge)
+            units = F[:, 1:]
+            np.matmul(Xs[start:start + rows], unit_coef, out=units)
+            units -= unit_offset
+            np.maximum(units[:, m:], 0.0, out=units[:, m:])
             return F
 
         def blocks():  # the hinge features are never held whole; one block is kept
