@@ -298,8 +298,9 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         Depth of the explicit construction (1 to 20 and more); with knots, the
         knots layer followed by ``n_hidden_layers - 1`` explicit layers.
     hidden_width : int, default=None
-        Explicit: width of the hidden layers (at least the output dimension;
-        the output dimension when None).  Region: ``d1``; when None
+        Explicit (and knots, after its first layer): width of the hidden
+        layers (at least the output dimension; the output dimension when
+        None).  Region: ``d1``; when None
         ``max(ceil(4 n / (n_features + 1)), ceil(1.5 n))``: at ``n = 200``,
         10 features, 73 units found no interpolating region in 20, 300 found one
         at the first try.
