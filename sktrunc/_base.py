@@ -701,7 +701,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
             raise ValueError(f"layer must be between 1 and {n_layers}; got {layer}.")
         hidden = self.network_.hidden_outputs(X)[layer - 1 + int(self.lifted_)]
         coef, intercept = cum_coefs[layer - 1], cum_intercepts[layer - 1]
-        return np.linalg.solve(coef.T, (hidden - intercept).T).T
+        # The closed-form (Woodbury) inverse of the factored weight: O(M r), not O(M^3).
+        return np.asarray((hidden - intercept) @ coef.inv())
 
     def _collapsed_name(self, layer):
         """``"class 'a'"``, or ``"class 'a' (prototype 2 of 3)"`` when the class is split."""
@@ -762,7 +763,9 @@ def _cone_network(construction, stacklevel=2):
     """The ReLU network of a :class:`ConeNetwork`, its condition numbers and its
     cumulative truncation parameters (what :meth:`BaseConeClassifier.truncate` reads)."""
     layers = construction.layers
-    cum_coefs = [layer.cumulative_coef for layer in layers] + [construction.output[0]]
+    # Factored (alpha I + U V^T): the assembler and truncate() never build a dense
+    # cumulative weight (width="full" layers are M x M).
+    cum_coefs = [layer.cumulative_factors for layer in layers] + [construction.output[0]]
     cum_intercepts = [layer.cumulative_intercept for layer in layers] + [construction.output[1]]
     network, cond = assemble_network(
         cum_coefs, cum_intercepts, input_map=(construction.center, construction.components),

@@ -17,13 +17,18 @@ import numpy as np
 
 from ._geometry import (
     cone_interval,
+    cone_lambda,
     cone_margin,
-    cone_weight,
     envelope_candidates,
     widest_cone_cotangent,
 )
+from ._network import LowRankUpdate
 
-__all__ = ["Items", "Cone", "ConeLayer", "fit_cone", "identity_cone", "in_input_units"]
+__all__ = ["Items", "Cone", "ConeLayer", "fit_cone", "identity_cone", "in_input_units",
+           "cone_factors"]
+
+# below this |h - e|², the Householder reflection of householder_to_diagonal is the identity
+_HOUSEHOLDER_TINY = 1e-30
 
 # a cone whose sides touch no point (both item sets empty on one side) still needs an
 # apex; it is put this fraction of the data's extent beyond the last point
@@ -158,6 +163,59 @@ def identity_cone(items, scale):
                 margin=cone_margin(s, theta, empty.as_tuple(), items.as_tuple()))
 
 
+def cone_factors(h, theta):
+    """``W_θ R`` of Lemma 3.4 (eq. 39-41) as ``λ I + U Vᵀ`` of rank two, in ``O(n)``.
+
+    With ``W_θ = λ I + (1 - λ) e eᵀ`` and the reflection ``R = I - β v vᵀ``,
+    ``v = h - e``, ``β = 2/|v|²``, which swaps ``h`` and ``e`` (so ``eᵀ R = hᵀ``):
+    ``W_θ R = λ I - λ β v vᵀ + (1 - λ) e hᵀ``.  Its singular values are those of
+    ``W_θ`` (``R`` is orthogonal): 1 along ``e`` and ``λ`` on the rest.
+
+    Parameters
+    ----------
+    h : ndarray of shape (n,)
+        Unit axis of the forward cone.
+    theta : float
+        Aperture in ``(0, π)``.
+
+    Returns
+    -------
+    W : LowRankUpdate
+        In the papers' orientation (``W x``); ``np.asarray(W)`` equals
+        :func:`~sktrunc._geometry.cone_weight`.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    n = h.shape[0]
+    lam = cone_lambda(theta, n)
+    e = np.full(n, 1.0 / np.sqrt(n))
+    v = h - e
+    vv = v @ v
+    if vv < _HOUSEHOLDER_TINY:  # R = I, as householder_to_diagonal takes it
+        return LowRankUpdate(lam, ((1.0 - lam) * e)[:, None], e[:, None])
+    beta = 2.0 / vv
+    return LowRankUpdate(lam, np.column_stack([-lam * beta * v, (1.0 - lam) * e]),
+                         np.column_stack([v, h]))
+
+
+class _FactoredArray(np.ndarray):
+    """A read-only dense matrix that also carries its :class:`LowRankUpdate` form.
+
+    What :attr:`ConeLayer.cumulative_coef` returns: an ordinary array to every
+    reader, and the network assembler finds ``factors`` on it and never runs
+    ``O(n³)`` linear algebra on the dense matrix.  Views and results of
+    operations are plain arrays (``factors`` is None on them).
+    """
+
+    factors = None
+
+
+def _factored_array(form):
+    out = form.dense().view(_FactoredArray)
+    out.factors = form
+    out.flags.writeable = False
+    return out
+
+
 @dataclass
 class ConeLayer:
     """One truncation layer of a cone network: the cone and what it does.
@@ -187,6 +245,9 @@ class ConeLayer:
         ``1/|w|`` of the separating hyperplane (sequential construction).
     n_wrong_side : int, default=0
         Training points on the wrong side of that hyperplane.
+    factors : LowRankUpdate
+        The cumulative weight ``W^(ℓ) = W_θ R_ℓ`` (eq. 39-41) in factored form,
+        papers' orientation: ``O(n)`` numbers where the dense matrix has ``n²``.
     """
 
     label: int
@@ -199,21 +260,38 @@ class ConeLayer:
     from_balls: bool = False
     hyperplane_margin: float = float("nan")
     n_wrong_side: int = 0
-    weight: np.ndarray = field(init=False, repr=False)
+    factors: LowRankUpdate = field(init=False, repr=False)
 
     def __post_init__(self):
         # cumulative weight W^(ℓ) = W_θ R_ℓ of Lemma 3.4 (eq. 39-41), papers' orientation
-        self.weight = cone_weight(self.axis, self.theta)
+        self.factors = cone_factors(self.axis, self.theta)
+
+    @property
+    def weight(self):
+        """``W^(ℓ)`` as a dense matrix, papers' orientation (``O(n²)``, built on each access)."""
+        return self.factors.dense()
+
+    @property
+    def cumulative_factors(self):
+        """``W^(ℓ)ᵀ`` in scikit-learn orientation, factored (:class:`LowRankUpdate`).
+
+        It also carries ``cone = (axis, theta)``: the network assembler reads
+        off it where the layer is the identity and where it collapses.
+        """
+        form = self.factors.T
+        form.cone = (self.axis, self.theta)
+        return form
 
     @property
     def cumulative_coef(self):
-        """``W^(ℓ)ᵀ`` in scikit-learn orientation."""
-        return self.weight.T
+        """``W^(ℓ)ᵀ`` in scikit-learn orientation: a read-only dense array carrying
+        :attr:`cumulative_factors` (built on each access)."""
+        return _factored_array(self.cumulative_factors)
 
     @property
     def cumulative_intercept(self):
         """``b^(ℓ) = -W^(ℓ) p_ℓ``: the truncation map fixes the apex."""
-        return -self.weight @ self.base_point
+        return -(self.factors @ self.base_point)
 
 
 def in_input_units(construction, scale):

@@ -3,21 +3,33 @@
 Pilanci & Ergen, "Neural networks are convex regularizers" (ICML 2020), and
 Mishkin, Sahiner & Pilanci, "Fast convex optimization for two-layer ReLU
 networks" (ICML 2022; the ``scnn`` package).  On the activation patterns
-``D_i = diag(1[X̃ g_i ≥ 0])`` of sampled gates, ``X̃ = [X 1]``, the weight-decay
-training problem of a two-layer ReLU network with squared loss is the convex
-group-lasso
+``D_i = diag(1[X̃ g_i > 0])`` of sampled gates, ``X̃ = [X 1]``, two convex
+programs are available (``program``):
+
+``"gated"`` (default), the gated ReLU program (Mishkin et al. eq. (4)), a group lasso
+
+    min ½ |Σ_i D_i X̃ u_i - y|² + α Σ_i |u_i|,
+
+the weight-decay training problem of a network of gated units
+``x ↦ 1[x̃·g_i > 0] (x̃·u_i)``, solved by FISTA with restarts (``scnn``'s
+R-FISTA) to a certified duality gap; each ``u_i`` is then written as
+``v_i - w_i`` with ``v_i, w_i`` in the activation region (cone) of ``D_i``
+(the cone decomposition of Mishkin et al., Sec. 5), which gives a ReLU
+network equal to the gated model on every training point.
+
+``"relu"``, the convex ReLU program (Pilanci & Ergen eq. (8); Mishkin et al. eq. (5))
 
     min ½ |Σ_i D_i X̃ (v_i - w_i) - y|² + α Σ_i (|v_i| + |w_i|)
-    s.t. (2 D_i - I) X̃ v_i ≥ 0,  (2 D_i - I) X̃ w_i ≥ 0
+    s.t. (2 D_i - I) X̃ v_i ≥ 0,  (2 D_i - I) X̃ w_i ≥ 0,
 
-(Pilanci & Ergen eq. (8); Mishkin et al. eq. (5)), whose constraints say that
-each ``v_i`` lies in the activation region of its pattern (the region
-feasibility of Karhadkar et al., App. E.2).  A solution is read off as a ReLU
-network (Pilanci & Ergen, Theorem 1): each nonzero ``v_i`` is a unit with
-incoming weights ``v_i / sqrt|v_i|`` and outgoing ``+sqrt|v_i|``, each ``w_i``
-one with outgoing ``-sqrt|w_i|``, and the network's weight-decay objective
-equals the convex one.  Multiple outputs are solved jointly, with one group per
-(pattern, output) as in ``scnn``: every unit feeds a single output.
+whose constraints are the region feasibility of Karhadkar et al., App. E.2;
+solved by cvxpy or by an augmented Lagrangian with FISTA inner solves.
+
+Either way a solution is read off as a ReLU network (Pilanci & Ergen,
+Theorem 1): each nonzero ``v`` is a unit with incoming weights ``v / sqrt|v|``
+and outgoing ``+sqrt|v|``, each ``w`` one with outgoing ``-sqrt|w|``.
+Multiple outputs are solved jointly, with one group per (pattern, output) as
+in ``scnn``: every unit feeds a single output.
 """
 
 import warnings
@@ -126,21 +138,26 @@ def repair_cones(Xt, S, U, max_rounds=10):
     return U, n_dropped
 
 
-def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
-    """Weight-decay objective of the read-off network and a Lagrangian lower bound.
+def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=50):
+    """Weight-decay objective of the network ``U`` and a lower bound on the optimum.
 
-    Fenchel duality for the group lasso, the polar of the cone
-    ``K_j = {u : S_j X̃ u ≥ 0}`` being ``{X̃ᵀ S_j μ : μ ≥ 0}``: ``θ = s r``
-    (``r`` the residual) is dual feasible for the program over these patterns
-    when ``s ≤ lam / max_j c_j`` with
+    The network is read as it predicts: unit ``u`` contributes ``±σ(X̃ u)``
+    (Theorem 1 of Pilanci & Ergen), whatever pattern it realises on the
+    training points; its objective is ``(1/2N)|f - y|² + lam Σ_j |u_j|``.
+
+    The bound is Fenchel duality for the program over the sampled patterns,
+    the polar of ``K_j = {u : S_j X̃ u ≥ 0}`` being ``{-X̃ᵀ S_j μ : μ ≥ 0}``:
+    with ``r = f - y``, ``θ = -s r`` is dual feasible when
+    ``s ≤ lam / max_j c_j``,
     ``c_j = min_{μ ≥ 0} |±(D_j X̃)ᵀ r / N - X̃ᵀ S_j μ|`` (``+`` for ``v_j``, ``-``
     for ``w_j``), and then ``-(s²/2N)|r|² - (s/N)<r, y>`` is below the optimum.
-    ``c_j`` is bounded by the multipliers ``M`` (e.g. the augmented Lagrangian's
-    or the conic solver's) and, where that bound exceeds ``lam``, computed
-    exactly by non-negative least squares (largest first, at most
-    ``max_refine`` of them: only the largest ``c_j`` matters).  ``U`` should satisfy the
-    constraints (see :func:`repair_cones`); then ``objective - bound`` bounds
-    its distance to the optimum over these patterns.
+    ``c_j`` is bounded by the multipliers ``M`` (e.g. the augmented
+    Lagrangian's or the conic solver's) and by ``μ = 0``, and where that bound
+    exceeds ``lam``, computed exactly by non-negative least squares (largest
+    first, at most ``max_refine`` of them: only the largest ``c_j`` matters).
+    ``objective - bound`` then bounds the distance of the network's objective
+    to the optimum over the sampled patterns (from above: the network may
+    even be better, its units not being tied to the sampled patterns).
 
     Returns
     -------
@@ -152,16 +169,15 @@ def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
     N = Xt.shape[0]
     Z = _pre_activations(Xt, U)
     penalty = lam * float(_group_norms(U).sum())
-    R = _convex_output(Z, D) - Y
+    R = _relu_output(Z) - Y
     rr = float(np.einsum("nq,nq->", R, R))
-    ry = float(np.einsum("nq,nq->", R, Y))
     objective = 0.5 * rr / N + penalty
     if rr == 0.0:
         return objective, 0.0
     c = _group_norms(_smooth_gradient(Xt, D, S, R, M))
+    plain = _smooth_gradient(Xt, D, S, R, np.zeros_like(M), overwrite=True)
+    c = np.minimum(c, _group_norms(plain))
     if refine:
-        plain = _smooth_gradient(Xt, D, S, R, np.zeros_like(M), overwrite=True)
-        c = np.minimum(c, _group_norms(plain))
         # exact distances of the gradients to the polar cones of the units' regions,
         # worst first; the bound only needs the largest, so stop as soon as the next
         # unrefined value cannot exceed the refined ones (or after max_refine)
@@ -174,12 +190,7 @@ def _certificate(Xt, D, S, Y, U, M, lam, refine=True, max_refine=200):
             c[s, i, q] = nnls((Xt * S[:, i, None]).T, plain[:, s, i, q])[1]
             worst_refined = max(worst_refined, c[s, i, q])
             n_done += 1
-    worst = float(c.max(initial=0.0))
-    s = -ry / rr
-    if worst > 0:
-        s = min(s, lam / worst)
-    s = max(s, 0.0)
-    return objective, (-0.5 * s * s * rr - s * ry) / N
+    return objective, _bound_from_c(float(c.max(initial=0.0)), R, Y, lam)
 
 
 def _group_shrink(U, threshold):
@@ -203,13 +214,32 @@ def _spectral_norm_sq(Xt, D, n_iter=30, seed=0):
 
 
 _DELTA = 10.0
+# n_patterns=None: (pattern, output) groups aimed at
+_GROUP_BUDGET = 50
+# largest m P for which the Gram matrix of the gated design is formed (128 MB)
+_GRAM_MAX = 4000
+_MIN_PATTERNS = 20
+# noise-adaptive penalty of the regressor: lam = _NOISE_C σ sqrt(m / N)
+_NOISE_C = 0.4
+_MAX_NOISE_ROUNDS = 6
 # N * units above which the iterations run in float32
 _FLOAT32_SIZE = 200_000
-# N * units above which only the last iterate is repaired and certified
-_CERTIFY_SIZE = 500_000
 
 
-def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, verbose=0):
+def _unit_layout(D, Q, dtype):
+    """Flat ``(N, K)`` layouts of the units' pattern signs, ``K = 2 P Q``.
+
+    Unit ``(s, i, q)`` is column ``(s P + i) Q + q``; ``Ds`` carries the ``±`` of
+    ``v`` and ``w`` times ``D_i``, ``Sk`` the signs ``2 D_i - 1``.
+    """
+    Df = D.astype(dtype)
+    Ds = np.repeat(np.concatenate([Df, -Df], axis=1), Q, axis=1)
+    Sk = np.repeat(np.concatenate([2 * Df - 1, 2 * Df - 1], axis=1), Q, axis=1)
+    return Ds, Sk
+
+
+def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=100,
+                   verbose=0):
     """Augmented Lagrangian with FISTA inner solves (the ``scnn`` AL method).
 
     The cone constraints ``S_i X̃ u ≥ 0`` enter through the penalty
@@ -217,18 +247,22 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     FISTA with the step ``1/L`` (``L`` from a power iteration) and
     gradient-mapping restarts minimises the penalised objective plus the group
     norms; after each inner solve the multipliers are updated,
-    ``λ ← max(λ - δ S X̃ u, 0)``, the iterate is repaired into its cones
-    (:func:`repair_cones`) and certified (:func:`_certificate`).  Stops when the
-    relative gap between the best repaired objective and the best bound is
-    below ``tol``, when the repaired objective stalls, or after ``max_iter``
-    FISTA steps.
+    ``λ ← max(λ - δ S X̃ u, 0)``.
+
+    Every iterate is read as a ReLU network: unit ``u`` contributes
+    ``±σ(X̃ u)``, whatever pattern it realises, so no repair is needed.  After
+    each multiplier update its weight-decay objective is evaluated by a genuine
+    forward pass and a lower bound on the program's optimum is computed from
+    its residual and the multipliers (:func:`_certificate`, vectorised over
+    the units).  Stops when the relative gap between the best network and the
+    best bound is below ``tol`` or after ``max_iter`` FISTA steps.
 
     Returns
     -------
     U : ndarray of shape (m, 2, P, Q)
-        Best repaired (feasible) iterate.
+        The iterate with the lowest network objective.
     M : ndarray of shape (N, 2, P, Q)
-        Constraint multipliers (per-sample units).
+        Effective constraint multipliers at that iterate (per-sample units).
     info : dict
         ``n_iter``, ``objective``, ``lower_bound``, ``gap`` (relative).
     """
@@ -236,11 +270,6 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     P, Q = D.shape[1], Y.shape[1]
     K = 2 * P * Q
     Df = D.astype(np.float64)
-    S = 2.0 * Df - 1.0
-    # flat (N, K) layouts of the unit-wise pattern signs: unit (s, i, q) is column
-    # (s * P + i) * Q + q; Ds carries the ± of v and w
-    Ds = np.repeat(np.concatenate([Df, -Df], axis=1), Q, axis=1)
-    Sk = np.repeat(np.concatenate([S, S], axis=1), Q, axis=1)
     L_data = 2.0 * _spectral_norm_sq(Xt, Df) / N * 1.05
     sx2 = float(np.linalg.norm(Xt, 2)) ** 2
     # penalty curvature 10x the data term's: weaker penalties left the multipliers
@@ -249,13 +278,14 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     # a fixed step 1/L: backtracking took 20% fewer steps at twice the cost per step
     L = L_data + delta * sx2
 
-    # large problems iterate in float32: the (N, K) passes are memory-bound, and the
-    # returned iterate is repaired and certified in float64 anyway
+    # large problems iterate in float32: the (N, K) passes are memory-bound; the
+    # returned network is evaluated and certified in float64
     work = np.float32 if N * K > _FLOAT32_SIZE else np.float64
     Xw, Yw = Xt.astype(work), Y.astype(work)
-    Ds, Sk = Ds.astype(work), Sk.astype(work)
+    Ds, Sk = _unit_layout(D, Q, work)
     neg_dS = (-delta * Sk).astype(work)
     Sel = np.tile(np.eye(Q, dtype=work), (2 * P, 1))  # sums the units of each output
+    Ds3 = Ds.reshape(N, 2 * P, Q)
 
     def smooth(Uf, Lam):
         """Gradient of (1/2N)|r|² + (δ/2) Σ max(λ/δ - S X̃ u, 0)²."""
@@ -268,9 +298,24 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
         Mf += Lam
         np.maximum(Mf, 0.0, out=Mf)
         Mf *= Sk
-        B = (Ds.reshape(N, 2 * P, Q) * R[:, None, :]).reshape(N, K)
+        B = (Ds3 * R[:, None, :]).reshape(N, K)
         B -= Mf
         return (Xw.T @ B).astype(np.float64)
+
+    def certify(Uf, Lam):
+        """Network objective and lower bound (per-sample units) at ``Uf``."""
+        Zf = Xw @ Uf.astype(work)
+        signs = np.repeat(np.r_[np.ones(P), -np.ones(P)], Q).astype(work)
+        F = (np.maximum(Zf, 0.0) * signs) @ Sel
+        R = (F - Yw).astype(np.float64)
+        Mf = Zf
+        Mf *= neg_dS
+        Mf += Lam
+        np.maximum(Mf, 0.0, out=Mf)
+        objective = 0.5 * float(np.einsum("nq,nq->", R, R)) / N + lam * float(
+            np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
+        bound = _dual_bound(Xw, Ds3, Sk, R, Yw, Mf, lam)
+        return objective, bound, Mf
 
     def shrink(Uf, threshold):
         norms = np.sqrt(np.einsum("mk,mk->k", Uf, Uf))
@@ -279,7 +324,7 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
     Uf = np.zeros((m, K))
     Lam = np.zeros((N, K), dtype=work)
     zero_obj = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N
-    best_U, best_obj, best_bound = Uf.reshape(m, 2, P, Q), zero_obj, -np.inf
+    best_U, best_obj, best_bound, best_M = Uf, zero_obj, -np.inf, Lam
     n_iter = 0
     while n_iter < max_iter:
         V, t, inner = Uf.copy(), 1.0, 0
@@ -299,34 +344,304 @@ def solve_fista_al(Xt, D, Y, lam, *, tol=1e-3, max_iter=2000, inner_max=200, ver
             inner += 1
             if move <= 1e-3 * tol * max(float(np.sqrt(np.vdot(Uf, Uf))), 1e-12):
                 break
-        Zf = Xw @ Uf.astype(work)
-        Zf *= neg_dS
-        Zf += Lam
-        Lam = np.maximum(Zf, 0.0)
-        if N * K > _CERTIFY_SIZE and n_iter < max_iter:
-            continue  # large: repair and certify the last iterate only
-        U4 = Uf.reshape(m, 2, P, Q)
-        M4 = Lam.reshape(N, 2, P, Q).astype(np.float64)
-        fixed = repair_cones(Xt, S, U4)[0]
-        # the exact (NNLS) dual refinement is left to the caller's final certificate
-        objective, bound = _certificate(Xt, Df, S, Y, fixed, M4, lam, refine=False)
-        progress = (best_obj - objective) / max(abs(objective), 1e-300)
+        objective, bound, Mf = certify(Uf, Lam)
+        Lam = Mf  # the multiplier update: max(λ - δ S X̃ u, 0)
         if objective < best_obj:
-            best_U, best_obj = fixed, objective
+            best_U, best_obj, best_M = Uf, objective, Mf
         best_bound = max(best_bound, bound)
         gap = (best_obj - best_bound) / max(abs(best_obj), 1e-300)
         if verbose:
             print(f"[ConvexReLU] FISTA step {n_iter}: objective {objective:.6g}, bound "
                   f"{bound:.6g}, relative gap {gap:.2e}")
-        # stalled: the repaired objective, below that of the zero network, moved by
-        # less than a thousandth of tol
-        if gap <= tol or (0 <= progress < 1e-3 * tol and best_obj < zero_obj):
+        if gap <= tol:
             break
-    if not n_iter:
-        best_U = repair_cones(Xt, S, Uf.reshape(m, 2, P, Q))[0]
-    return best_U, Lam.reshape(N, 2, P, Q).astype(np.float64), {
+    return best_U.reshape(m, 2, P, Q), best_M.reshape(N, 2, P, Q).astype(np.float64), {
         "n_iter": n_iter, "objective": best_obj, "lower_bound": best_bound,
         "gap": (best_obj - best_bound) / max(abs(best_obj), 1e-300)}
+
+
+def _dual_bound(Xw, Ds3, Sk, R, Y, M, lam):
+    """Lower bound on the program's optimum from a residual ``R`` and multipliers ``M ≥ 0``.
+
+    ``θ = -s R`` is dual feasible when ``s c_j ≤ lam`` for every unit ``j``,
+    ``c_j = |Π_{K_j}(g_j)|`` the part of the loss gradient
+    ``g_j = ±(D_j X̃)ᵀ R / N`` inside the unit's cone (Moreau: the distance of
+    ``g_j`` to the polar cone ``{-X̃ᵀ S_j μ : μ ≥ 0}``), bounded here by
+    ``min(|g_j|, |g_j - X̃ᵀ S_j M_j|)``; the dual value is
+    ``-(s²/2N)|R|² - (s/N)<R, Y>``, maximised over such ``s``.
+    """
+    N = R.shape[0]
+    K = Sk.shape[1]
+    B = (Ds3 * (R / N).astype(Ds3.dtype)[:, None, :]).reshape(N, K)
+    plain = Xw.T @ B
+    B -= Sk * M
+    with_m = Xw.T @ B
+    c = np.minimum(np.sqrt(np.einsum("mk,mk->k", plain, plain, dtype=np.float64)),
+                   np.sqrt(np.einsum("mk,mk->k", with_m, with_m, dtype=np.float64)))
+    return _bound_from_c(float(c.max(initial=0.0)), R, Y, lam)
+
+
+def _bound_from_c(worst, R, Y, lam):
+    N = R.shape[0]
+    return _bound_from_stats(worst, float(np.einsum("nq,nq->", R, R)) / N,
+                             float(np.einsum("nq,nq->", R, Y, dtype=np.float64)) / N, lam)
+
+
+def _bound_from_stats(worst, rr, ry, lam):
+    """Dual value at ``θ = -s r``, ``s`` best under ``s worst ≤ lam``; ``rr = |r|²/N``,
+    ``ry = <r, y>/N`` (per-sample units)."""
+    if rr <= 0.0:
+        return 0.0
+    s = -ry / rr
+    if worst > 0:
+        s = min(s, lam / worst)
+    s = max(s, 0.0)
+    return -0.5 * s * s * rr - s * ry
+
+
+def _gated_dual_bound(R, Y, C, lam):
+    """Group-lasso dual value at ``θ = -s R``: feasible when ``s max_j |A_jᵀ R|/N ≤ lam``.
+
+    ``C`` holds ``A_jᵀ R / N`` for every group (columns), ``R`` the residual
+    ``f - y``; the dual of ``min (1/2N)|A u - y|² + lam Σ_j |u_j|`` is
+    ``max (1/N)(<θ, y> - ½|θ|²)`` over ``|A_jᵀ θ| ≤ N lam``.
+    """
+    worst = float(np.sqrt(np.einsum("mk,mk->k", C, C, dtype=np.float64)).max(initial=0.0))
+    return _bound_from_c(worst, R.astype(np.float64), Y, lam)
+
+
+def _gram(Xt, D, Y, chunk=4096):
+    """``AᵀA / N`` and ``AᵀY / N`` of ``A = [D_1 X̃, ..., D_P X̃]`` (columns pattern-major)."""
+    N, m = Xt.shape
+    P = D.shape[1]
+    H = np.zeros((P * m, P * m))
+    b = np.zeros((P * m, Y.shape[1]))
+    for start in range(0, N, chunk):
+        rows = slice(start, start + chunk)
+        A = (D[rows, :, None] * Xt[rows, None, :]).reshape(-1, P * m)
+        H += A.T @ A
+        b += A.T @ Y[rows]
+    return H / N, b / N
+
+
+def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, U0=None,
+                      gram=None, verbose=0):
+    """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
+
+    ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
+    Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
+    with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ``U0`` or from ridge
+    regression on the all-active pattern (the linear model), steps ``1/L``
+    with ``L ≥ |A|²/N`` from a power iteration, restarts the momentum when
+    the step goes uphill (O'Donoghue & Candès), and every ``check_every``
+    steps computes the duality gap at the residual (:func:`_gated_dual_bound`);
+    stops when its relative value is below ``tol``.
+
+    Each step costs two passes over ``A`` (``2 N m P Q`` multiply-adds), in
+    float32 when those dominate.  When ``N`` is large next to ``m P`` the
+    Gram matrix ``AᵀA/N`` is formed once (``N (m P)²``) and a step costs
+    ``(m P)² Q``, independent of ``N``.  In both cases the stopping test is
+    redone in float64 from the data before it is trusted.  ``gram``: force
+    (``True``/``False``) or leave to that cost estimate (``None``).
+
+    Returns
+    -------
+    U : ndarray of shape (m, P, Q)
+    info : dict
+        ``n_iter``, ``objective``, ``lower_bound`` (the best dual value
+        evaluated in float64 from the data, a rigorous bound), ``gap``
+        (relative), all in per-sample units.
+    """
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    Df = D.astype(np.float64)
+    Pm = P * m
+    # float32 once the (N, P Q) passes dominate: they are memory-bound
+    work = np.float32 if N * P * Q > _FLOAT32_SIZE else np.float64
+    # cost of ~300 steps: Gram (built in float64) against passes over the data
+    direct = 300 * 2 * N * Pm * Q * (0.5 if work is np.float32 else 1.0)
+    use_gram = Pm <= _GRAM_MAX and Pm * Pm * (N + 300 * Q) < direct if gram is None else gram
+    yy = float(np.einsum("nq,nq->", Y, Y)) / N
+    if use_gram:
+        H, b = _gram(Xt, Df, Y)
+        # |A|²/N is the Gram's largest eigenvalue (with 1e-9 for rounding)
+        L = float(np.linalg.eigvalsh(H)[-1]) * (1 + 1e-9)
+    else:
+        # power iteration underestimates |A|²; 30 steps and 10% keep 1/L a safe step
+        L = 1.1 * _spectral_norm_sq(Xt, Df) / N
+    if use_gram:
+
+        def to_a(Uf):  # (m, P Q) -> (P m, Q), the Gram's column order
+            return Uf.reshape(m, P, Q).transpose(1, 0, 2).reshape(Pm, Q)
+
+        def gradient_stats(Uf, need_stats=False):
+            Ua = to_a(Uf)
+            HU = H @ Ua
+            grad = (HU - b).reshape(P, m, Q).transpose(1, 0, 2).reshape(m, P * Q)
+            if not need_stats:
+                return grad, None
+            ub = float(np.einsum("kq,kq->", Ua, b))
+            rr = max(float(np.einsum("kq,kq->", Ua, HU)) - 2.0 * ub + yy, 0.0)
+            return grad, (rr, ub - yy)  # |r|²/N, <r, y>/N
+    else:
+        Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
+
+        def gradient_stats(Uf, need_stats=False):
+            R = np.einsum("np,npq->nq", Dw, (Xw @ Uf.astype(work)).reshape(N, P, Q)) - Yw
+            grad = (Xw.T @ (Dw[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)).astype(
+                np.float64)
+            if not need_stats:
+                return grad, None
+            return grad, (float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N,
+                          float(np.einsum("nq,nq->", R, Yw, dtype=np.float64)) / N)
+
+    exact = work is np.float64 and not use_gram
+
+    def penalty(Uf):
+        return lam * float(np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
+
+    Uf = np.zeros((m, P * Q)) if U0 is None else U0.reshape(m, P * Q).copy()
+    # warm start: ridge with penalty lam on an all-active block, the linear model
+    full = np.flatnonzero(D.all(axis=0))
+    if len(full) and U0 is None:
+        G0 = Xt.T @ Xt / N
+        G0[np.diag_indices(m)] += lam
+        Uf.reshape(m, P, Q)[:, full[0]] = np.linalg.solve(G0, Xt.T @ Y / N)
+    best = (0.5 * yy, np.zeros_like(Uf))
+    rr0 = gradient_stats(Uf, True)[1][0]
+    if 0.5 * rr0 + penalty(Uf) < best[0]:
+        best = (0.5 * rr0 + penalty(Uf), Uf)
+    # ``certified``: the best dual value evaluated in float64 from the data
+    V, t, bound, certified, gap, n_iter = Uf.copy(), 1.0, -np.inf, -np.inf, np.inf, 0
+    while n_iter < max_iter:
+        U_new = V - gradient_stats(V)[0] / L
+        norms = np.sqrt(np.einsum("mk,mk->k", U_new, U_new))
+        U_new *= np.maximum(1.0 - (lam / L) / np.maximum(norms, 1e-300), 0.0)
+        step = U_new - Uf
+        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        if np.vdot(V - U_new, step) > 0:  # gradient-mapping restart
+            t_new, V = 1.0, U_new.copy()
+        else:
+            V = U_new + ((t - 1.0) / t_new) * step
+        Uf, t = U_new, t_new
+        n_iter += 1
+        if n_iter % check_every == 0 or n_iter == max_iter:
+            grad, (rr, ry) = gradient_stats(Uf, True)
+            obj = 0.5 * rr + penalty(Uf)
+            if obj < best[0]:
+                best = (obj, Uf)
+            worst = float(np.sqrt(np.einsum("mk,mk->k", grad, grad)).max(initial=0.0))
+            bound = max(bound, _bound_from_stats(worst, rr, ry, lam))
+            if exact:
+                certified = bound
+            gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
+            if verbose:
+                print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
+                      f"{bound:.6g}, relative gap {gap:.2e}")
+            if gap <= tol and not exact:
+                # float32 residuals are accurate to ~1e-7 of |y|, the Gram's expansion
+                # of |r|² to rounding of |y|²: the test is redone in float64 on the data
+                obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam)
+                best, certified = (obj64, best[1]), max(certified, bound64)
+                gap = (obj64 - certified) / max(abs(obj64), 1e-300)
+            if gap <= tol:
+                break
+    return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
+                                      "lower_bound": certified, "gap": gap}
+
+
+def gated_certificate(Xt, D, Y, U, lam):
+    """Objective of the gated program at ``U`` (m, P, Q) and a dual lower bound (float64)."""
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    Df = D.astype(np.float64)
+    R = np.einsum("np,npq->nq", Df, (Xt @ U.reshape(m, -1)).reshape(N, P, Q)) - Y
+    objective = 0.5 * float(np.einsum("nq,nq->", R, R)) / N + lam * float(
+        np.sqrt(np.einsum("mpq,mpq->pq", U, U)).sum())
+    C = Xt.T @ (Df[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)
+    return objective, _gated_dual_bound(R, Y, C, lam)
+
+
+def solve_cvxpy_gated(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
+    """The gated program of :func:`solve_gated_fista` by a conic solver through cvxpy.
+
+    Returns ``U`` of shape ``(m, P, Q)`` and the solver's status.
+    """
+    import cvxpy as cp
+
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    Drep = np.repeat(D.astype(np.float64), Q, axis=1)
+    Sel = np.tile(np.eye(Q), (P, 1))
+    U = cp.Variable((m, P * Q))
+    pred = cp.multiply(Drep, Xt @ U) @ Sel
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(pred - Y) / (2 * N)
+                                     + lam * cp.sum(cp.norm(U, 2, axis=0))))
+    try:
+        problem.solve(solver=solver, verbose=bool(verbose))
+    except cp.error.SolverError as exc:
+        raise ValueError(f"The cvxpy solver {solver!r} failed on the convex program: {exc}. "
+                         "Try solver='fista' or another cvxpy_solver.") from exc
+    if U.value is None:
+        raise ValueError(f"The cvxpy solver {solver!r} returned no solution (status "
+                         f"{problem.status!r}); try solver='fista'.")
+    return U.value.reshape(m, P, Q), problem.status
+
+
+def _constraint_violation(Xt, S, U, keep, chunk=16384):
+    """Largest ``max(-S_i X̃ u, 0)`` over the kept units, relative to each unit's ``max|X̃ u|``."""
+    units = np.argwhere(keep)
+    if len(units) == 0:
+        return 0.0
+    cols = U[:, units[:, 0], units[:, 1], units[:, 2]]
+    worst = np.zeros(len(units))
+    reach = np.zeros(len(units))
+    for start in range(0, Xt.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        Z = Xt[rows] @ cols
+        np.maximum(reach, np.abs(Z).max(axis=0), out=reach)
+        np.maximum(worst, np.max(-S[rows][:, units[:, 1]] * Z, axis=0), out=worst)
+    return float((worst / np.maximum(reach, 1e-300)).max())
+
+
+def cone_decompose(Xt, S, gates, U, chunk=16384):
+    """Write each gated unit as a difference of two units of its pattern's cone.
+
+    ``u = v - w`` with ``v, w ∈ K_i = {u : S_i X̃ u ≥ 0}`` (Mishkin et al.
+    2022, Sec. 5): then ``D_i X̃ u = σ(X̃ v) - σ(X̃ w)`` on the training points,
+    so the ReLU network of the units ``v`` (output ``+``) and ``w`` (output
+    ``-``) predicts there exactly what the gated model predicts.  A unit
+    already in ``K_i`` (or ``-K_i``) is kept as it is; otherwise ``w = t g_i``,
+    ``v = u + t g_i`` along the unit's gate ``g_i``, strictly inside ``K_i``
+    (no training point on its hyperplane), with the smallest such ``t``.  On
+    new points the pair agrees with the gated unit except in the band
+    ``|x̃·u| > t |x̃·g_i|`` along the gate's hyperplane, which holds no
+    training point.
+
+    Returns
+    -------
+    V : ndarray of shape (m, 2, P, Q)
+        ``V[:, 0]`` the ``v``, ``V[:, 1]`` the ``w``.
+    """
+    m, P, Q = U.shape
+    N = Xt.shape[0]
+    t = np.zeros((P, Q))
+    in_minus = np.ones((P, Q), dtype=bool)
+    for start in range(0, N, chunk):  # rows in chunks: (N, P, Q) would not fit at 1e5
+        rows = slice(start, start + chunk)
+        SZ = S[rows, :, None] * (Xt[rows] @ U.reshape(m, -1)).reshape(-1, P, Q)
+        SG = S[rows] * (Xt[rows] @ gates)  # > 0: each gate strictly inside its cone
+        margin = np.maximum(SG, np.finfo(float).tiny)[:, :, None]
+        np.maximum(t, np.max(np.maximum(-SZ, 0.0) / margin, axis=0, initial=0.0), out=t)
+        in_minus &= (SZ <= 0).all(axis=0)
+    in_minus &= t > 0
+    t[in_minus] = 0.0
+    V = np.zeros((m, 2, P, Q))
+    V[:, 0] = U + t[None] * gates[:, :, None]
+    V[:, 1] = t[None] * gates[:, :, None]
+    V[:, 0][:, in_minus] = 0.0
+    V[:, 1][:, in_minus] = -U[:, in_minus]
+    return V
 
 
 def solve_cvxpy(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
@@ -381,8 +696,10 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
     """Shared fit of the convex program and the network read-off."""
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "n_patterns": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [None, Interval(Real, 0, None, closed="left")],
+        "program": [StrOptions({"gated", "relu"})],
+        "n_patterns": [None, Interval(Integral, 1, None, closed="left")],
+        "sampling": [StrOptions({"pairs", "data", "gaussian"})],
         "max_neurons": [None, Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "cvxpy", "fista"})],
         "cvxpy_solver": [str],
@@ -411,34 +728,65 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         scale[~(scale > 1e-12 * np.abs(center))] = 1.0
         Zs = (X - center) / scale
         Xt = np.column_stack([Zs, np.ones(N)])
-        D, gates = sample_activation_patterns(Zs, self.n_patterns,
+        n_patterns = self.n_patterns
+        if n_patterns is None:
+            # an iteration costs N m P Q: 50 patterns for one output, at least 20
+            # (digits, ten outputs: 20 patterns cost 4x MLPClassifier's time, 0.970)
+            n_patterns = max(_MIN_PATTERNS, _GROUP_BUDGET // Q)
+        D, gates = sample_activation_patterns(Zs, n_patterns,
                                               random_state=self.random_state,
-                                              n_jobs=self.n_jobs, return_gates=True)
+                                              n_jobs=self.n_jobs, return_gates=True,
+                                              method=self.sampling)
         if not D.all(axis=0).any():
             # the all-active pattern makes the program contain the linear model
             D = np.column_stack([np.ones(N, dtype=bool), D])
             gates = np.column_stack([np.eye(d + 1)[:, -1], gates])
+        gates = gates / np.linalg.norm(gates, axis=0)
         P = D.shape[1]
         Df = D.astype(np.float64)
         S = 2.0 * Df - 1.0
         # alpha is relative to lam_max = max_i |(D_i X̃)ᵀ y| / N, the smallest
-        # penalty at which the unconstrained (gated) program is solved by zero
+        # penalty at which the gated program is solved by zero
         DY = (Xt.T @ (Df[:, :, None] * Y[:, None, :]).reshape(N, -1)) / N
         lam_max = float(np.sqrt(np.einsum("mk,mk->k", DY, DY)).max())
-        lam = self.alpha * lam_max
+        alpha = self.alpha
+        if alpha is None:
+            alpha = self._default_alpha[self.program]
+        lam = alpha * lam_max
+        if self.alpha is None and self._noise_adaptive and self.program == "gated":
+            # the first round assumes all of y is noise
+            lam = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", Y, Y) / (N * Q))) * np.sqrt(
+                (d + 1) / N)
         self.alpha_ = lam * N
         solver = self.solver
         if solver == "auto":
-            solver = "cvxpy" if N * P * Q <= _CVXPY_MAX_SIZE else "fista"
+            # R-FISTA on the gated program is fast at every size; the AL on the
+            # constrained one is not, so small constrained programs go to cvxpy
+            small = self.program == "relu" and N * P * Q <= _CVXPY_MAX_SIZE
+            solver = "cvxpy" if small else "fista"
         self.solver_ = solver
-        if lam_max == 0.0:  # constant targets: zero is optimal
-            U, M, n_iter = np.zeros((d + 1, 2, P, Q)), np.zeros((N, 2, P, Q)), 0
-        elif solver == "cvxpy":
+        if solver == "cvxpy":
             import cvxpy as cp
 
             if self.cvxpy_solver not in cp.installed_solvers():
                 raise ValueError(f"cvxpy_solver={self.cvxpy_solver!r} is not installed; "
                                  f"installed solvers: {sorted(cp.installed_solvers())}.")
+        n_iter = 0
+        if lam_max == 0.0:  # constant targets: zero is optimal
+            U = np.zeros((d + 1, 2, P, Q))
+        elif self.program == "gated":
+            G, n_iter, lam, solver_bound = self._solve_gated(Xt, D, Y, lam, solver)
+            self.alpha_ = lam * N
+            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None])
+            if self.max_neurons is not None:
+                # whole gated units, largest first, as long as their one or two ReLU
+                # units fit in max_neurons
+                cost = (_group_norms(U) > 0).sum(axis=0)
+                order = np.argsort(_group_norms(G[:, None])[0], axis=None)[::-1]
+                keep_g = np.zeros(cost.shape, dtype=bool)
+                keep_g.flat[order[np.cumsum(cost.flat[order]) <= self.max_neurons]] = True
+                U = U * keep_g[None, None]
+        elif solver == "cvxpy":
             U, M, _ = solve_cvxpy(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)
             U = repair_cones(Xt, S, U)[0]
             n_iter = 1
@@ -447,30 +795,29 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
                                         verbose=self.verbose)
             n_iter = info["n_iter"]
         self.n_iter_ = n_iter
+        if self.program == "relu":
+            U = U * self._kept(_group_norms(U))[None]
         norms = _group_norms(U)
-        # units the solver left at zero, or below rounding of the largest
-        keep = norms > 1e-9 * max(float(norms.max(initial=0.0)), 1e-300)
-        if self.max_neurons is not None and keep.sum() > self.max_neurons:
-            cut = np.sort(norms[keep])[::-1][self.max_neurons - 1]
-            keep &= norms >= cut
-            order = np.argwhere(keep)
-            if len(order) > self.max_neurons:  # ties at the cut
-                for s, i, q in order[self.max_neurons:]:
-                    keep[s, i, q] = False
-        U = U * keep[None]
-        objective, bound = _certificate(Xt, Df, S, Y, U, M, lam)
+        keep = norms > 0
+        if lam_max == 0.0:
+            objective, bound = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N, 0.0
+        elif self.program == "gated":
+            objective, bound = gated_certificate(Xt, D, Y, U[:, 0] - U[:, 1], lam)
+            # any dual feasible point bounds the optimum: the solver's best one too
+            bound = max(bound, solver_bound)
+        else:
+            objective, bound = _certificate(Xt, Df, S, Y, U, M, lam)
         self.objective_ = objective * N
         self.optimality_gap_ = max(objective - bound, 0.0) / max(abs(objective), 1e-300)
         if lam_max == 0.0:
             self.optimality_gap_ = 0.0
-        Zu = _pre_activations(Xt, U)
-        self.constraint_violation_ = float(
-            np.maximum(-(S[:, None, :, None] * Zu), 0.0).max(initial=0.0))
+        self.constraint_violation_ = _constraint_violation(Xt, S, U, keep)
         if self.optimality_gap_ > self.tol:
             warnings.warn(
                 f"{type(self).__name__}: the certified relative optimality gap "
                 f"{self.optimality_gap_:.2e} is above tol={self.tol:g} after {n_iter} "
-                f"iterations of solver {solver!r}; raise max_iter or use solver='cvxpy'.",
+                f"iterations of solver {solver!r}; raise max_iter"
+                + (" or use solver='cvxpy'." if self.program == "relu" else "."),
                 ConvergenceWarning, stacklevel=3)
         self.n_patterns_ = P
         # gates in raw input coordinates: x̃·g on standardised x equals x·(g_w/σ) + b'
@@ -491,39 +838,119 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         out[np.arange(len(units)), units[:, 2]] = np.where(units[:, 0] == 0, root, -root)
         return coef, intercept, out
 
+    def _solve_gated(self, Xt, D, Y, lam, solver):
+        """The gated program at ``lam``, or at its noise-adaptive fixed point.
+
+        Returns the gated units ``(m, P, Q)``, the iterations, the final ``lam`` and
+        the best dual value the solver evaluated in float64 at it (a lower bound).
+        """
+        N, m = Xt.shape
+
+        bounds = {}  # lam -> best float64 dual value seen by the solver
+
+        def solve(lam, U0, budget, tol):
+            if solver == "cvxpy":
+                return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
+            G, info = solve_gated_fista(Xt, D, Y, lam, tol=tol, max_iter=budget, U0=U0,
+                                        verbose=self.verbose)
+            bounds[lam] = max(bounds.get(lam, -np.inf), info["lower_bound"])
+            return G, info["n_iter"]
+
+        if self.alpha is not None or not self._noise_adaptive:
+            G, n_iter = solve(lam, None, self.max_iter, self.tol)
+            return G, n_iter, lam, bounds.get(lam, -np.inf)
+        # scaled group lasso (Sun & Zhang 2012): the penalty follows the noise level
+        # read from the residual, lam = c σ sqrt(m / N), to a fixed point; the rounds
+        # before it need only a rough solution (gap 0.1), the last one gets tol
+        Df = D.astype(np.float64)
+        G, n_iter = solve(lam, None, self.max_iter, max(self.tol, 0.1))
+        for _ in range(_MAX_NOISE_ROUNDS):
+            R = np.einsum("np,npq->nq", Df, (Xt @ G.reshape(m, -1)).reshape(
+                N, D.shape[1], -1)) - Y
+            new = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", R, R) / R.size)) * np.sqrt(
+                m / N)
+            settled = abs(new - lam) <= 0.05 * lam
+            lam = new
+            G, more = solve(lam, G, max(self.max_iter - n_iter, 1),
+                            self.tol if settled else max(self.tol, 0.1))
+            n_iter += more
+            if settled or n_iter >= self.max_iter:
+                break
+        if not settled and n_iter < self.max_iter:
+            G, more = solve(lam, G, self.max_iter - n_iter, self.tol)
+            n_iter += more
+        return G, n_iter, lam, bounds.get(lam, -np.inf)
+
+    def _kept(self, norms):
+        """Units the solver left nonzero (above rounding), at most ``max_neurons`` largest."""
+        keep = norms > 1e-9 * max(float(norms.max(initial=0.0)), 1e-300)
+        if self.max_neurons is not None and keep.sum() > self.max_neurons:
+            order = np.argsort(np.where(keep, norms, -1.0), axis=None)[::-1]
+            keep = np.zeros(norms.shape, dtype=bool)
+            keep.flat[order[:self.max_neurons]] = True
+        return keep
+
 
 class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     """Two-layer ReLU regression network trained to global optimality by convex programming.
 
-    Solves the convex reformulation of the weight-decay training problem of a
-    two-layer ReLU network with squared loss over sampled activation patterns
-    (Pilanci & Ergen 2020, eq. (8); Mishkin, Sahiner & Pilanci 2022, eq. (5))
-    and reads the network off the solution (Theorem 1 of Pilanci & Ergen).
+    Solves a convex reformulation of the weight-decay training problem of a
+    two-layer network with squared loss over sampled activation patterns
+    (Mishkin, Sahiner & Pilanci 2022, eq. (4) for gated units, the default;
+    Pilanci & Ergen 2020, eq. (8) for ReLU units with ``program="relu"``) to a
+    certified optimality gap, and reads a ReLU network off the solution
+    (Theorem 1 of Pilanci & Ergen; for the gated program through a cone
+    decomposition, Mishkin et al. Sec. 5).
 
     Parameters
     ----------
-    alpha : float, default=3e-3
+    alpha : float, default=None
         Weight decay, relative to ``lam_max = max_i |(D_i X̃)ᵀ y| / N``, the
         smallest penalty at which the gated program is solved by zero (as
-        ``eps`` in scikit-learn's lasso path).  The program on standardised
-        inputs and targets is
-        ``(1/2N)|f - y|² + alpha lam_max Σ_j |u_j|``; the fitted ``alpha_`` is
-        the penalty of the unscaled program ``½|f - y|² + alpha_ Σ_j |u_j|``.
-    n_patterns : int, default=100
-        Gaussian gates sampled; their distinct non-empty activation patterns
-        (plus the all-active one) are the ``D_i``.  Up to ``2 n_patterns``
-        hidden units per output.  More patterns fit better and cost more:
-        5-fold R² on ``make_friedman1`` 0.837 / 0.843 / 0.852 / 0.886 with 50 /
-        100 / 200 / 500 (``alpha`` 3e-3, 3e-3, 3e-3, 1e-3).
+        ``eps`` in scikit-learn's lasso path): the program on standardised
+        inputs and targets is ``(1/2N)|f - y|² + alpha lam_max Σ_j |u_j|``.
+        ``None``: for ``program="gated"`` the penalty follows the noise,
+        ``lam = 0.4 σ sqrt((n_features + 1) / N)`` with ``σ`` the RMS residual
+        at the solution (a scaled group lasso, Sun & Zhang 2012, iterated to
+        its fixed point); 5-fold R² 0.497 on diabetes and 0.872 on
+        ``make_friedman1(1000)``, where a fixed relative ``alpha`` of 0.03
+        gave 0.488 and 0.855 and the best fixed value of each table (0.05,
+        0.01) was 0.503 and 0.882.  For ``program="relu"``, ``3e-3``.  The
+        fitted ``alpha_`` is the penalty of the unscaled program
+        ``½|f - y|² + alpha_ Σ_j |u_j|``.
+    program : {"gated", "relu"}, default="gated"
+        Which convex program (see the module notes and the user guide):
+        ``"gated"`` solves the gated ReLU group lasso and cone-decomposes it
+        into a ReLU network that equals the gated model on the training
+        points; ``"relu"`` solves the constrained ReLU program itself (slower:
+        cvxpy or an augmented Lagrangian).
+    n_patterns : int, default=None
+        Gates sampled; their distinct non-empty activation patterns (plus the
+        all-active one) are the ``D_i``.  Up to ``2 n_patterns`` hidden units
+        per output.  ``None``: ``max(20, 50 // n_outputs)`` (an iteration costs
+        ``N (n_features + 1) n_patterns n_outputs``).  On ``make_friedman1``
+        100 patterns give 0.878 against 0.872, in 2.7 times the time.
+    sampling : {"pairs", "data", "gaussian"}, default="pairs"
+        How gates are drawn (:func:`sktrunc.landscape.sample_activation_patterns`):
+        ``"data"`` places each hyperplane between two training points at a
+        random quantile of a random direction, ``"pairs"`` does the same with
+        directions on two random features (one pairwise interaction per
+        pattern), ``"gaussian"`` draws ``g ~ N(0, I)`` as both papers do.
+        5-fold R² with pairs / data / gaussian: ``make_friedman1`` 0.913 /
+        0.872 / 0.881, ``make_friedman3`` 0.829 / 0.773 / 0.771,
+        ``make_friedman2`` 0.924 / 0.923 / 0.924, diabetes 0.493 / 0.503 /
+        0.501.
     max_neurons : int, default=None
-        Keep only the hidden units of largest norm ``|u_j|`` (the network is
-        then no longer the program's optimum; ``objective_`` and
+        Keep only the largest units (by ``|u_j|``, whole gated units for the
+        gated program) so that at most ``max_neurons`` hidden units remain (the
+        network is then no longer the program's optimum; ``objective_`` and
         ``optimality_gap_`` say by how much).
     solver : {"auto", "cvxpy", "fista"}, default="auto"
         ``"cvxpy"``: a conic solver (``cvxpy_solver``) on the whole program;
-        ``"fista"``: the augmented Lagrangian with FISTA inner solves of
-        Mishkin et al. (numpy, scales to ``10^5`` rows); ``"auto"``: cvxpy when
-        ``n_samples * n_patterns * n_outputs <= 4000``, else fista.
+        ``"fista"``: R-FISTA (gated) or the augmented Lagrangian with FISTA
+        inner solves (relu) of Mishkin et al., in numpy, scaling to ``10^5``
+        rows; ``"auto"``: fista, except cvxpy for the relu program when
+        ``n_samples * n_patterns * n_outputs <= 4000``.
     cvxpy_solver : str, default="CLARABEL"
         Name of an installed cvxpy solver.
     tol : float, default=1e-2
@@ -531,13 +958,13 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
         a :class:`~sklearn.exceptions.ConvergenceWarning` says when it is not
         met.
     max_iter : int, default=1000
-        FISTA steps of the fista solver.
+        FISTA steps in all (over the rounds of the noise-adaptive penalty).
     random_state : int, RandomState instance or None, default=None
         Seeds the gates.
     n_jobs : int, default=None
         Parallel pattern sampling (:func:`sktrunc.landscape.sample_activation_patterns`).
     verbose : int, default=0
-        Print the objective, bound and gap of each augmented-Lagrangian round.
+        Print the objective, bound and gap as the solver goes.
 
     Attributes
     ----------
@@ -551,14 +978,20 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     alpha_ : float
         Penalty of ``½|f - y|² + alpha_ Σ_j |u_j|`` on the standardised data.
     objective_ : float
-        That objective at the network, equal to its weight-decay objective
-        ``½|f - y|² + (alpha_/2) Σ_k (|W1_k|² + |w2_k|²)`` (Theorem 1),
-        in standardised units.
+        That objective at the solution, in standardised units.  Relu program:
+        it equals the network's weight-decay objective
+        ``½|f - y|² + (alpha_/2) Σ_k (|W1_k|² + |w2_k|²)`` (Theorem 1).  Gated
+        program: the gated objective with ``u_j = v_j - w_j``; the ReLU
+        network has the same training predictions and a larger weight decay.
     optimality_gap_ : float
         Certified bound on ``(objective_ - p*) / objective_``, ``p*`` the
-        optimum over the sampled patterns, from a dual feasible point.
+        optimum of the program over the sampled patterns, from the value of a
+        dual feasible point (the user guide says which).
     constraint_violation_ : float
-        Largest violation of the cone constraints (zero up to rounding).
+        Largest violation of the cone constraints by the network's units,
+        relative to each unit's largest pre-activation: rounding (~1e-16)
+        except with ``program="relu", solver="fista"``, whose units are read
+        as the ReLU units they are (the certificate holds either way).
     gates_ : ndarray of shape (n_features + 1, n_patterns)
         A gate per pattern in raw input coordinates: ``D_i`` is
         ``X @ gates_[:-1, i] + gates_[-1, i] > 0`` on the training data.
@@ -578,11 +1011,13 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
 
     Notes
     -----
-    With ``m ≥ m*`` units and all patterns, the program's optimum is the global
-    minimum of the non-convex weight-decay problem (Pilanci & Ergen, Theorem
-    1); with sampled patterns it is the global minimum over networks whose
-    units realise those patterns, and ``optimality_gap_`` certifies the
-    returned network against that optimum.  Inputs and targets are
+    With all patterns, the relu program's optimum is the global minimum of
+    the non-convex weight-decay problem (Pilanci & Ergen, Theorem 1); with
+    sampled patterns it is the global minimum over networks whose units
+    realise those patterns.  The gated program is the same problem for gated
+    units; its optimum is a lower bound of the relu program's (any feasible
+    ``v, w`` give ``u = v - w`` with ``|u| ≤ |v| + |w|``), and the read-off
+    ReLU network predicts the gated solution on every training point.  Inputs and targets are
     standardised inside and the scaling folded into the first and last
     layers, so the result does not depend on their units.
 
@@ -607,11 +1042,17 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, *, alpha=3e-3, n_patterns=100, max_neurons=None, solver="auto",
+    _default_alpha = {"gated": 3e-2, "relu": 3e-3}
+    _noise_adaptive = True
+
+    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="pairs",
+                 max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
+        self.program = program
         self.n_patterns = n_patterns
+        self.sampling = sampling
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver
@@ -682,12 +1123,24 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     Parameters
     ----------
-    alpha : float, default=1e-3
+    alpha : float, default=None
         Weight decay relative to ``lam_max`` (see :class:`ConvexReLURegressor`).
-        Lower than the regressor's: on breast cancer 5-fold accuracy rose from
-        0.960 at 1e-2 to 0.968 at 1e-3 (100 patterns).
-    n_patterns : int, default=100
-        Gaussian gates sampled; up to ``2 n_patterns n_classes`` hidden units.
+        ``None``: ``1e-2`` for the gated program (5-fold accuracy on breast
+        cancer 0.970 / 0.977 / 0.963 at 3e-3 / 1e-2 / 3e-2, 100 patterns),
+        ``1e-3`` for the relu program.  One-hot residuals are not noise, so
+        the regressor's noise-adaptive rule is not used.
+    program : {"gated", "relu"}, default="gated"
+        See :class:`ConvexReLURegressor`.
+    n_patterns : int, default=None
+        Gates sampled; up to ``2 n_patterns n_classes`` hidden units.
+        ``None``: ``max(20, 50 // n_columns)`` with one column for two classes
+        and one per class otherwise (digits: 20 patterns, 5-fold accuracy
+        0.9705; 30 give 0.9733 in 1.8 times the time).
+    sampling : {"pairs", "data", "gaussian"}, default="gaussian"
+        See :class:`ConvexReLURegressor`.  Gaussian gates, not pairs: 5-fold
+        accuracy on digits 0.978 / 0.958 / 0.971 with gaussian / pairs / data
+        (20 patterns; pixels share few values, and pairs of them give few
+        distinct patterns), breast cancer 0.977 / 0.974 / 0.974.
     max_neurons : int, default=None
         Keep only the hidden units of largest norm.
     solver : {"auto", "cvxpy", "fista"}, default="auto"
@@ -755,11 +1208,17 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     targets = None  # one-hot, read by BaseConstructedClassifier._validate_labels
 
-    def __init__(self, *, alpha=1e-3, n_patterns=100, max_neurons=None, solver="auto",
+    _default_alpha = {"gated": 1e-2, "relu": 1e-3}
+    _noise_adaptive = False
+
+    def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="gaussian",
+                 max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
+        self.program = program
         self.n_patterns = n_patterns
+        self.sampling = sampling
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver

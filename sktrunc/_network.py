@@ -12,6 +12,7 @@ gradient descent can continue from (:meth:`ReLUNetwork.to_mlp`,
 :meth:`ReLUNetwork.to_mlp_classifier`, :func:`fine_tune`).
 """
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,7 +20,8 @@ from scipy.linalg.blas import dgemm as _dgemm
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-__all__ = ["ReLUNetwork", "relu", "ACTIVATIONS", "fine_tune"]
+__all__ = ["ReLUNetwork", "LowRankUpdate", "relu", "ACTIVATIONS", "fine_tune",
+           "check_fits_in_memory"]
 
 # Bytes per row block of the forward pass: a block of 1 MiB (2048 rows of 64 floats)
 # stays in L2, so each layer's few passes over it do not go to memory, and narrow
@@ -60,18 +62,167 @@ def _derivative_from_output(activation, a):
     return -np.expm1(-a)
 
 
+class LowRankUpdate:
+    """The square matrix ``alpha I + U Vᵀ``, kept in factored form.
+
+    A truncation layer's cumulative weight ``W_θ R`` of Lemma 3.4 (JMLR 2025,
+    eq. 39-41) is ``λ I`` plus a matrix of rank two, and the real layers
+    ``W^(ℓ) (W^(ℓ-1))^{-1}`` of eq. 2.45 (arXiv 2309.10639) are ``λ_ℓ/λ_{ℓ-1} I``
+    plus rank at most four.  In this form their products, inverses (Woodbury),
+    singular values and products with a block of rows cost ``O(n r²)`` or
+    ``O(m n r)`` instead of the ``O(n³)`` / ``O(m n²)`` of a dense ``n x n``
+    matrix, and nothing of size ``n²`` is stored.
+
+    ``np.asarray`` gives the dense matrix, and ``X @ A`` / ``A @ X`` take a
+    dense ``X``, so the object can stand where a square weight matrix is read.
+
+    Parameters
+    ----------
+    alpha : float
+    U, V : ndarray of shape (n, r)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = LowRankUpdate(2.0, np.ones((3, 1)), np.array([[1.0], [0.0], [0.0]]))
+    >>> np.asarray(A)
+    array([[3., 0., 0.],
+           [1., 2., 0.],
+           [1., 0., 2.]])
+    >>> bool(np.allclose(np.asarray(A.inv()), np.linalg.inv(np.asarray(A))))
+    True
+    >>> bool(np.isclose(A.cond(), np.linalg.cond(np.asarray(A))))
+    True
+    """
+
+    # ``ndarray @ A`` defers to ``A.__rmatmul__`` instead of treating A as an object scalar
+    __array_ufunc__ = None
+
+    def __init__(self, alpha, U, V):
+        U = np.asarray(U, dtype=np.float64)
+        V = np.asarray(V, dtype=np.float64)
+        if U.ndim != 2 or U.shape != V.shape:
+            raise ValueError(f"U and V must be 2-D of one shape (n, r); got {U.shape} and "
+                             f"{V.shape}.")
+        self.alpha = float(alpha)
+        self.U, self.V = U, V
+
+    @property
+    def shape(self):
+        n = self.U.shape[0]
+        return (n, n)
+
+    ndim = 2
+    dtype = np.dtype(np.float64)
+
+    @property
+    def rank(self):
+        """Columns of ``U`` (an upper bound of the rank of ``U Vᵀ``)."""
+        return self.U.shape[1]
+
+    @property
+    def T(self):
+        return LowRankUpdate(self.alpha, self.V, self.U)
+
+    def dense(self):
+        """The ``n x n`` matrix (``O(n² r)``)."""
+        out = self.U @ self.V.T
+        out.flat[::out.shape[0] + 1] += self.alpha
+        return out
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.dense()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __getitem__(self, key):
+        return self.dense()[key]
+
+    def __matmul__(self, other):
+        if isinstance(other, LowRankUpdate):
+            # (a I + U Vᵀ)(c I + P Qᵀ) = a c I + [U, a P + U (Vᵀ P)] [c V, Q]ᵀ
+            a, c = self.alpha, other.alpha
+            left = np.hstack([self.U, a * other.U + self.U @ (self.V.T @ other.U)])
+            right = np.hstack([c * self.V, other.V])
+            return LowRankUpdate(a * c, left, right).compressed()
+        other = np.asarray(other, dtype=np.float64)
+        return self.alpha * other + self.U @ (self.V.T @ other)
+
+    def __rmatmul__(self, other):
+        other = np.asarray(other, dtype=np.float64)
+        return self.alpha * other + (other @ self.U) @ self.V.T
+
+    def compressed(self):
+        """The same matrix with ``U Vᵀ`` of exact rank (QR of both factors, SVD of ``r x r``).
+
+        Singular values of ``U Vᵀ`` below ``r eps`` times the largest of it and
+        ``|alpha|`` are dropped: a change of the order of the rounding already in
+        the factors.
+        """
+        if self.rank == 0:
+            return self
+        qu, ru = np.linalg.qr(self.U)
+        qv, rv = np.linalg.qr(self.V)
+        p, s, qt = np.linalg.svd(ru @ rv.T)
+        tol = self.rank * np.finfo(np.float64).eps * max(s[0], abs(self.alpha))
+        k = int(np.sum(s > tol))
+        return LowRankUpdate(self.alpha, (qu @ p[:, :k]) * s[:k], qv @ qt[:k].T)
+
+    def inv(self):
+        """The inverse by the Woodbury identity, ``(1/a) (I - U (a I + VᵀU)^{-1} Vᵀ)``.
+
+        Raises ``numpy.linalg.LinAlgError`` when the matrix is singular.
+        """
+        if self.alpha == 0.0:
+            raise np.linalg.LinAlgError("alpha I + U Vᵀ with alpha = 0 is singular for n > r.")
+        a = self.alpha
+        K = a * np.eye(self.rank) + self.V.T @ self.U
+        # U K^{-1} = solve(Kᵀ, Uᵀ)ᵀ
+        return LowRankUpdate(1.0 / a, -np.linalg.solve(K.T, self.U.T).T / a, self.V)
+
+    def singular_values(self):
+        """All ``n`` singular values, largest first, in closed form.
+
+        With ``Q`` an orthonormal basis of ``span[U, V]`` (``k <= 2r`` columns),
+        the matrix maps ``span Q`` into itself and is ``alpha I`` on its
+        orthogonal complement (``Vᵀx = 0`` there), so its singular values are
+        those of the ``k x k`` matrix ``Qᵀ (alpha I + U Vᵀ) Q`` and ``|alpha|``,
+        ``n - k`` times.
+        """
+        n = self.shape[0]
+        q = np.linalg.qr(np.hstack([self.U, self.V]))[0]
+        small = self.alpha * np.eye(q.shape[1]) + (q.T @ self.U) @ (self.V.T @ q)
+        s = np.linalg.svd(small, compute_uv=False)
+        rest = np.full(n - q.shape[1], abs(self.alpha))
+        return np.sort(np.concatenate([s, rest]))[::-1]
+
+    def cond(self):
+        """2-norm condition number, as ``np.linalg.cond`` of the dense matrix."""
+        s = self.singular_values()
+        return float(s[0] / s[-1]) if s[-1] > 0 else np.inf
+
+    def __repr__(self):
+        return f"LowRankUpdate(n={self.shape[0]}, alpha={self.alpha:.4g}, rank={self.rank})"
+
+
+# detecting the form of a dense layer (eigenvalues and an SVD, O(n³)) is tried only up
+# to this width: a wider layer from the assembler comes with its form, and a dense one
+# a user built would pay seconds for a form it rarely has (1024: 0.5 s on one core)
+_DETECT_MAX_WIDTH = 1024
+
+
 def _low_rank_form(coef):
-    """``(alpha, U, V)`` with ``coef = alpha I + U V^T`` to rounding, or None.
+    """``LowRankUpdate`` equal to the square ``coef`` to rounding, or None.
 
     The cone layers of Lemma 3.4 are ``W = (λ I + (1 - λ) e eᵀ) H`` with ``H`` a
     Householder reflection, so a real layer ``W^(l) (W^(l-1))^+`` (eq. 2.45) is
     a multiple of the identity plus a matrix of rank at most 4: two thin products
     instead of a dense one.  ``alpha`` is the eigenvalue shared by all but a few
     directions (the median eigenvalue); the rest is kept only when it reproduces
-    ``coef`` to ``n eps |coef|``.
+    ``coef`` to ``n eps |coef|``.  Networks built by the assembler pass their
+    layers' forms and skip this search.
     """
     n = coef.shape[0]
-    if coef.shape[1] != n or n < 4 * _LOW_RANK_GAIN:
+    if coef.shape[1] != n or n < 4 * _LOW_RANK_GAIN or n > _DETECT_MAX_WIDTH:
         return None
     eig = np.linalg.eigvals(coef)
     alpha = float(np.median(eig.real))
@@ -87,50 +238,121 @@ def _low_rank_form(coef):
     U, V = u[:, :r] * s[:r], vt[:r].T
     if np.abs(R - U @ V.T).max() > 10 * tol:
         return None
-    return alpha, U, V
+    return LowRankUpdate(alpha, U, V)
 
 
-def _build_plan(coefs, intercepts):
+def _pays(form, n):
+    """Whether two thin products of rank ``r`` beat the dense ``n x n`` product."""
+    return form is not None and form.alpha > 0 and 2 * (form.rank + 1) * _LOW_RANK_GAIN <= n
+
+
+def _build_plan(coefs, intercepts, forms=None):
     """Steps of the forward pass: dense layers, and chains of low-rank square layers.
 
     In a chain, ``relu(a C + b)`` with ``C = alpha I + U Vᵀ`` and ``alpha > 0``
     equals ``alpha relu(a + (a U)(Vᵀ/alpha) + b/alpha)`` (ReLU is positively
     homogeneous), so the chain runs on ``g = a / S`` with ``S`` the product of
     the alphas so far and the identity term costs one addition; ``S`` is folded
-    into the next dense layer.
+    into the next dense layer; ``scales_in[l]`` is the ``S`` of the activations
+    entering step ``l``.  ``forms`` gives a hidden layer's
+    :class:`LowRankUpdate` when it is known (the assembler's); otherwise small
+    square layers are searched for one.
     """
-    steps, scale = [], 1.0
-    for c, b in zip(coefs[:-1], intercepts[:-1]):
-        form = _low_rank_form(c)
-        if form is None:
-            steps.append(("dense", scale * c, b.copy()))
+    n_hidden = len(coefs) - 1
+    forms = [None] * n_hidden if forms is None else list(forms)
+    for i in range(n_hidden):
+        if forms[i] is None:
+            forms[i] = _low_rank_form(coefs[i])
+    steps, scale, scales_in = [], 1.0, []
+    for c, b, form in zip(coefs[:-1], intercepts[:-1], forms):
+        scales_in.append(scale)
+        if not _pays(form, c.shape[0]):
+            steps.append(("dense", c if scale == 1.0 else scale * c, b.copy()))
             scale = 1.0
             continue
-        alpha, U, V = form
-        scale *= alpha
+        scale *= form.alpha
         # [g U, 1] @ [[Vᵀ/alpha]; [b / S]]: the intercept rides in the thin product
-        right = np.vstack([V.T / alpha, b / scale])
+        right = np.vstack([form.V.T / form.alpha, b / scale])
         # transposed and Fortran-ordered for BLAS dgemm on the transposed activations
-        steps.append(("lowrank", np.ascontiguousarray(U.T), np.asfortranarray(right.T)))
+        steps.append(("lowrank", np.ascontiguousarray(form.U.T), np.asfortranarray(right.T)))
     last = (scale * coefs[-1], intercepts[-1].copy())
-    # the output of a sample whose activation is zero after layer l: a constant
-    dead = []
-    for ell in range(len(coefs) - 1):
-        a = np.zeros((1, coefs[ell].shape[1]))
-        for c, b in zip(coefs[ell + 1:-1], intercepts[ell + 1:-1]):
-            a = np.maximum(a @ c + b, 0.0)
-        dead.append((a @ coefs[-1] + intercepts[-1])[0])
-    return steps, last, dead
+    # the output of a sample whose activation is zero after layer l: a constant; row l
+    # of ``a`` carries that sample, all of them through each layer at once
+    a = np.zeros((0, coefs[0].shape[0]))
+    for c, b, form in zip(coefs[:-1], intercepts[:-1], forms):
+        # the factored product pays only on wide layers (a Python call each otherwise)
+        wide = form is not None and c.shape[0] > 256
+        a = np.maximum((a @ form if wide else a @ c) + b, 0.0)
+        a = np.vstack([a, np.zeros((1, c.shape[1]))])
+    dead = list(a @ coefs[-1] + intercepts[-1])
+    return steps, last, dead, scales_in + [scale]
 
 
 def _frozen(arrays):
     """Float64 copies that refuse in-place writes (the forward plan is built once)."""
     out = []
     for a in arrays:
-        a = np.array(a, dtype=np.float64)
+        a = a.dense() if isinstance(a, LowRankUpdate) else np.array(a, dtype=np.float64)
         a.flags.writeable = False
         out.append(a)
     return out
+
+
+def _available_memory():
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``, else physical)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits_in_memory(n_bytes, what):
+    """Refuse, before allocating, ``n_bytes`` that the machine does not have available.
+
+    Raises
+    ------
+    ValueError
+        Naming ``what`` and both sizes in GiB (as the other size checks of
+        the package do: the data sets' and ``OverparamInterpolator``'s).
+    """
+    available = _available_memory()
+    if available is not None and n_bytes > available:
+        raise ValueError(f"{what} needs {n_bytes / 2**30:.3g} GiB of float64, more than the "
+                          f"{available / 2**30:.3g} GiB of memory available; nothing was "
+                          "allocated.")
+
+
+def _real_layers(cumulative_coefs, cumulative_intercepts):
+    """The real layers of eq. 2.45 from cumulative ones, factored where both ends are.
+
+    ``W_l^T = (W^(l-1)^T)^+ W^(l)^T``: a :class:`LowRankUpdate` predecessor is
+    inverted in closed form (Woodbury, ``O(n r²)``), and two factored ends give a
+    factored layer (rank at most the sum of theirs); a dense predecessor goes
+    through ``lstsq`` (the minimum-norm solution).
+    """
+    cum_c = [c if isinstance(c, LowRankUpdate) else np.asarray(c, dtype=np.float64)
+             for c in cumulative_coefs]
+    cum_b = [np.asarray(b, dtype=np.float64).reshape(-1) for b in cumulative_intercepts]
+    if len(cum_c) == 0 or len(cum_c) != len(cum_b):
+        raise ValueError("cumulative_coefs and cumulative_intercepts must be "
+                         "non-empty lists of equal length.")
+    coefs, intercepts = [cum_c[0]], [cum_b[0]]
+    for prev_c, prev_b, c, b in zip(cum_c[:-1], cum_b[:-1], cum_c[1:], cum_b[1:]):
+        if isinstance(prev_c, LowRankUpdate) and prev_c.shape[1] == c.shape[0]:
+            coef = prev_c.inv() @ c
+        else:
+            # W_l^T = (W^(l-1)^T)^+ W^(l)^T: min-norm solution of prev_c @ X = c
+            coef = np.linalg.lstsq(np.asarray(prev_c), np.asarray(c), rcond=None)[0]
+        coefs.append(coef)
+        intercepts.append(b - prev_b @ coef)
+    return coefs, intercepts
 
 
 class ReLUNetwork:
@@ -141,8 +363,11 @@ class ReLUNetwork:
 
     Parameters
     ----------
-    coefs : list of array-like, each of shape (n_in, n_out)
-        Weight matrices in scikit-learn MLP orientation.
+    coefs : list of array-like or LowRankUpdate, each of shape (n_in, n_out)
+        Weight matrices in scikit-learn MLP orientation.  A square layer given
+        as a :class:`LowRankUpdate` (``alpha I + U Vᵀ``, what the truncation
+        layers are) is stored dense like any other, and the forward pass uses its
+        factors: two thin products instead of a dense one, with nothing to search.
     intercepts : list of array-like, each of shape (n_out,)
         Bias vectors.
     activation : {"relu", "tanh", "softplus"}, default="relu"
@@ -156,6 +381,25 @@ class ReLUNetwork:
         change them: the forward pass precomputes from them).
     intercepts : list of ndarray
         Float64 read-only copies of the bias vectors.
+
+    Raises
+    ------
+    ValueError
+        Before allocating, when the dense layers need more memory than the
+        machine has available (e.g. a few dozen ``5000 x 5000`` layers).
+
+    Notes
+    -----
+    :meth:`forward` computes the function of these layers, run by a plan
+    built once: row blocks that stay in cache, chains of ``alpha I + U Vᵀ``
+    layers as two thin products each, and rows whose activation dies dropped
+    with their known constant output.  A network assembled from truncation
+    cones (:func:`~sktrunc._truncation.assemble_network`) also settles most
+    rows at once from the cones' geometry
+    (:class:`~sktrunc._truncation.ConeShortcut`).  The outputs equal a plain
+    layer-by-layer pass to rounding (the tests hold them to ``1e-10`` of the
+    output's scale and the same argmax); :meth:`hidden_outputs` is that plain
+    pass.
 
     Examples
     --------
@@ -173,6 +417,10 @@ class ReLUNetwork:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got "
                              f"{activation!r}.")
         self.activation = activation
+        coefs = list(coefs)
+        forms = [c if isinstance(c, LowRankUpdate) else None for c in coefs]
+        n_bytes = sum(8 * int(np.prod(np.shape(c))) for c in coefs)
+        check_fits_in_memory(n_bytes, f"A network of layer sizes {_sizes(coefs)}")
         coefs = _frozen(coefs)
         intercepts = [b.reshape(-1) for b in _frozen(intercepts)]
         if len(coefs) == 0 or len(coefs) != len(intercepts):
@@ -193,6 +441,8 @@ class ReLUNetwork:
                 )
         self.coefs = coefs
         self.intercepts = intercepts
+        # the factored form of each hidden layer given as a LowRankUpdate (forward plan)
+        self._forms = forms[:-1] if any(forms[:-1]) else None
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -212,8 +462,10 @@ class ReLUNetwork:
 
         Parameters
         ----------
-        cumulative_coefs : list of array-like, each of shape (n_features, d_l)
+        cumulative_coefs : list of array-like or LowRankUpdate, each of shape (n_features, d_l)
             ``W^(l).T`` in scikit-learn orientation (the input dimension first).
+            Factored ones (the truncation layers' ``W_θ R``) are inverted in
+            closed form, and two factored neighbours give a factored real layer.
         cumulative_intercepts : list of array-like, each of shape (d_l,)
             ``b^(l)``.
 
@@ -234,7 +486,8 @@ class ReLUNetwork:
         row spaces differ from layer to layer.  Where the condition fails the
         pseudo-inverse gives the least-squares layer and the network no longer
         computes the truncation maps.  The pseudo-inverse is applied through
-        ``lstsq`` (never an explicit inverse).
+        ``lstsq`` (never an explicit inverse), or by the Woodbury identity for a
+        :class:`LowRankUpdate` (``O(n r²)`` instead of ``O(n³)``).
 
         Examples
         --------
@@ -248,18 +501,7 @@ class ReLUNetwork:
         >>> net.intercepts[1]
         array([-2.])
         """
-        cum_c = [np.asarray(c, dtype=np.float64) for c in cumulative_coefs]
-        cum_b = [np.asarray(b, dtype=np.float64).reshape(-1) for b in cumulative_intercepts]
-        if len(cum_c) == 0 or len(cum_c) != len(cum_b):
-            raise ValueError("cumulative_coefs and cumulative_intercepts must be "
-                             "non-empty lists of equal length.")
-        coefs, intercepts = [cum_c[0]], [cum_b[0]]
-        for prev_c, prev_b, c, b in zip(cum_c[:-1], cum_b[:-1], cum_c[1:], cum_b[1:]):
-            # W_l^T = (W^(l-1)^T)^+ W^(l)^T: min-norm solution of prev_c @ X = c
-            coef = np.linalg.lstsq(prev_c, c, rcond=None)[0]
-            coefs.append(coef)
-            intercepts.append(b - prev_b @ coef)
-        return cls(coefs, intercepts)
+        return cls(*_real_layers(cumulative_coefs, cumulative_intercepts))
 
     @property
     def n_layers(self):
@@ -320,7 +562,8 @@ class ReLUNetwork:
         key = self.coefs + self.intercepts
         if cache is None or len(cache[0]) != len(key) or any(
                 a is not b for a, b in zip(cache[0], key)):
-            cache = (key, _build_plan(self.coefs, self.intercepts))
+            cache = (key, _build_plan(self.coefs, self.intercepts,
+                                      self.__dict__.get("_forms")))
             self._plan_cache = cache
         return cache[1]
 
@@ -348,8 +591,30 @@ class ReLUNetwork:
                 a = self._activations(np.asarray(X[start:start + rows], dtype=np.float64))[-1]
                 out[start:start + rows] = a @ self.coefs[-1] + self.intercepts[-1]
             return out
-        steps, (c_last, b_last), dead_out = self._plan()
-        widest = max(self.layer_sizes[:-1])
+        shortcut = self.__dict__.get("_shortcut")
+        if shortcut is None:
+            self._run(X, 0, out, None)
+            return out
+        plan = self._plan()
+        rows = shortcut.block_rows
+        for start in range(0, n, rows):
+            block = np.asarray(X[start:start + rows], dtype=np.float64)
+            view = out[start:start + block.shape[0]]
+            for step, idx, a in shortcut.settle(block, view, plan[2]):
+                self._run(a, step, view, idx)
+        return out
+
+    def _run(self, X, first, out, where):
+        """Steps ``first, first + 1, ...`` of the plan on ``X``, the activations entering
+        step ``first`` (the input when 0); the outputs go to ``out[where]`` (``where``:
+        row indices, or None for all rows of ``out``)."""
+        steps, (c_last, b_last), dead_out = self._plan()[:3]
+        steps = steps[first:]
+        if first and self._plan()[3][first] != 1.0:
+            # the chain of low-rank layers runs on activations divided by its scale
+            X = X / self._plan()[3][first]
+        n = X.shape[0]
+        widest = max(self.layer_sizes[first:-1])
         rows = max(256, _BLOCK_BYTES // (8 * widest))
         block = min(n, rows)
         # two ping-pong buffers per block: a dense layer writes into the other, so the
@@ -412,19 +677,20 @@ class ReLUNetwork:
                     watch[i] = n_dead > 0
                     if n_dead and 2 * n_dead * (n_steps - 1 - i) >= m:
                         idx = np.arange(start, start + m) if live is None else live
-                        out[idx[~alive]] = dead_out[i]
+                        dst = idx[~alive] if where is None else where[idx[~alive]]
+                        out[dst] = dead_out[first + i]
                         keep = np.flatnonzero(alive)
                         # take() with indices copies rows 2.5x faster than a mask
                         live, a = idx[keep], a.take(keep, axis=0)
                         m = a.shape[0]
                         if m == 0:
                             break
-            if live is None:
+            if live is None and where is None:
                 np.matmul(a, c_last, out=out[start:start + m])
                 out[start:start + m] += b_last
             elif m:
-                out[live] = a @ c_last + b_last
-        return out
+                idx = np.arange(start, start + m) if live is None else live
+                out[idx if where is None else where[idx]] = a @ c_last + b_last
 
     # -- gradients ------------------------------------------------------------------
 
@@ -754,6 +1020,10 @@ class ReLUNetwork:
     def __repr__(self):
         act = "" if self.activation == "relu" else f", activation={self.activation!r}"
         return f"ReLUNetwork(layer_sizes={self.layer_sizes}, n_params={self.n_params}{act})"
+
+
+def _sizes(coefs):
+    return (np.shape(coefs[0])[0],) + tuple(np.shape(c)[1] for c in coefs) if coefs else ()
 
 
 def _rows(X, rows):

@@ -6,17 +6,23 @@ given in scikit-learn orientation ``coef = Wᵀ`` of shape ``(n_in, n_out)``.
 
 :func:`assemble_network` turns cumulative parameters (eq. 21-22) into the
 :class:`ReLUNetwork` every cone classifier returns, and is the one place that
-measures the layers' conditioning and warns about it.
+measures the layers' conditioning and warns about it.  A truncation layer's
+cumulative weight ``W_θ R`` is the identity times ``λ`` plus rank two
+(:func:`~sktrunc._cones.cone_factors`): the assembler keeps such layers as
+:class:`~sktrunc._network.LowRankUpdate` and inverts them, chains them and
+measures their condition numbers in closed form, so a network of ``n x n``
+layers costs ``O(n²)`` per layer to build (the dense weights it must hand back)
+instead of the ``O(n³)`` of generic linear algebra.
 """
 
 import warnings
 
 import numpy as np
 
-from ._network import ReLUNetwork, relu
+from ._network import _DETECT_MAX_WIDTH, LowRankUpdate, ReLUNetwork, _real_layers, relu
 from .exceptions import COND_WARN, ConditioningWarning
 
-__all__ = ["truncate", "compose_truncations", "assemble_network"]
+__all__ = ["truncate", "compose_truncations", "assemble_network", "condition_number"]
 
 
 def truncate(X, coef, intercept):
@@ -25,8 +31,9 @@ def truncate(X, coef, intercept):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_in)
-    coef : array-like of shape (n_in, n_out)
-        ``Wᵀ``.
+    coef : array-like of shape (n_in, n_out) or LowRankUpdate
+        ``Wᵀ``; a factored (cone) weight is inverted in closed form instead of
+        through an SVD.
     intercept : array-like of shape (n_out,)
         ``b``.
 
@@ -45,9 +52,38 @@ def truncate(X, coef, intercept):
            [0., 3.]])
     """
     X = np.asarray(X, dtype=np.float64)
-    coef = np.asarray(coef, dtype=np.float64)
     intercept = np.asarray(intercept, dtype=np.float64)
+    form = _factored(coef)
+    if form is not None and form.alpha > 0:
+        # a cone weight is invertible: its pseudo-inverse is its Woodbury inverse
+        return (relu(X @ form + intercept) - intercept) @ form.inv()
+    coef = np.asarray(coef, dtype=np.float64)
     return (relu(X @ coef + intercept) - intercept) @ np.linalg.pinv(coef)
+
+
+def _factored(coef):
+    """The :class:`LowRankUpdate` a weight is, or carries (a cone layer's ``cumulative_coef``)."""
+    if isinstance(coef, LowRankUpdate):
+        return coef
+    form = getattr(coef, "factors", None)
+    if isinstance(form, LowRankUpdate) and form.shape == np.shape(coef):
+        return form
+    return None
+
+
+def _is_identity(matrix):
+    """Whether a square matrix is exactly the identity, without allocating one."""
+    n = matrix.shape[0]
+    return (matrix.ndim == 2 and matrix.shape == (n, n)
+            and np.count_nonzero(matrix) == n and bool(np.all(np.diagonal(matrix) == 1.0)))
+
+
+def condition_number(coef):
+    """2-norm condition number of a layer's weights; closed form for a factored one."""
+    form = _factored(coef)
+    if form is not None:
+        return form.cond()
+    return float(np.linalg.cond(np.asarray(coef)))
 
 
 def compose_truncations(X, cumulative_coefs, cumulative_intercepts):
@@ -81,9 +117,11 @@ def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None,
 
     Parameters
     ----------
-    cumulative_coefs : list of ndarray, each (n_dims, d_ℓ)
+    cumulative_coefs : list of ndarray or LowRankUpdate, each (n_dims, d_ℓ)
         ``W^(ℓ)ᵀ`` of every truncation layer, then the output layer's weights
-        on the same coordinates (eq. 21-22, 2.43).
+        on the same coordinates (eq. 21-22, 2.43).  A factored weight (or an
+        array carrying one as ``factors``, a cone layer's ``cumulative_coef``)
+        is inverted, chained and measured in closed form.
     cumulative_intercepts : list of ndarray
         ``b^(ℓ)``, then the output layer's bias.
     input_map : tuple (center, components), default=None
@@ -100,19 +138,39 @@ def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None,
     network : ReLUNetwork
     condition_numbers : ndarray of shape (n_hidden_layers,)
         2-norm condition number of each hidden layer's weights (the matrices
-        chained through the pseudo-inverses of eq. 21-22).
+        chained through the pseudo-inverses of eq. 21-22), exact: for a
+        factored layer from the singular values of a ``2r x 2r`` matrix
+        (:meth:`~sktrunc._network.LowRankUpdate.singular_values`).
+
+    Raises
+    ------
+    ValueError
+        Before any dense layer is allocated, when they do not fit in the
+        memory available (a ``5000 x 5000`` layer is 200 MB).
     """
-    network = ReLUNetwork.from_cumulative(cumulative_coefs, cumulative_intercepts)
-    coefs, intercepts = network.coefs, network.intercepts
+    cum_coefs = [_factored(c) or c for c in cumulative_coefs]
+    coefs, intercepts = _real_layers(cum_coefs, cumulative_intercepts)
     if input_map is not None:
         center, components = input_map
-        first = components @ coefs[0]
+        components = np.asarray(components, dtype=np.float64)
+        # width="full" builds the cones on the input's own axes: nothing to fold
+        first = coefs[0] if _is_identity(components) else components @ coefs[0]
         coefs[0], intercepts[0] = first, intercepts[0] - center @ first
     if prefix is not None:
         coefs.insert(0, prefix[0])
         intercepts.insert(0, prefix[1])
+    # measured before the dense weights exist: closed form on the factored layers
+    cond = np.array([condition_number(c) for c in coefs[:-1]])
     network = ReLUNetwork(coefs, intercepts)
-    cond = np.array([np.linalg.cond(c) for c in network.coefs[:-1]])
+    cones = cum_coefs[:-1]
+    if cones and all(getattr(c, "cone", None) is not None for c in cones):
+        shortcut = ConeShortcut(
+            cones, [np.asarray(b, dtype=np.float64) for b in cumulative_intercepts[:-1]],
+            (np.asarray(cum_coefs[-1], dtype=np.float64),
+             np.asarray(cumulative_intercepts[-1], dtype=np.float64).reshape(-1)),
+            input_map, prefix)
+        if shortcut.qq_max < _SQUARE_MAX:  # apexes beyond 1e120: the plain plan
+            network._shortcut = shortcut
     worst = int(np.argmax(cond)) if cond.size else 0
     if cond.size and cond[worst] > COND_WARN:
         warnings.warn(
@@ -120,3 +178,160 @@ def assemble_network(cumulative_coefs, cumulative_intercepts, *, input_map=None,
             "predictions may lose digits; a smaller angle_margin narrows the cones.",
             ConditioningWarning, stacklevel=stacklevel + 1)
     return network, cond
+
+
+# squared lengths outside these bounds are not trusted by the shortcut (underflow to
+# subnormals or overflow to inf): with lengths between 1e-120 and 1e120 they are exact
+# to rounding
+_SQUARE_MIN, _SQUARE_MAX = 1e-240, 1e240
+# rows per block of the shortcut: its arrays (the input, the cone coordinates, one column
+# per layer for the axis, the apex and the masks) stay within a few MiB
+_SHORTCUT_BLOCK_BYTES = 4 << 20
+
+
+class ConeShortcut:
+    """Exact evaluation of the rows a cone network's cones settle (Lemma 3.4, Prop. 3.2).
+
+    A truncation layer is the identity on its forward cone ``p + C_θ[h]`` and
+    sends its backward cone ``p + C_θ[-h]`` to the apex (Lemma 3.4 of Chen &
+    Muñoz Ewald, JMLR 2025): a point ``z`` (in the cones' coordinates) in the
+    forward cones of layers ``1 .. k-1`` reaches layer ``k`` unchanged, where by
+    Proposition 3.2 the network's activation is ``W^(k-1) z + b^(k-1)``.  So one
+    product of the rows with the axes and apexes of all layers at once,
+    ``z·h_ℓ`` and ``z·p_ℓ`` (with ``|z|²``, the angle to every axis), settles
+    each row:
+
+    * in every forward cone: the output is the last layer on ``z`` itself;
+    * first out of a forward cone into the backward one of layer ``k``: the
+      activation is zero there, and the output is the constant of a dead row;
+    * otherwise the exact pass resumes at layer ``k`` from ``W^(k-1) z + b^(k-1)``.
+
+    The tests are strict by a margin of the rounding of ``|z - p|²`` (rows
+    closer to a cone's surface resume the exact pass), so settled rows get the
+    network's output up to rounding.  The network keeps it as ``_shortcut``;
+    :meth:`ReLUNetwork.forward` calls :meth:`settle`.
+    """
+
+    def __init__(self, cones, intercepts, output, input_map, prefix):
+        L = len(cones)
+        axes = np.array([np.asarray(c.cone[0], dtype=np.float64) for c in cones])
+        cos2 = np.cos(np.array([c.cone[1] for c in cones], dtype=np.float64) / 2.0) ** 2
+        # b = -W p  =>  p = -W^{-1} b, in closed form (scikit-learn orientation: b @ W^{-T})
+        apexes = np.array([-(b @ c.inv()) for c, b in zip(cones, intercepts)])
+        out_coef, out_intercept = output
+        n = axes.shape[1]
+        center, C = input_map if input_map is not None else (np.zeros(n), None)
+        center = np.asarray(center, dtype=np.float64)
+        C = None if C is None else np.asarray(C, dtype=np.float64)
+        if C is not None and _is_identity(C):
+            C = None
+        # With C square and orthonormal (or absent), z - p = ((w - c) - p Cᵀ) C for the
+        # rows w the cones' coordinates come from: the tests run on w itself against the
+        # apexes q = c + p Cᵀ and axes h Cᵀ, and no row is rotated.  Otherwise the rows
+        # are projected, z = w C - c C, and the tests run on z.
+        # (the check costs O(n³): wider square bases are projected like the others)
+        square = C is None or (C.shape[0] == C.shape[1] <= _DETECT_MAX_WIDTH and np.allclose(
+            C.T @ C, np.eye(n), rtol=0, atol=8 * n * np.finfo(np.float64).eps))
+        if square:
+            if C is None:
+                axes_w, apexes_w, out_w = axes, center + apexes, out_coef
+            else:
+                axes_w, apexes_w, out_w = axes @ C.T, center + apexes @ C.T, C @ out_coef
+            out_b = out_intercept - center @ out_w
+            self.project = None
+        else:
+            axes_w, apexes_w, out_w, out_b = axes, apexes, out_coef, out_intercept
+            self.project = (C, center @ C)
+        # rounding of |w - q|² = |w|² - 2 w·q + |q|² and of (h·(w - q))²: a few eps per
+        # coordinate times (|w| + |q|)² <= 2 (|w|² + |q|²)
+        tol = 16.0 * (n + 2) * np.finfo(np.float64).eps
+        qq = np.einsum("ij,ij->i", apexes_w, apexes_w)
+        # w is in the forward cone of layer l (margin included) iff
+        #   (h·w - h·q) |h·w - h·q| >= (cos² + tol) |w|² - 2 cos² w·q + (cos² + tol) |q|²
+        # and in the backward one iff the left side is <= minus the right side
+        # one product gives, per layer (rows of the result), h·w, -2 cos² q·w, and the
+        # output on w; transposed, so that each layer's numbers are contiguous
+        self.Gt = np.ascontiguousarray(np.hstack([axes_w.T, (-2.0 * cos2) * apexes_w.T,
+                                                  out_w]).T)
+        self.hq = np.einsum("ij,ij->i", axes_w, apexes_w)[:, None]
+        self.k_norm = cos2 + tol
+        self.k_const = ((cos2 + tol) * qq)[:, None]
+        self.qq_max = float(qq.max(initial=0.0))
+        self.out_b = out_b
+        self.square, self.rot, self.center = square, C, center
+        self.n_layers, self.n_prefix, self.prefix = L, int(prefix is not None), prefix
+        self.layers = list(zip(cones, intercepts))
+        width = prefix[0].shape[1] if prefix is not None else (n if C is None else C.shape[0])
+        self.block_rows = max(256, _SHORTCUT_BLOCK_BYTES // (8 * (width + n + 4 * L
+                                                                  + out_coef.shape[1])))
+
+    def settle(self, X, out, dead_out):
+        """Write the settled rows' outputs into ``out``; yield the others.
+
+        Yields
+        ------
+        step, rows, activations
+            The hidden layer the exact pass resumes at, the rows (indices into
+            ``X``) and their activations entering it.
+        """
+        L = self.n_layers
+        if self.prefix is None:
+            base = X
+        else:
+            base = X @ self.prefix[0]
+            base += self.prefix[1]
+            np.maximum(base, 0.0, out=base)
+        if self.project is None:
+            w = base
+        else:
+            w = base @ self.project[0]
+            w -= self.project[1]
+        St = self.Gt @ w.T
+        nw = np.einsum("ij,ij->i", w, w)
+        hd = St[:L]
+        hd -= self.hq
+        rhs = np.multiply.outer(self.k_norm, nw)
+        rhs += St[L:2 * L]
+        rhs += self.k_const
+        signed = np.abs(hd)
+        signed *= hd
+        fwd = signed >= rhs
+        # squares that overflow, or underflow with the apexes', decide nothing: such rows
+        # take the exact pass from the first cone on
+        bad = ~((nw + self.qq_max) > _SQUARE_MIN) | ~(nw < _SQUARE_MAX)
+        any_bad = bad.any()
+        if any_bad:
+            fwd[:, bad] = False
+        done = fwd.all(axis=0)
+        n_done = np.count_nonzero(done)
+        if n_done == X.shape[0]:
+            np.add(St[2 * L:].T, self.out_b, out=out)
+            return
+        if n_done:
+            keep = np.flatnonzero(done)
+            out[keep] = St[2 * L:, keep].T + self.out_b
+        rest = np.flatnonzero(~done)
+        # the first layer whose forward cone does not hold the row
+        k = np.argmin(fwd[:, rest], axis=0)
+        dead = -signed[k, rest] >= rhs[k, rest]
+        if any_bad:
+            dead &= ~bad[rest]
+        if dead.any():
+            out[rest[dead]] = np.asarray(dead_out)[k[dead] + self.n_prefix]
+        rest, k = rest[~dead], k[~dead]
+        for layer in np.unique(k):
+            idx = rest[k == layer]
+            if layer == 0:
+                a = base[idx]
+            else:
+                # the cones' coordinates of these rows
+                z = w[idx]
+                if self.project is None:
+                    z = z - self.center
+                    if self.rot is not None:
+                        z = z @ self.rot
+                coef, b = self.layers[layer - 1]
+                a = z @ coef
+                a += b
+                np.maximum(a, 0.0, out=a)
+            yield int(layer) + self.n_prefix, idx, a

@@ -10,7 +10,11 @@ from sktrunc._convex import (
     ConvexReLUClassifier,
     ConvexReLURegressor,
     _certificate,
+    cone_decompose,
+    gated_certificate,
     solve_cvxpy,
+    solve_cvxpy_gated,
+    solve_gated_fista,
 )
 from sktrunc.landscape._sampling import sample_activation_patterns
 
@@ -51,10 +55,59 @@ def test_sampling_dedups_and_is_reproducible_under_any_n_jobs():
         sample_activation_patterns(np.array([[np.nan]]), 3)
 
 
-@pytest.mark.parametrize("solver", ["cvxpy", "fista"])
-def test_network_is_the_convex_model_and_the_mlp(regression_data, solver):
+def test_data_and_pair_gates_are_strictly_inside_their_cones():
+    rng = np.random.default_rng(2)
+    Z = rng.normal(size=(60, 3))
+    Z[1] = Z[0]  # a duplicate row cannot sit on a hyperplane either
+    P, G = sample_activation_patterns(Z, 300, random_state=0, return_gates=True,
+                                      method="data")
+    pre = Z @ G[:-1] + G[-1]
+    np.testing.assert_array_equal(P, pre > 0)
+    assert np.abs(pre).min() > 0 and P.any(axis=0).all()
+    np.testing.assert_allclose(np.linalg.norm(G, axis=0), 1.0)
+    # the cuts follow the data: the active fractions spread over (0, 1]
+    frac = P.mean(axis=0)
+    assert frac.min() < 0.2 and frac.max() > 0.8
+    np.testing.assert_array_equal(P, sample_activation_patterns(Z, 300, random_state=0,
+                                                                method="data", n_jobs=2))
+    # pairs: each normal on two features; ties in those features (a column of few
+    # values) never put a point on the hyperplane either
+    Z[:, 2] = np.round(Z[:, 2])
+    P, G = sample_activation_patterns(Z, 300, random_state=0, return_gates=True,
+                                      method="pairs")
+    assert np.all((G[:-1] != 0).sum(axis=0) == 2)
+    pre = Z @ G[:-1] + G[-1]
+    np.testing.assert_array_equal(P, pre > 0)
+    assert np.abs(pre).min() > 0
+
+
+def test_cone_decomposition_reproduces_the_gated_units():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(50, 3))
+    Xt = np.column_stack([Z, np.ones(50)])
+    D, G = sample_activation_patterns(Z, 8, random_state=1, return_gates=True, method="data")
+    U = rng.normal(size=(4, D.shape[1], 2))
+    U[:, 0, 0] = G[:, 0]  # a unit inside its cone stays as it is
+    V = cone_decompose(Xt, 2.0 * D - 1.0, G, U)
+    np.testing.assert_allclose(V[:, 0] - V[:, 1], U, atol=1e-12)
+    assert np.all(V[:, 1, 0, 0] == 0)
+    for s in range(2):
+        pre = np.einsum("nm,mpq->npq", Xt, V[:, s])
+        scale = np.abs(pre).max()
+        # both parts inside the cone of their pattern, so σ(X̃v) - σ(X̃w) = D X̃ u
+        assert np.all((2.0 * D[:, :, None] - 1.0) * pre >= -1e-12 * scale)
+    relu = np.maximum(np.einsum("nm,mpq->npq", Xt, V[:, 0]), 0) - np.maximum(
+        np.einsum("nm,mpq->npq", Xt, V[:, 1]), 0)
+    np.testing.assert_allclose(relu, D[:, :, None] * np.einsum("nm,mpq->npq", Xt, U),
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("program, solver", [("gated", "fista"), ("gated", "cvxpy"),
+                                             ("relu", "cvxpy")])
+def test_network_is_the_convex_model_and_the_mlp(regression_data, program, solver):
     X, y = regression_data
-    reg = ConvexReLURegressor(solver=solver, n_patterns=20, random_state=0).fit(X, y)
+    reg = ConvexReLURegressor(program=program, solver=solver, n_patterns=20,
+                              random_state=0).fit(X, y)
     assert reg.solver_ == solver
     out = forward(reg, X).ravel()
     np.testing.assert_allclose(reg.predict(X), out, rtol=1e-12, atol=1e-12)
@@ -67,14 +120,64 @@ def test_network_is_the_convex_model_and_the_mlp(regression_data, solver):
     assert np.isclose(reg.training_cost_, 0.5 * np.sum((out - y) ** 2))
 
 
+def test_gated_gap_is_a_certificate(regression_data):
+    X, y = regression_data
+    Z = (X - X.mean(0)) / X.std(0)
+    Y = ((y - y.mean()) / y.std())[:, None]
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 15, random_state=0, method="data")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    lam = 0.02
+    exact = solve_cvxpy_gated(Xt, D, Y, lam)[0]
+    p_star, bound_star = gated_certificate(Xt, D, Y, exact, lam)
+    assert p_star - bound_star <= 1e-6 * p_star
+    for max_iter, gram in [(5, False), (30, True), (2000, False), (2000, True)]:
+        U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, max_iter=max_iter, gram=gram)
+        obj, bound = gated_certificate(Xt, D, Y, U, lam)
+        assert obj == pytest.approx(info["objective"], rel=1e-9)
+        # the bound is below the optimum and the gap bounds the distance to it
+        assert bound <= p_star * (1 + 1e-7) and bound <= obj
+        assert obj - p_star <= (obj - bound) * (1 + 1e-7)
+        assert info["gap"] >= (obj - p_star) / obj - 1e-9
+    assert info["gap"] <= 1e-4
+
+
+def test_default_fits_of_easy_problems_are_certified_without_warning(regression_data):
+    from sklearn.datasets import load_breast_cancer, load_iris
+
+    X, y = regression_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = ConvexReLURegressor(random_state=0).fit(X, y)
+        Xi, yi = load_iris(return_X_y=True)
+        clf = ConvexReLUClassifier(random_state=0).fit(Xi, yi)
+        Xb, yb = load_breast_cancer(return_X_y=True)
+        bc = ConvexReLUClassifier(random_state=0).fit(Xb[::2], yb[::2])
+    for est in (reg, clf, bc):
+        assert est.solver_ == "fista" and 0 <= est.optimality_gap_ <= est.tol
+        assert est.constraint_violation_ <= 1e-9
+
+
+def test_noise_adaptive_penalty(regression_data):
+    X, y = regression_data
+    rng = np.random.default_rng(5)
+    quiet = ConvexReLURegressor(random_state=0).fit(X, y)
+    noisy = ConvexReLURegressor(random_state=0).fit(X, y + 0.5 * rng.normal(size=len(y)))
+    # standardised units: a noisier target gets a larger relative penalty
+    assert noisy.alpha_ / np.var(noisy.predict(X)) > quiet.alpha_ / np.var(quiet.predict(X))
+    fixed = ConvexReLURegressor(alpha=1e-2, random_state=0).fit(X, y)
+    assert fixed.alpha_ != quiet.alpha_
+
+
 def test_cvxpy_optimum_certified_and_fista_within_its_gap(regression_data):
     X, y = regression_data
-    exact = ConvexReLURegressor(solver="cvxpy", n_patterns=20, random_state=0).fit(X, y)
+    exact = ConvexReLURegressor(program="relu", solver="cvxpy", n_patterns=20,
+                                random_state=0).fit(X, y)
     assert exact.optimality_gap_ < 1e-5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        approx = ConvexReLURegressor(solver="fista", n_patterns=20, random_state=0,
-                                     max_iter=3000, tol=1e-3).fit(X, y)
+        approx = ConvexReLURegressor(program="relu", solver="fista", n_patterns=20,
+                                     random_state=0, max_iter=3000, tol=1e-3).fit(X, y)
     assert approx.alpha_ == pytest.approx(exact.alpha_)
     # the certified gap really bounds the distance to the optimum
     assert exact.objective_ <= approx.objective_ * (1 + 1e-6)
@@ -83,7 +186,8 @@ def test_cvxpy_optimum_certified_and_fista_within_its_gap(regression_data):
 
 def test_objective_equals_weight_decay_objective_of_the_network(regression_data):
     X, y = regression_data
-    reg = ConvexReLURegressor(solver="cvxpy", n_patterns=15, random_state=1).fit(X, y)
+    reg = ConvexReLURegressor(program="relu", solver="cvxpy", n_patterns=15,
+                              random_state=1).fit(X, y)
     # Theorem 1: in standardised units the objective is ½|f - y|² + α/2 Σ(|W1_k|² + w2_k²)
     mu, sd = X.mean(axis=0), X.std(axis=0)
     W1 = reg.coefs_[0] * sd[:, None]
@@ -112,9 +216,8 @@ def test_certificate_bound_is_below_the_cvxpy_optimum(regression_data):
 
 def test_results_do_not_depend_on_the_scale_of_X_and_y(regression_data):
     X, y = regression_data
-    a = ConvexReLURegressor(solver="cvxpy", n_patterns=15, random_state=0).fit(X, y)
-    b = ConvexReLURegressor(solver="cvxpy", n_patterns=15, random_state=0).fit(
-        1e4 * X + 7.0, 1e-3 * y)
+    a = ConvexReLURegressor(n_patterns=15, random_state=0).fit(X, y)
+    b = ConvexReLURegressor(n_patterns=15, random_state=0).fit(1e4 * X + 7.0, 1e-3 * y)
     np.testing.assert_allclose(1e-3 * a.predict(X), b.predict(1e4 * X + 7.0), rtol=1e-5,
                                atol=1e-7 * np.abs(1e-3 * y).max())
 
@@ -122,12 +225,11 @@ def test_results_do_not_depend_on_the_scale_of_X_and_y(regression_data):
 def test_multi_output_and_max_neurons(regression_data):
     X, y = regression_data
     Y = np.column_stack([y, -2 * y + X[:, 0]])
-    reg = ConvexReLURegressor(solver="cvxpy", n_patterns=10, random_state=0).fit(X, Y)
+    reg = ConvexReLURegressor(n_patterns=10, random_state=0).fit(X, Y)
     assert reg.predict(X).shape == (120, 2) and reg.score(X, Y) > 0.8
-    full = ConvexReLURegressor(solver="cvxpy", n_patterns=10, random_state=0).fit(X, y)
-    small = ConvexReLURegressor(solver="cvxpy", n_patterns=10, max_neurons=3,
-                                random_state=0).fit(X, y)
-    assert small.coefs_[0].shape[1] == 3 < full.coefs_[0].shape[1]
+    full = ConvexReLURegressor(n_patterns=10, random_state=0).fit(X, y)
+    small = ConvexReLURegressor(n_patterns=10, max_neurons=3, random_state=0).fit(X, y)
+    assert small.coefs_[0].shape[1] <= 3 < full.coefs_[0].shape[1]
     assert small.objective_ >= full.objective_
     np.testing.assert_allclose(small.predict(X), forward(small, X).ravel(), atol=1e-12)
 
@@ -188,9 +290,8 @@ def test_convergence_warning_and_pickle(regression_data):
 
 def test_dask_style_parallel_config_gives_the_same_network(regression_data):
     X, y = regression_data
-    a = ConvexReLURegressor(solver="cvxpy", n_patterns=12, random_state=0).fit(X, y)
+    a = ConvexReLURegressor(n_patterns=12, random_state=0).fit(X, y)
     with joblib.parallel_config(backend="threading", n_jobs=2):
-        b = ConvexReLURegressor(solver="cvxpy", n_patterns=12, random_state=0,
-                                n_jobs=2).fit(X, y)
+        b = ConvexReLURegressor(n_patterns=12, random_state=0, n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(a.gates_, b.gates_)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-9, atol=1e-12)

@@ -446,3 +446,51 @@ def test_fine_tune_freeze_moves_only_the_new_units_and_the_output():
     other = _softplus_free_net((3, 6, 5, 3), 72)
     with pytest.raises(ValueError, match="does not start with the network's weights"):
         fine_tune(net.to_mlp_classifier(np.arange(3), widen=2), X, y, freeze=other)
+
+
+def _settle_kinds(net, X):
+    """Rows the cone shortcut settles in every forward cone, as dead, and resumes."""
+    out = np.full((len(X), net.layer_sizes[-1]), np.nan)
+    resumed = sum(len(rows) for _, rows, _ in net._shortcut.settle(X, out, net._plan()[2]))
+    dead = np.asarray(net._plan()[2])
+    is_dead = (out[:, None, :] == dead[None]).all(-1).any(-1)
+    settled = ~np.isnan(out[:, 0])
+    return int((settled & ~is_dead).sum()), int(is_dead.sum()), resumed
+
+
+@pytest.mark.parametrize("kind", ["sequential", "clustered", "clustered-lifted",
+                                  "clustered-full", "random"])
+def test_fused_plan_equals_the_naive_layer_by_layer_pass(kind):
+    # the forward plan (low-rank chains, dropped rows, the cones' shortcut) against the
+    # plain pass on training rows, perturbed rows and rows far from the data: all three
+    # kinds of rows of the shortcut occur, and every prediction is the same argmax
+    from sklearn.datasets import make_blobs
+
+    from sktrunc import ClusteredTruncationClassifier, SequentialSeparableClassifier
+
+    X, y = make_blobs(n_samples=600, n_features=8, centers=5, random_state=0)
+    rng = np.random.default_rng(0)
+    Xt = np.vstack([X, X + rng.normal(size=X.shape),
+                    X.mean(0) + 2 * X.std() * rng.normal(size=(600, 8))])
+    if kind == "random":
+        coefs, intercepts = _random_layers((8, 30, 30, 20, 5), 3)
+        net = ReLUNetwork(coefs, intercepts)
+        assert net.__dict__.get("_shortcut") is None
+    else:
+        est = {"sequential": SequentialSeparableClassifier(),
+               "clustered": ClusteredTruncationClassifier(),
+               "clustered-lifted": ClusteredTruncationClassifier(n_prototypes=3, random_state=0),
+               "clustered-full": ClusteredTruncationClassifier(width="full")}[kind]
+        net = est.fit(X, y).network_
+        forward_settled, dead, resumed = _settle_kinds(net, Xt)
+        assert forward_settled > 0 and resumed > 0
+        assert dead > 0 or kind == "clustered-lifted"  # its lifted cones collapse no row
+    want = _manual_forward(net.coefs, net.intercepts, Xt)
+    got = net.forward(Xt)
+    assert np.abs(got - want).max() <= 1e-10 * np.abs(want).max()
+    np.testing.assert_array_equal(got.argmax(1), want.argmax(1))
+    # row blocks of any size take the same path (BLAS may round a 7-row product
+    # differently), and so does a pickled network
+    np.testing.assert_allclose(np.vstack([net.forward(Xt[:7]), net.forward(Xt[7:])]), got,
+                               rtol=0, atol=1e-12 * np.abs(want).max())
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(net)).forward(Xt), got)

@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._patterns import activation_pattern
@@ -33,9 +33,41 @@ def _unique_columns(P):
     return np.sort(np.unique(keys, return_index=True)[1])
 
 
-def _pattern_chunk(X, n_gates, seed):
-    """Module-level joblib task: unique non-empty patterns of ``n_gates`` Gaussian gates."""
-    gates = np.random.default_rng(seed).standard_normal((X.shape[1] + 1, n_gates))
+def _data_gates(X, n_gates, rng, n_active=None):
+    """Gates whose hyperplanes cut the data where it is: Gaussian normals, offsets in gaps.
+
+    Each normal ``w ~ N(0, I)`` (on ``n_active`` random features, the others
+    zero, when given) comes with a random training point ``x_k``; the
+    hyperplane sits half-way between ``w·x_k`` and the next larger projection,
+    so it splits the data at a quantile drawn from the data's own distribution
+    and no training point lies on it (the gate is interior to the cone of its
+    pattern).  Gaussian offsets instead put almost every hyperplane through the
+    centre of standardised data in high dimension (``w·x`` has variance ``d``,
+    the offset 1).
+    """
+    N, d = X.shape
+    W = rng.standard_normal((d, n_gates))
+    if n_active is not None and n_active < d:
+        # the first n_active of a random permutation of the features, per gate
+        drop = np.argsort(rng.random((n_gates, d)), axis=1)[:, n_active:]
+        W[drop.T, np.arange(n_gates)] = 0.0
+    proj = X @ W
+    k = rng.integers(N, size=n_gates)
+    at = proj[k, np.arange(n_gates)]
+    above = np.where(proj > at, proj, np.inf).min(axis=0)
+    # the largest projection has no next one: cut just above it (the empty pattern)
+    above = np.where(np.isfinite(above), above, at + 1.0)
+    gates = np.vstack([W, -0.5 * (at + above)])
+    return gates / np.linalg.norm(gates, axis=0)
+
+
+def _pattern_chunk(X, n_gates, seed, method="gaussian"):
+    """Module-level joblib task: unique non-empty patterns of ``n_gates`` random gates."""
+    rng = np.random.default_rng(seed)
+    if method in ("data", "pairs"):
+        gates = _data_gates(X, n_gates, rng, 2 if method == "pairs" else None)
+    else:
+        gates = rng.standard_normal((X.shape[1] + 1, n_gates))
     P = activation_pattern(X, gates[:-1], gates[-1])
     keep = _unique_columns(P)
     keep = keep[P[:, keep].any(axis=0)]  # the empty pattern is the zero block
@@ -49,14 +81,15 @@ def _pattern_chunk(X, n_gates, seed):
         "random_state": ["random_state"],
         "n_jobs": [None, Integral],
         "return_gates": ["boolean"],
+        "method": [StrOptions({"gaussian", "data", "pairs"})],
     },
     prefer_skip_nested_validation=True,
 )
 def sample_activation_patterns(X, n_patterns, *, random_state=None, n_jobs=None,
-                               return_gates=False):
+                               return_gates=False, method="gaussian"):
     """Distinct activation patterns of random ReLU units with a bias.
 
-    Draws ``n_patterns`` gates ``g ~ N(0, I)`` in ``R^{n_features + 1}`` and
+    Draws ``n_patterns`` gates ``g`` in ``R^{n_features + 1}`` and
     returns the distinct non-empty patterns ``1[X̃ g > 0]``, ``X̃ = [X 1]``
     (:func:`sktrunc.landscape.activation_pattern` of the unit ``(g[:-1],
     g[-1])``), in the order their first gate was drawn.  These are the ``D_i``
@@ -80,6 +113,15 @@ def sample_activation_patterns(X, n_patterns, *, random_state=None, n_jobs=None,
         the result does not depend on ``n_jobs``.
     return_gates : bool, default=False
         Also return one gate per pattern.
+    method : {"gaussian", "data", "pairs"}, default="gaussian"
+        ``"gaussian"``: ``g ~ N(0, I)``, as both papers.  ``"data"``: a
+        Gaussian normal whose hyperplane is placed half-way between the
+        projection of a random training point and the next larger one, so the
+        cuts follow the data's distribution and every gate is strictly inside
+        the cone of its pattern (no training point on its hyperplane); gates
+        are then unit vectors.  ``"pairs"``: as ``"data"``, with normals on two
+        random features each (the others zero), so patterns split the data
+        along one pairwise interaction at a time.
 
     Returns
     -------
@@ -107,7 +149,8 @@ def sample_activation_patterns(X, n_patterns, *, random_state=None, n_jobs=None,
     sizes = [min(_CHUNK, n_patterns - start) for start in range(0, n_patterns, _CHUNK)]
     seeds = rng.randint(np.iinfo(np.int32).max, size=len(sizes))
     chunks = Parallel(n_jobs=n_jobs)(
-        delayed(_pattern_chunk)(X, size, int(seed)) for size, seed in zip(sizes, seeds))
+        delayed(_pattern_chunk)(X, size, int(seed), method)
+        for size, seed in zip(sizes, seeds))
     P = np.concatenate([c[0] for c in chunks], axis=1)
     G = np.concatenate([c[1] for c in chunks], axis=1)
     keep = _unique_columns(P)
