@@ -945,9 +945,10 @@ class ShallowBoundRegressor(_ShallowConstruction, RegressorMixin, BaseEstimator)
     group means, and along ``(e_i ± e_j)/√2`` with knots at quantiles.  With
     ``n_groups=1, pair_knots=0, alpha_linear=0`` it is ``LinearRegression`` on
     the training range.  The output layer is solved from blocks of rows in the
-    units' space (memory: one block), see ``_ridge_output``.  Cross-validated R²
-    (5 folds, standardised; ``benchmarks/bench_regression.py``): diabetes 0.49
-    (linear regression 0.48), Friedman #1 0.91 (0.71, MLPRegressor 0.89).  Inputs
+    units' space (memory: one block of rows and the units' Gram matrix).
+    Cross-validated R² (5 folds, standardised; ``benchmarks/bench_regression.py``):
+    diabetes 0.50 (linear regression 0.48), Friedman #1 0.92 (0.71,
+    MLPRegressor 0.89), Linnerud -3.1 (-8.0, Ridge -5.9).  Inputs
     are divided by ``max |x|`` before the construction and the factor folded into
     the first layer, so a model fitted on ``s X`` predicts on ``s X`` what it
     predicts on ``X``.
