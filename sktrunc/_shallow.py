@@ -17,6 +17,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from scipy.linalg import cho_factor, cho_solve
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.covariance import ledoit_wolf_shrinkage
@@ -92,8 +93,10 @@ def _check_magnitude(Y, name):
 
 def _group_means(X, group, n_groups):
     counts = np.bincount(group, minlength=n_groups)
-    sums = np.zeros((n_groups, X.shape[1]))
-    np.add.at(sums, group, X)
+    # a sparse one-hot product: O(n m), without np.add.at's per-element loop
+    onehot = sparse.csr_matrix((np.ones(len(group)), (group, np.arange(len(group)))),
+                               shape=(n_groups, len(group)))
+    sums = np.asarray(onehot @ X)
     return sums / np.maximum(counts, 1)[:, None], counts
 
 
@@ -680,7 +683,14 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         full = np.linalg.svd(np.column_stack([basis, np.eye(m)]), full_matrices=True)[0]
         # a full rotation whose first columns span the means
         rotation = np.column_stack([basis, full[:, rank:m]]) if rank else np.eye(m)
-        beta = self._beta(Xs - center)  # |x R| = |x|: the rotated data's radius
+        # |x R| = |x|: the rotated data's radius is the farthest row's, found by blocks
+        # (Xs - center whole would be another n x m copy)
+        far, far_sq = 0, -1.0
+        for start in range(0, len(Xs), 65536):
+            sq = np.einsum("ij,ij->i", *(2 * [Xs[start:start + 65536] - center]))
+            if sq.size and sq.max() > far_sq:
+                far, far_sq = start + int(sq.argmax()), float(sq.max())
+        beta = self._beta(Xs[far:far + 1] - center)
         directions, unit_dir, unit_knot = _hinge_units(Xs - center, D, basis, self.pair_knots)
         scale_y = data_scale(Y_true)
         Yn = Y_true / scale_y
