@@ -21,8 +21,8 @@ peers are one epoch of ``MLPClassifier()`` / ``MLPRegressor()`` (which run at
 least 11 epochs with their defaults), so the ratio printed there is a lower
 bound.  ``OverparamInterpolator`` is fitted at every size: beyond what its
 routes allow it refuses before allocating, and the row prints its message.
-The convex programs grow with N times the sampled patterns and are run only up
-to the 5,000-row table (``benchmarks/bench_convex.py``).  Run with
+The convex programs grow with N times the sampled patterns and are run up to
+N = 1e5 (``benchmarks/bench_convex.py``).  Run with
 ``OPENBLAS_NUM_THREADS=1`` on a shared machine: a multi-threaded BLAS on
 oversubscribed cores makes small matrix products up to 100x slower and the
 ratios meaningless.
@@ -60,8 +60,7 @@ SCALES = ("ClusteredTruncationClassifier", "SequentialSeparableClassifier",
           "ShallowBoundClassifier", "ShallowBoundRegressor")
 # fitted at every size: they refuse what they cannot do, and the row says so
 REFUSES = ("OverparamInterpolator",)
-# (the convex programs grow with N times the sampled patterns: ConvexReLUClassifier took
-# over 10 minutes at N = 1e5 against 2 s for MLPClassifier)
+# the convex programs grow with N times the sampled patterns: run up to N = 1e5
 SMALL_ONLY = ("ConvexReLUClassifier", "ConvexReLURegressor")
 # stop repeating a fit once one run took this long (seconds)
 REPEAT_BUDGET = 20.0
@@ -132,7 +131,7 @@ def main():
             label = type(est).__name__
             if args.only and args.only not in label:
                 continue
-            if len(X) > 5000 and label in SMALL_ONLY:
+            if huge and label in SMALL_ONLY:
                 print(f"{name:14s} {label:30s} skipped: N x patterns convex programs "
                       "(bench_convex.py)", flush=True)
                 continue
