@@ -1,18 +1,23 @@
 """Fit time of SequentialSeparableClassifier against scikit-learn, side by side.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py          # all rows
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py --quick  # smaller blobs
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py --quick  # blobs at 1e4
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py --cv     # + 5-fold CV
 
-Targets from issue 16: fit <= 0.25x one-vs-rest LinearSVC.fit on Gaussian blobs
-(N = 1e5, M = 50, Q = 10), <= 1x LogisticRegression.fit on digits, within 3x
-of LinearSVC.fit on non-separable tables (5,000 x 17 and 2,000 x 56), and
-``n_jobs=2`` >= 1.6x faster than ``n_jobs=1`` for ``order="margin"`` with the
-same network.  Each row prints both times, the ratio and the peak memory of one
-fit (``tracemalloc``); times are the best of ``--repeat`` runs.  The
-non-separable rows are timed with the default ``n_prototypes="auto"`` and with
-``n_prototypes=1`` (the held-out choice of the number of prototypes fits the
-construction five more times).  Run with ``OPENBLAS_NUM_THREADS=1`` on a shared
-machine: read the ratios, not the seconds.
+Targets from issue 16, all with default parameters: fit <= 1x
+``LogisticRegression().fit`` on digits; within 3x ``LinearSVC().fit`` on
+non-separable tables (``make_classification`` 5,000 x 17 and 2,000 x 56); at
+least 5x faster than ``MLPClassifier().fit`` on digits, breast cancer, the
+5,000-row table and N = 1e5 Gaussian blobs; ``n_jobs=2`` >= 1.6x faster than
+``n_jobs=1`` for ``order="margin"`` with the same network.  Each row prints the
+best of ``--repeat`` fit times of ours and of the peer, run side by side in this
+process, the ratio ``ours / peer`` (``peer / ours`` for MLP, so that both
+targets read "bigger is better" there), the peak memory of one fit of each
+(``tracemalloc``) and the training accuracies.  Rows with ``n_prototypes=1``
+show what the choice of ``n_prototypes="auto"`` costs on top.  ``--cv`` adds the
+5-fold CV accuracy (stratified, shuffled, ``StandardScaler`` pipeline) of the
+default on the tables whose accuracy must not drop.  Run with
+``OPENBLAS_NUM_THREADS=1`` on a shared machine: read the ratios, not the seconds.
 """
 
 import argparse
@@ -22,80 +27,124 @@ import tracemalloc
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_digits, make_blobs, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_blobs,
+    make_circles,
+    make_classification,
+    make_moons,
+)
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sktrunc import SequentialSeparableClassifier
 
 
-def best_time(fn, repeat):
-    best, result = float("inf"), None
+def measure(make, X, y, repeat):
+    """Best fit time of ``repeat``, the fitted estimator, and the peak MiB of one fit."""
+    best, est = float("inf"), None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = fn()
+        est = make().fit(X, y)
         best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def peak_mib(fn):
     tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
+    make().fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
     tracemalloc.stop()
-    return peak / 2 ** 20
+    return best, est, peak
 
 
-def row(label, ours, peer, peer_name, X, y, repeat, target):
-    t_ours, est = best_time(lambda: ours().fit(X, y), repeat)
-    t_peer, ref = best_time(lambda: peer().fit(X, y), repeat)
-    m_ours, m_peer = peak_mib(lambda: ours().fit(X, y)), peak_mib(lambda: peer().fit(X, y))
-    print(f"{label:40s} ours {t_ours:8.3f} s  {peer_name} {t_peer:7.3f} s  ratio "
-          f"{t_ours / t_peer:7.2f} ({target})  peak {m_ours:7.1f} / {m_peer:6.1f} MiB  "
-          f"train acc {est.training_accuracy_:.3f} / {ref.score(X, y):.3f}", flush=True)
+def row(label, ours, X, y, repeat, peer=None, peer_name="", target="", mlp=True):
+    t, est, m = measure(ours, X, y, repeat)
+    parts = [f"{label:34s} ours {t:7.3f} s {m:6.1f} MiB acc {est.training_accuracy_:.3f}"]
+    if peer is not None:
+        tp, ref, mp = measure(peer, X, y, repeat)
+        parts.append(f"{peer_name} {tp:6.3f} s {mp:5.1f} MiB  ours/{peer_name} {t / tp:6.2f} "
+                     f"({target})")
+    if mlp:
+        tm, _, mm = measure(lambda: MLPClassifier(random_state=0), X, y, 1)
+        parts.append(f"MLP {tm:6.2f} s {mm:5.1f} MiB  MLP/ours {tm / t:6.1f} (>= 5)")
+    print("  ".join(parts), flush=True)
     return est
+
+
+def xor_of_blobs(n_samples=400, seed=0):
+    centers = 4.0 * np.array([[0, 0], [1, 1], [0, 1], [1, 0]])
+    X, lab = make_blobs(n_samples, centers=centers, cluster_std=0.6, random_state=seed)
+    return X, (lab >= 2).astype(int)
+
+
+CV_DATA = {
+    "iris": lambda: load_iris(return_X_y=True),
+    "wine": lambda: load_wine(return_X_y=True),
+    "breast_cancer": lambda: load_breast_cancer(return_X_y=True),
+    "digits": lambda: load_digits(return_X_y=True),
+    "moons": lambda: make_moons(400, noise=0.25, random_state=0),
+    "circles": lambda: make_circles(400, noise=0.1, factor=0.5, random_state=0),
+    "xor": xor_of_blobs,
+}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # ConvergenceWarning, AssumptionWarning
-    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+          f"best of {args.repeat}")
     r = args.repeat
     Seq = SequentialSeparableClassifier
 
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    row("digits (standardized)", lambda: Seq(random_state=0),
-        lambda: LogisticRegression(max_iter=1000), "LogReg", X, y, r, "target <= 1")
+    row("digits (standardized)", lambda: Seq(random_state=0), X, y, r,
+        LogisticRegression, "LogReg", "<= 1")
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    row("breast cancer (standardized)", lambda: Seq(random_state=0), X, y, r,
+        LogisticRegression, "LogReg", "")
 
     for n, m in ((5000, 17), (2000, 56)):
         X, y = make_classification(n, m, n_informative=8, flip_y=0.05, random_state=0)
-        for k in (1, "auto"):
-            row(f"table {n}x{m}, n_prototypes={k!r}", lambda k=k: Seq(n_prototypes=k,
-                                                                      random_state=0),
-                LinearSVC, "LinearSVC", X, y, r, "target <= 3")
+        for k in ("auto", 1):
+            row(f"table {n}x{m}, n_prototypes={k!r}",
+                lambda k=k: Seq(n_prototypes=k, random_state=0), X, y, r,
+                LinearSVC, "LinearSVC", "<= 3", mlp=k == "auto")
 
     n = 10_000 if args.quick else 100_000
-    X, y = make_blobs(n_samples=n, n_features=50, centers=10, random_state=0)
-    row(f"blobs N={n}, M=50, Q=10", lambda: Seq(random_state=0), LinearSVC, "LinearSVC",
-        X, y, r, "target <= 0.25")
+    X, y = make_blobs(n_samples=n, n_features=20, centers=10, random_state=0)
+    row(f"blobs N={n}, M=20, Q=10", lambda: Seq(random_state=0), X, y, min(r, 2),
+        LinearSVC, "LinearSVC", "")
 
     # order="margin" solves every candidate of a step: n_jobs=2 against n_jobs=1
-    cases = {f"blobs N={n}, M=50, Q=10": (X, y),
+    cases = {f"blobs N={n}, M=20, Q=10": (X, y),
              "table 5000x17": make_classification(5000, 17, n_informative=8, flip_y=0.05,
                                                   random_state=0)}
     for label, data in cases.items():
-        t1, e1 = best_time(lambda d=data: Seq(order="margin", n_prototypes=1, n_jobs=1,
-                                              random_state=0).fit(*d), r)
-        t2, e2 = best_time(lambda d=data: Seq(order="margin", n_prototypes=1, n_jobs=2,
-                                              random_state=0).fit(*d), r)
+        t1, e1, _ = measure(lambda: Seq(order="margin", n_prototypes=1, n_jobs=1,
+                                        random_state=0), *data, min(r, 2))
+        t2, e2, _ = measure(lambda: Seq(order="margin", n_prototypes=1, n_jobs=2,
+                                        random_state=0), *data, min(r, 2))
         same = all(np.array_equal(a, b) for a, b in zip(e1.coefs_, e2.coefs_))
-        print(f"{label + ', order=margin':40s} n_jobs=1 {t1:7.3f} s  n_jobs=2 {t2:7.3f} s  "
-              f"speed-up {t1 / t2:5.2f} (target >= 1.6)  same network: {same}", flush=True)
+        print(f"{label + ', order=margin':34s} n_jobs=1 {t1:7.3f} s  n_jobs=2 {t2:7.3f} s  "
+              f"speed-up {t1 / t2:5.2f} (>= 1.6)  same network: {same}", flush=True)
+
+    if args.cv:
+        folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        for name, load in CV_DATA.items():
+            X, y = load()
+            pipe = make_pipeline(StandardScaler(), Seq(random_state=0))
+            scores = cross_val_score(pipe, X, y, cv=folds)
+            print(f"CV {name:14s} {scores.mean():.3f} +- {scores.std():.3f}", flush=True)
 
 
 if __name__ == "__main__":

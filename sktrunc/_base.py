@@ -558,19 +558,24 @@ class BaseConeClassifier(BaseConstructedClassifier):
 
     # folds of the internal cross-validation of n_prototypes="auto"
     _auto_folds = 3
+    # candidates of n_prototypes="auto", simplest first (prototypes per class; a
+    # subclass may add its own kinds of network, see _construct_candidate)
+    _auto_candidates = (1, 2, 3, 5, 8)
+    # candidates in a row below the best before the search stops (None: never)
+    _auto_patience = 2
 
     def _build(self, X, y_idx):
         """Split the classes into prototypes and construct, by ``n_prototypes``.
 
-        ``"auto"`` first builds with one prototype per class: when that
-        construction is exact (every class collapsed, the base points mapped
-        onto the targets, zero loss) it is kept, the theorem's own network with
-        the fewest layers.  Otherwise the numbers of prototypes per class within
-        one standard error of the best held-out accuracy
-        (:meth:`_auto_prototypes`) are built on all the data, fewest first, and
-        the first exact one is kept (the fewest when none is).  Subclasses provide
-        ``_construct(X, y_idx, prototypes, rng) -> (ConeNetwork, prototypes,
-        stats)``.
+        ``"auto"`` first builds with one prototype per class: when
+        :meth:`_keep_without_search` accepts that construction (by default: it is
+        exact, every class collapsed and the base points mapped onto the
+        targets, zero loss) it is kept, the theorem's own network with the
+        fewest layers.  Otherwise the candidates within one standard error of
+        the best held-out accuracy (:meth:`_auto_prototypes`) are built on all
+        the data, simplest first, and the first exact one is kept (the simplest
+        when none is).  Subclasses provide ``_construct(X, y_idx, prototypes,
+        rng) -> (ConeNetwork, prototypes, stats)``.
         """
         n_classes = len(self.classes_)
         rng = check_random_state(self.random_state)
@@ -578,44 +583,83 @@ class BaseConeClassifier(BaseConstructedClassifier):
             counts = _prototype_counts(self.n_prototypes, n_classes)
             return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng),
                                    rng)
-        one = np.ones(n_classes, dtype=int)
-        built = self._construct(X, y_idx, split_classes(X, y_idx, n_classes, one, rng), rng)
-        if built[0].output_name == "exact" and all(layer.collapsed for layer in built[0].layers):
-            return built
+        built = {}
+        one = self._without_search(X, y_idx, rng)
+        if one is not None:
+            if _is_exact(one[0]):
+                return one
+            built[1] = one
         fallback = None
-        for k in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
-            if k > 1:
-                built = self._construct(
-                    X, y_idx, split_classes(X, y_idx, n_classes, np.full(n_classes, k), rng), rng)
-            if built[0].output_name == "exact" and all(layer.collapsed
-                                                       for layer in built[0].layers):
-                return built
-            fallback = fallback or built
+        for k, exact_in_folds in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+            if fallback is not None and not exact_in_folds:
+                continue  # built only for a chance of being exact, which the folds deny
+            if k not in built:
+                built[k] = self._construct_candidate(X, y_idx, k, rng)
+            if _is_exact(built[k][0]):
+                return built[k]
+            fallback = fallback or built[k]
         return fallback
 
+    def _without_search(self, X, y_idx, rng):
+        """One prototype per class, built before the search; kept when it is exact.
+
+        Returns the construction, or None when a subclass can tell from cheap
+        statistics that the search is needed anyway.
+        """
+        return self._construct_candidate(X, y_idx, 1, rng)
+
+    def _construct_candidate(self, X, y_idx, candidate, rng, protos=None, search=False):
+        """The construction of one candidate of ``n_prototypes="auto"``.
+
+        ``candidate`` is a number of prototypes per class; ``protos``, when
+        given, is its split of the classes (computed once for every fold);
+        ``search`` says that it is only scored on held-out rows (a subclass may
+        then solve its problems less accurately).
+        """
+        if protos is None:
+            n_classes = len(self.classes_)
+            protos = split_classes(X, y_idx, n_classes, np.full(n_classes, candidate), rng)
+        return self._construct(X, y_idx, protos, rng)
+
+    def _held_out_nearest(self, construction, X):
+        """Class indices a construction predicts for ``X`` (scoring a candidate).
+
+        Only the decision is needed, not the fitted estimator: no temperature,
+        no cost.  Subclasses may evaluate it without assembling the network.
+        """
+        return self._nearest(_cone_network(construction)[0].forward(X))
+
     def _auto_prototypes(self, X, y_idx):
-        """Prototypes per class that predict held-out data best (internal 3-fold CV).
+        """Candidates that predict held-out data best (internal 3-fold CV).
 
         Returns the candidates whose held-out accuracy is within one standard
-        error of the best, fewest first.
+        error of the best, simplest first, each with whether its construction
+        was exact on every fold's training rows.
 
-        Each candidate of ``_AUTO_PROTOTYPES`` is cross-validated by stratified
+        Each candidate of ``_auto_candidates`` is cross-validated by stratified
         ``_auto_folds``-fold CV on the training data (on at most 5000 rows of
         it), or scored on one held-out quarter when ``_auto_folds`` is 1; the
-        fewest prototypes within one binomial standard error of the best
-        accuracy qualify.  Classes too small for a split keep one prototype.  The
-        candidates are tried in increasing order and the search stops after
-        ``_AUTO_PATIENCE`` candidates in a row score below the best so far:
-        larger candidates cost the most to fit (on a 2,000 x 56 table the fits of
-        1, 2, 3, 5 and 8 prototypes take 0.3, 0.6, 1.0, 1.8 and 7.0 s and score
-        0.88, 0.61, 0.87, 0.87 and 0.84 on a held-out quarter).
+        simplest candidates within one binomial standard error of the best
+        accuracy qualify.  Classes too small for a split keep one prototype.
+        The k-means split of each candidate is computed once on the rows of the
+        search and restricted to each fold's training rows (the clusters do not
+        depend on the fold, the layers do).  The candidates are tried in order
+        and the search stops after ``_auto_patience`` candidates in a row score
+        below the best so far, after one that scores ``_AUTO_STOP_SE`` standard
+        errors below it, or once ``_AUTO_TRIES`` candidates predict every held-out
+        point: larger candidates cost the most to fit (on a
+        2,000 x 56 table the sequential fits of 1, 2, 3, 5 and 8 prototypes take
+        0.3, 0.6, 1.0, 1.8 and 7.0 s and score 0.88, 0.61, 0.87, 0.87 and 0.84
+        on a held-out quarter).
         """
         from sklearn.model_selection import StratifiedKFold, train_test_split
 
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
+        if len(self._auto_candidates) == 1:
+            return [(self._auto_candidates[0], True)]
         if counts.min() < _AUTO_MIN_CLASS_SIZE:
-            return [1]
+            return [(1, True)]
         rng = check_random_state(self.random_state)
         rows = np.arange(len(y_idx))
         if len(rows) > _AUTO_MAX_ROWS:  # the choice needs a sample, not all the data
@@ -623,38 +667,59 @@ class BaseConeClassifier(BaseConstructedClassifier):
                                     random_state=rng.randint(np.iinfo(np.int32).max))[0]
         seed = rng.randint(np.iinfo(np.int32).max)
         if self._auto_folds > 1:
-            folds = StratifiedKFold(self._auto_folds, shuffle=True, random_state=seed)
+            # past _AUTO_TWO_FOLD_ROWS rows two folds score every row at half the cost of
+            # three, and a half is already a large training set
+            n_folds = 2 if len(rows) > _AUTO_TWO_FOLD_ROWS else self._auto_folds
+            folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
             splits = list(folds.split(rows, y_idx[rows]))
         else:  # one held-out quarter, for constructions too costly to fit k times
             splits = [train_test_split(np.arange(len(rows)), test_size=0.25,
                                        stratify=y_idx[rows], random_state=seed)]
         # points scored per candidate: all of ``rows`` under k-fold CV, a quarter otherwise
         n_scored = sum(len(val) for _, val in splits)
-        scores, worse = {}, 0
-        for k in _AUTO_PROTOTYPES:
-            if worse >= _AUTO_PATIENCE:
+        X_rows, y_rows = X[rows], y_idx[rows]
+        scores, exact, worse = {}, {}, 0
+        for k in self._auto_candidates:
+            if self._auto_patience is not None and worse >= self._auto_patience:
                 break
-            if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
-                break
-            correct = 0
+            protos = None
+            if isinstance(k, Integral):
+                if k > 1 and k > counts.min() // _AUTO_POINTS_PER_PROTOTYPE:
+                    break
+                protos = split_classes(X_rows, y_rows, n_classes, np.full(n_classes, k), rng)
+            correct, exact[k] = 0, True
             for train, val in splits:
-                train, val = rows[train], rows[val]
-                protos = split_classes(X[train], y_idx[train], n_classes,
-                                       np.full(n_classes, k), rng)
-                # only the network is needed to score a candidate: no temperature, no cost
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    construction = self._construct(X[train], y_idx[train], protos, rng)[0]
-                    network = _cone_network(construction)[0]
-                correct += np.sum(self._nearest(network.forward(X[val])) == y_idx[val])
-            worse = worse + 1 if scores and correct / n_scored < max(scores.values()) else 0
-            scores[k] = correct / n_scored
-        # the one-standard-error rule: the fewest prototypes whose held-out accuracy is
-        # within one binomial standard error of the best (a small validation set is noisy,
-        # and fewer prototypes are the simpler network)
+                    construction = self._construct_candidate(
+                        X_rows[train], y_rows[train], k, rng,
+                        protos=None if protos is None else protos.subset(train),
+                        search=True)[0]
+                    pred = self._held_out_nearest(construction, X_rows[val])
+                correct += np.sum(pred == y_rows[val])
+                exact[k] = exact[k] and _is_exact(construction)
+            score = correct / n_scored
+            top = max(scores.values(), default=score)
+            worse = worse + 1 if score < top else 0
+            scores[k] = score
+            # far below the best (by _AUTO_STOP_SE standard errors): a larger candidate,
+            # which costs more, would have to climb back; stop here.  One prototype per
+            # class gets more room: it is where the held-out accuracy dips before it
+            # rises with the count
+            limit = _AUTO_STOP_SE_ONE if k == 1 else _AUTO_STOP_SE
+            if top - score > limit * _binomial_se(top, n_scored):
+                break
+            # every held-out point predicted right by as many candidates as _build may
+            # try: a larger one can only tie, and ties go to the simpler ones
+            if sum(value == 1.0 for value in scores.values()) >= _AUTO_TRIES:
+                break
+        # the one-standard-error rule: the simplest candidates whose held-out accuracy is
+        # within _AUTO_SE binomial standard errors of the best (a small validation set is
+        # noisy, and fewer prototypes are the simpler network)
         top = max(scores.values())
-        se = np.sqrt(top * (1.0 - top) / n_scored)
-        return sorted(k for k, score in scores.items() if score >= top - se)
+        se = _AUTO_SE * _binomial_se(top, n_scored)
+        return [(k, exact[k]) for k in self._auto_candidates
+                if k in scores and scores[k] >= top - se]
 
     def _set_cone_network(self, construction, X, y_idx):
         layers = construction.layers
@@ -747,16 +812,30 @@ class BaseConeClassifier(BaseConstructedClassifier):
         return LayerTable(columns, rows, title=title)
 
 
-# n_prototypes="auto": the candidates tried on a held-out split, the smallest class that
-# is split at all, and the fewest points a prototype of the smallest class may get
-_AUTO_PROTOTYPES = (1, 2, 3, 5, 8)
+# n_prototypes="auto": the smallest class that is split at all, and the fewest points a
+# prototype of the smallest class may get
 _AUTO_MIN_CLASS_SIZE = 8
 _AUTO_POINTS_PER_PROTOTYPE = 4
 _AUTO_MAX_ROWS = 5000
-# candidates in a row scoring below the best before the held-out search stops
-_AUTO_PATIENCE = 2
+_AUTO_TWO_FOLD_ROWS = 1000
+# standard errors below the best at which one candidate stops the held-out search at once
+_AUTO_STOP_SE = 2.0
+_AUTO_STOP_SE_ONE = 3.0
+# qualifying candidates: within this many standard errors of the best held-out accuracy
+_AUTO_SE = 1.0
 # qualifying candidates built on all the data, fewest prototypes first, until one is exact
 _AUTO_TRIES = 2
+
+
+def _binomial_se(accuracy, n):
+    """Standard error of an accuracy measured on ``n`` points."""
+    return float(np.sqrt(accuracy * (1.0 - accuracy) / n))
+
+
+def _is_exact(construction):
+    """Every prototype collapsed and the base points mapped onto the targets: zero loss."""
+    return construction.output_name == "exact" and all(
+        layer.collapsed for layer in construction.layers)
 
 
 def _cone_network(construction, stacklevel=2):

@@ -36,7 +36,7 @@ from ._geometry import (
     data_scale,
     lift_until,
 )
-from ._separation import _max_margin, soft_margin_hyperplane
+from ._separation import _fast_max_margin, soft_margin_hyperplane
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
 from .exceptions import AssumptionWarning, ConditioningWarning
@@ -54,7 +54,7 @@ _MIN_C = 1e-10
 def _separate(X_neg, X_pos, solver):
     """Module-level task for joblib: the hard-margin hyperplane or None, and the
     active points (a certificate of non-separability when None)."""
-    return _max_margin(X_neg, X_pos, solver)
+    return _fast_max_margin(X_neg, X_pos, solver)
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
@@ -78,7 +78,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         separable class with the largest margin first (all candidates of a step
         are solved, in parallel with ``n_jobs``).  A list of labels fixes the order.
     solver : str, default="CLARABEL"
-        cvxpy solver for the max-margin problems.
+        cvxpy solver for the max-margin problems that Newton's method does not
+        settle (overlapping candidates, degenerate support sets).
     strict : bool, default=False
         Raise a ``ValueError`` when a step has no separating hyperplane, instead
         of falling back to a soft-margin one with an :class:`AssumptionWarning`.
@@ -103,7 +104,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         0.893 / 0.900; the default ``n_prototypes="auto"`` cross-validates at
         0.940 for each.  At least 1e-10: the hyperplanes are fitted on
         ``X / max |x|``, where a smaller ``C`` gives ``w = 0`` (from 1e-20 on)
-        and liblinear does not terminate at 1e-300.
+        and liblinear (the output layer's ``LinearSVC``) does not terminate at
+        1e-300.
     n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
             default="auto"
         Prototypes (sub-classes) per class: each class is split into that many
@@ -132,7 +134,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         when None.
     random_state : int, RandomState instance or None, default=None
         Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``,
-        the lift and the soft-margin ``LinearSVC`` fits (liblinear visits
+        the lift and the output layer's ``LinearSVC`` fit (liblinear visits
         coordinates in random order).
     verbose : int, default=0
         Print the order search's progress when positive.
@@ -215,9 +217,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     u/|u|``) and real layers by eq. (21)-(22).  The paper gives no algorithm for
     the order or the hyperplanes.  Here each hyperplane is the hard-margin one
     (``min |w|²`` with ``w·x + b ≤ -1`` on the class, ``≥ 1`` on the other
-    remaining classes, the earlier base points and the barycenter), solved with
-    cvxpy on a reduced candidate set plus violators; infeasibility of the
-    hard-margin problem decides non-separability exactly.  The base point is
+    remaining classes, the earlier base points and the barycenter), found on a
+    reduced candidate set plus violators by Newton's method on the squared hinge
+    with a rising penalty and made exact by the KKT system of its support
+    vectors; where candidates overlap, the QP (cvxpy's ``solver``) decides, and
+    infeasibility of the hard-margin problem decides non-separability exactly.  The base point is
     where the hyperplane meets the segment, moved along the normal within the
     interval the chosen aperture leaves.
 
@@ -316,7 +320,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             The fitted classifier.
         """
         X, y_idx = self._validate_labels(X, y, "to peel off")
-        check_cvxpy_solver(self.solver)
+        if self.solver != "CLARABEL":
+            # Clarabel ships with cvxpy and is called directly; asking cvxpy for its
+            # installed solvers costs more than a small fit
+            check_cvxpy_solver(self.solver)
         if not isinstance(self.order, str) and not (
                 isinstance(self.n_prototypes, str) or np.all(np.asarray(self.n_prototypes) == 1)):
             raise ValueError("A fixed order takes one prototype per class: set n_prototypes=1 "
@@ -430,7 +437,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         X = state.X if positions is None else positions
         neg = X[state.y == j]
         if positions is None:
-            keep = np.isin(state.y, [k for k in remaining if k != j])
+            keep = _members(state.y, remaining, j)
         else:
             keep = state.y != j
         pos = np.vstack([X[keep]] + [np.asarray(base_points).reshape(-1, X.shape[1])]
@@ -564,7 +571,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if j in fresh:
                 break
             sides = self._sides(state, j, remaining, base_points, positions)
-            w, b, n_wrong = self._soft(state, sides, len(base_points))
+            w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
+            state.soft[j] = (w, b)
             fresh[j] = (n_wrong, (w, b), sides)
         stale.update({k: v[0] for k, v in fresh.items()})
         n_wrong, soft, sides = fresh[j]
@@ -575,7 +583,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 return j, self._layer(state, j, sol, sides, separable=True)
         return j, self._layer(state, j, soft, sides, separable=False, n_wrong=n_wrong)
 
-    def _soft(self, state, sides, n_anchors):
+    def _soft(self, state, sides, n_anchors, warm_start=None):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
 
         The barycenter, which only places the base point on the segment of
@@ -585,7 +593,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         neg, pos = sides
         return soft_margin_hyperplane(neg, pos[:-n_anchors - 1], C=self.C,
                                       anchors_pos=pos[-n_anchors - 1:-1],
-                                      random_state=state.rng.randint(np.iinfo(np.int32).max))
+                                      random_state=state.rng.randint(np.iinfo(np.int32).max),
+                                      warm_start=warm_start)
 
     # -- one layer ------------------------------------------------------------------
 
@@ -612,10 +621,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         a_neg, r_neg = axial_coordinates(neg, p0, h)
         a_pos, r_pos = axial_coordinates(pos, p0, h)
         # points on the wrong side of a soft-margin hyperplane constrain nothing
-        inside = Items(a_neg[a_neg < 0], r_neg[a_neg < 0])
-        outside = Items(a_pos[a_pos > 0], r_pos[a_pos > 0])
+        inside = _frontier(a_neg[a_neg < 0], r_neg[a_neg < 0], backward=True)
+        outside = _frontier(a_pos[a_pos > 0], r_pos[a_pos > 0], backward=False)
         cone = fit_cone(inside, outside, angle_margin=self.angle_margin,
-                        base_point=self.base_point, envelope=True)
+                        base_point=self.base_point, envelope=not (inside.a.size and outside.a.size))
         if cone is None:  # cannot happen with the sides split at the hyperplane
             raise RuntimeError("no cone around a separating hyperplane; please report")
         layer = ConeLayer(label=int(state.owner[j]), prototype=j,
@@ -753,6 +762,33 @@ class SequentialSeparableClassifier(BaseConeClassifier):
 _MIN_LIFT_UNITS = 16
 
 
+def _frontier(a, rho, *, backward):
+    """The points that decide a cone: the Pareto frontier in ``(a, ρ)``.
+
+    A point of the backward side needs ``s ≥ a + cρ``, one of the forward side
+    ``s ≤ a - cρ``, for every cotangent ``c ≥ 0``; a backward point with both
+    ``a`` and ``ρ`` at most another's constrains nothing that one does not (and
+    likewise forward, with ``a`` at least another's), so the aperture, the
+    interval of apexes and the cone margin are those of the frontier, usually
+    a few dozen points out of thousands (the pairwise aperture search is then
+    exact and cheap).
+    """
+    if a.size <= 1:
+        return Items(a, rho)
+    key = a if backward else -a
+    # the point farthest from the axis dominates every point behind it: a cheap first cut
+    far = int(np.argmax(rho))
+    idx = np.flatnonzero(key >= key[far])
+    order = idx[np.argsort(-rho[idx])]  # ρ descending
+    # a point is kept unless one at least as far from the axis came before it ahead of
+    # it (ties in ρ may keep a dominated point: harmless, the frontier is a subset)
+    run = np.maximum.accumulate(key[order])
+    keep = np.empty(order.size, dtype=bool)
+    keep[0] = True
+    keep[1:] = key[order][1:] > run[:-1]
+    return Items(a[order[keep]], rho[order[keep]])
+
+
 def _unit_or_first_axis(v):
     """``v / |v|``, or the first coordinate axis when ``v`` is (numerically) zero."""
     norm = np.linalg.norm(v)
@@ -779,12 +815,21 @@ class _Peeling:
     rng: np.random.RandomState
     solves: int = 0
     certificates: dict = field(default_factory=dict)
+    soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
+
+
+def _members(y, remaining, j):
+    """Whether each label is in ``remaining`` but not ``j`` (a lookup table: ``np.isin``
+    sorts on every call)."""
+    table = np.zeros(int(max(y.max(initial=0), max(remaining, default=0))) + 1, dtype=bool)
+    table[[k for k in remaining if k != j]] = True
+    return table[y]
 
 
 def _pos_rows(y, j, remaining, search):
     """Rows of the forward side (before the base points), as in ``_sides``."""
     if search:
-        return np.flatnonzero(np.isin(y, [k for k in remaining if k != j]))
+        return np.flatnonzero(_members(y, remaining, j))
     return np.flatnonzero(y != j)
 
 
@@ -804,7 +849,7 @@ def _certified(cert, X, y, j, remaining, search, extras):
     if cert is None:
         return False
     rows_neg, at_neg, rows_pos, at_pos, cert_extras = cert
-    forward = (np.isin(y[rows_pos], [k for k in remaining if k != j]) if search
+    forward = (_members(y[rows_pos], remaining, j) if search
                else y[rows_pos] != j)
     return bool(forward.all() and np.array_equal(X[rows_neg], at_neg)
                 and np.array_equal(X[rows_pos], at_pos)

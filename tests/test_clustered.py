@@ -1,5 +1,6 @@
 import pickle
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -136,10 +137,18 @@ def _standardized(loader):
 def test_best_effort_never_below_nearest_centroid_in_training_accuracy(loader):
     X, y = _standardized(loader)
     with pytest.warns(AssumptionWarning, match=r"\(55\) needs < 0.25"):
-        clf = ClusteredTruncationClassifier().fit(X, y)
-    assert clf.score(X, y) >= NearestCentroid().fit(X, y).score(X, y)
-    assert clf.training_accuracy_ == clf.score(X, y)
-    assert clf.training_cost_ == pytest.approx(cost(clf, X, y))
+        one = ClusteredTruncationClassifier(n_prototypes=1).fit(X, y)
+    # the default chooses by held-out accuracy; when that is the network that collapses
+    # nothing, it says so (zero loss is given up), unless collapse="none" asked for it
+    with pytest.warns(AssumptionWarning, match=r"\(55\) needs < 0.25"):
+        default = ClusteredTruncationClassifier(random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AssumptionWarning)
+        ClusteredTruncationClassifier(collapse="none").fit(X, y)
+    for clf in (one, default):
+        assert clf.score(X, y) >= NearestCentroid().fit(X, y).score(X, y)
+        assert clf.training_accuracy_ == clf.score(X, y)
+        assert clf.training_cost_ == pytest.approx(cost(clf, X, y))
 
 
 def test_warning_names_assumption_and_measured_values_and_strict_raises():
@@ -285,7 +294,9 @@ def test_point_wise_cones_reach_zero_loss_where_balls_and_condition_55_fail(seed
                           random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        clf = ClusteredTruncationClassifier().fit(X, y)
+        # one cone per class, as asked (the default keeps it only when it also predicts
+        # held-out data as well as the alternatives: (55) fails here)
+        clf = ClusteredTruncationClassifier(n_prototypes=1).fit(X, y)
     assert clf.clustering_ratio_ > 0.25  # Prop 4.1 does not apply ...
     assert not clf.from_balls_.all()  # ... nor do enclosing balls fit every cone ...
     assert clf.collapsed_.all()  # ... yet every class has a cone, found point by point
@@ -394,3 +405,94 @@ def test_more_prototypes_than_points_fall_back_to_one_per_distinct_point():
     np.testing.assert_array_equal(clf.n_prototypes_, [10, 10, 10, 1])
     assert np.all(np.isfinite(forward(clf, X)))
     assert clf.score(X, y) == 1.0
+
+
+# --- the network that collapses nothing, the logistic last layer, max_aperture ---------
+
+
+def test_collapse_none_keeps_every_point_with_orthogonal_layers_and_is_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _standardized(load_breast_cancer)
+    clf = ClusteredTruncationClassifier(collapse="none").fit(X, y)
+    assert not clf.collapsed_.any() and clf.output_layer_ == "logistic"
+    # every layer is the identity on the training data (Theorem 2.5's s_j = 1) ...
+    z = (X - clf.center_) @ clf.components_
+    np.testing.assert_allclose(clf.truncate(X), z, atol=1e-9 * np.abs(z).max())
+    # ... through cones of aperture theta_n, whose weights are reflections: condition 1
+    np.testing.assert_allclose(clf.condition_numbers_, 1.0, rtol=1e-8)
+    # the last layer is the penalised logistic regression of the data (rotation invariant)
+    lr = LogisticRegression(C=1.0).fit(X, y)
+    assert np.mean(clf.predict(X) == lr.predict(X)) >= 0.995
+    assert clf.training_cost_ == pytest.approx(cost(clf, X, y))
+    # C is LogisticRegression's C
+    weak = ClusteredTruncationClassifier(collapse="none", C=1e-3).fit(X, y)
+    assert not np.allclose(weak.coefs_[-1], clf.coefs_[-1])
+
+
+def test_collapse_none_network_keeps_its_accuracy_under_relative_weight_noise():
+    X, y = _standardized(load_digits)
+    X_train, X_test, y_train, y_test = X[::2], X[1::2], y[::2], y[1::2]
+    clf = ClusteredTruncationClassifier(collapse="none").fit(X_train, y_train)
+    clean = clf.score(X_test, y_test)
+    rng = np.random.default_rng(0)
+    perturbed = SimpleNamespace(coefs_=[W * (1 + 1e-3 * rng.normal(size=W.shape))
+                                        for W in clf.coefs_], intercepts_=clf.intercepts_)
+    noisy = np.argmax(clf._scores(forward(perturbed, X_test)), axis=1)
+    assert abs(np.mean(clf.classes_[noisy] == y_test) - clean) <= 0.01
+    assert max(np.abs(W).max() for W in clf.coefs_[:-1]) <= 1.0 + 1e-9
+
+
+def test_auto_prefers_the_linear_network_where_it_generalises_and_prototypes_where_not():
+    X, y = _standardized(load_breast_cancer)
+    clf = ClusteredTruncationClassifier(random_state=0).fit(X, y)
+    assert not clf.collapsed_.any() and list(clf.n_prototypes_) == [1, 1]
+    # a requested collapse pattern rules the linear network out
+    assert "none" not in ClusteredTruncationClassifier(collapse=[True, True])._auto_candidates
+
+
+def test_max_aperture_caps_every_cone():
+    X, y = make_clustered(n_samples=120, n_features=10, n_classes=4, clustering_ratio=0.9,
+                          random_state=0)
+    wide = ClusteredTruncationClassifier(n_prototypes=1).fit(X, y)
+    cap = 0.9 * np.pi
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        capped = ClusteredTruncationClassifier(n_prototypes=1, max_aperture=cap).fit(X, y)
+    assert wide.angles_.max() > cap >= capped.angles_.max() * (1 - 1e-12)
+    # a cone narrowed to the cap still collapses its class; one that needs more keeps all
+    needed = (wide.angles_ - 0.5 * np.pi) / 0.5  # theta_min from the default angle_margin
+    np.testing.assert_array_equal(capped.collapsed_, needed < cap)
+    assert capped.condition_numbers_.max() < wide.condition_numbers_.max()
+
+
+def test_held_out_scoring_from_the_truncation_maps_equals_the_network():
+    from sktrunc._base import _cone_network
+    from sktrunc._prototypes import split_classes
+
+    X, y = make_clustered(n_samples=150, n_features=3, n_classes=3, clustering_ratio=0.6,
+                          random_state=1)
+    clf = ClusteredTruncationClassifier(random_state=0)
+    clf.classes_, y_idx = np.unique(y, return_inverse=True)
+    clf.targets_ = np.eye(3)
+    rng = np.random.RandomState(0)
+    for k in ("none", 1, 3):
+        protos = None if k == "none" else split_classes(X, y_idx, 3, np.full(3, k), rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            construction = clf._construct_candidate(X[:100], y_idx[:100], k, rng,
+                                                    protos=protos and protos.subset(
+                                                        np.arange(100)))[0]
+        direct = clf._held_out_nearest(construction, X[100:])
+        network = _cone_network(construction)[0]
+        np.testing.assert_array_equal(direct, clf._nearest(network.forward(X[100:])))
+
+
+def test_logistic_layer_needs_one_hot_like_targets():
+    X, y = make_clustered(n_samples=60, n_features=4, n_classes=3, random_state=0)
+    with pytest.raises(ValueError, match="orthogonal"):
+        ClusteredTruncationClassifier(collapse="none", output_layer="logistic",
+                                      targets=[[0.0], [1.0], [3.0]]).fit(X, y)
+    # general targets: "auto" falls back to least squares
+    clf = ClusteredTruncationClassifier(collapse="none", targets=[[0.0], [1.0], [3.0]]).fit(X, y)
+    assert clf.output_layer_ == "lstsq"

@@ -177,3 +177,14 @@ def test_sequential_builds_in_the_affine_hull_when_features_outnumber_samples():
     # truncate() and predictions live in the hull's coordinates and the input's
     assert clf.truncate(X).shape == (50, 49)
     assert clf.score(X, y) == 1.0
+
+
+def test_prototypes_subset_renumbers_and_drops_prototypes_without_rows():
+    X, y = unions_of_clusters(2, seed=0)
+    protos = split_classes(X, y, 2, np.array([3, 3]), np.random.RandomState(0))
+    rows = np.flatnonzero(protos.labels != 1)  # prototype 1 (of class owner[1]) loses its rows
+    sub = protos.subset(rows)
+    assert len(sub.owner) == 5 and sub.labels.max() == 4
+    np.testing.assert_array_equal(sub.owner, np.delete(protos.owner, 1))
+    # the same points stay together, under the new numbers
+    np.testing.assert_array_equal(sub.owner[sub.labels], protos.owner[protos.labels[rows]])

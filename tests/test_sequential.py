@@ -276,3 +276,89 @@ def test_tiny_C_is_refused_clearly():
     X, y = make_sequentially_separable(n_samples=30, random_state=0)
     with pytest.raises(ValueError, match="'C' parameter"):
         SequentialSeparableClassifier(C=1e-300).fit(X, y)
+
+
+# -- the solvers behind the peeling steps -------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shift", [4.0, 1.0, 0.2])
+def test_newton_hard_margin_is_the_qp_max_margin_and_certifies_overlap(seed, shift):
+    # the Newton route (squared hinge with a rising penalty, KKT system of the support
+    # vectors) must return the QP's max-margin hyperplane, and decide overlap exactly
+    from sktrunc._separation import _fast_max_margin, _max_margin, strictly_separable
+
+    rng = np.random.default_rng(seed)
+    d = [2, 5, 20, 64][seed]
+    neg = rng.normal(size=(150 + 50 * seed, d))
+    pos = rng.normal(size=(400, d)) + shift * np.eye(d)[0]
+    fast, act_neg, act_pos = _fast_max_margin(neg, pos, "CLARABEL")
+    exact = _max_margin(neg, pos, "CLARABEL")[0]
+    assert (fast is None) == (exact is None) == (not strictly_separable(neg, pos))
+    if fast is None:
+        # the returned points alone admit no separating hyperplane: a certificate
+        assert not strictly_separable(neg[act_neg], pos[act_pos])
+        return
+    (w, b), w_qp = fast, exact[0]
+    assert np.all(neg @ w + b <= -1 + 1e-7) and np.all(pos @ w + b >= 1 - 1e-7)
+    assert 1 / np.linalg.norm(w) == pytest.approx(1 / np.linalg.norm(w_qp), rel=1e-6)
+    np.testing.assert_allclose(w, w_qp, rtol=1e-4, atol=1e-6 * np.linalg.norm(w_qp))
+
+
+def test_newton_soft_margin_is_linear_svc():
+    # the soft-margin steps solve LinearSVC's primal squared hinge (intercept penalised
+    # like liblinear's intercept_scaling=1) on the standardised sides, to high accuracy
+    from sktrunc._separation import _design, _scaling, soft_margin_hyperplane
+
+    rng = np.random.default_rng(0)
+    neg, pos = rng.normal(size=(300, 4)), rng.normal(size=(200, 4)) + 0.7
+    w, b, n_wrong = soft_margin_hyperplane(neg, pos, C=10.0)
+    center, scale = _scaling(neg, pos)
+    Z, s = _design(neg, pos, center, scale)
+    svc = LinearSVC(C=10.0, loss="squared_hinge", dual=False, tol=1e-10,
+                    max_iter=10_000).fit(Z[:, :-1], s)
+    np.testing.assert_allclose(w * scale, svc.coef_.ravel(), rtol=1e-5)
+    assert b + w @ center == pytest.approx(svc.intercept_[0], rel=1e-5)
+    assert n_wrong == np.sum(neg @ w + b >= 0) + np.sum(pos @ w + b <= 0) > 0
+    # a warm start from a nearby hyperplane lands on the same solution
+    w2, b2, _ = soft_margin_hyperplane(neg, pos, C=10.0, warm_start=(1.1 * w, b - 0.1))
+    np.testing.assert_allclose(w2, w, rtol=1e-8)
+
+
+def test_exact_line_search_finds_the_root_of_the_piecewise_linear_slope():
+    from sktrunc._separation import _line_search
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(1, 200))
+        r, delta, c = rng.normal(size=n), rng.normal(size=n), rng.uniform(0.1, 100, n)
+        dw2, w_dot = rng.uniform(0, 2), -5 * abs(rng.normal())
+
+        def slope(t, w_dot=w_dot, dw2=dw2, r=r, delta=delta, c=c):
+            return w_dot + t * dw2 - np.sum(c * delta * np.maximum(0, r - t * delta))
+
+        if slope(0) >= 0:
+            continue
+        t = _line_search(w_dot, dw2, r, delta, c)
+        assert t > 0 and abs(slope(t)) <= 1e-8 * (1 + np.sum(c * np.abs(delta) * (
+            np.abs(r) + t * np.abs(delta))))
+
+
+def test_cones_are_decided_by_the_pareto_frontier():
+    # pruning to the frontier in (a, rho) changes neither the widest cone nor its margin
+    from sktrunc._geometry import cone_margin, widest_cone_cotangent
+    from sktrunc._sequential import _frontier
+
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        a_in, r_in = -rng.exponential(size=300), rng.exponential(size=300)
+        a_out, r_out = rng.exponential(size=500) + 0.01, rng.exponential(size=500)
+        inside, outside = _frontier(a_in, r_in, backward=True), _frontier(
+            a_out, r_out, backward=False)
+        assert inside.a.size < 50 and outside.a.size < 50
+        c = widest_cone_cotangent(a_in, r_in, a_out, r_out, np.inf)
+        assert widest_cone_cotangent(*inside.as_tuple()[:2], *outside.as_tuple()[:2],
+                                     np.inf) == c
+        theta = 2 * np.arctan(1 / (0.5 * c))
+        full = cone_margin(0.0, theta, (a_in, r_in, 0.0), (a_out, r_out, 0.0))
+        assert cone_margin(0.0, theta, inside.as_tuple(), outside.as_tuple()) == full
