@@ -124,3 +124,18 @@ def test_prediction_input_is_validated_as_scikit_learn_does(est):
     with pytest.raises(ValueError, match="feature names"):
         named.predict(frame[frame.columns[::-1]])
     np.testing.assert_array_equal(named.predict(frame), want)
+
+
+def test_two_class_prediction_is_the_argmax_of_the_scores_ties_and_nan_included():
+    # predict compares the two scores instead of a row-wise argmax: ties go to the first
+    # class and a NaN score wins where argmax ranks it first, as np.argmax does
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = clone(CLASSIFIERS[0]).fit(X, y)
+    out = np.array([[0.3, 0.7], [0.7, 0.3], [0.5, 0.5], [np.nan, 0.2], [0.2, np.nan],
+                    [np.inf, np.inf], [-np.inf, 1.0]])
+    clf.network_._forward = lambda rows: out[: len(rows)].copy()
+    scores = out - 0.5
+    np.testing.assert_array_equal(clf.predict(X[: len(out)]),
+                                  clf.classes_[np.argmax(scores, axis=1)])
+    np.testing.assert_array_equal(clf.predict(X[:3]), clf.classes_[[1, 0, 0]])
