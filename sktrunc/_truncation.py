@@ -329,6 +329,10 @@ class ConeShortcut:
             const = np.concatenate([-self.hq[:, 0], self.k_const[:, 0], out_b])
             norm = np.concatenate([np.zeros(L), self.k_norm, np.zeros(len(out_b))])
             self.Gt = np.ascontiguousarray(np.column_stack([self.Gt, const, norm]))
+            # the rows run as columns (features x rows): the products are then wide and
+            # the sums over features add long rows (8% of the pass on XOR)
+            self.P_aug_t = np.ascontiguousarray(self.P_aug.T)
+            self.C_aug_t = np.ascontiguousarray(self.C_aug.T)
         self.out_b = out_b
         self.square, self.rot, self.center = square, C, center
         self.n_layers, self.n_prefix, self.prefix = L, int(prefix is not None), prefix
@@ -403,16 +407,17 @@ class ConeShortcut:
         """:meth:`settle` of a lifted network, its constants carried by a column of 1."""
         L, m = self.n_layers, X.shape[0]
         d_in = X.shape[1]
-        xa = scratch("xa", m, d_in + 1)
-        xa[:, :d_in] = X
-        xa[:, d_in] = 1.0
-        base = np.matmul(xa, self.P_aug, out=scratch("base", m, self.P_aug.shape[1]))
+        xa = scratch("xa", d_in + 1, m)
+        xa[:d_in] = X.T
+        xa[d_in] = 1.0
+        base = np.matmul(self.P_aug_t, xa, out=scratch("base", self.P_aug_t.shape[0], m))
         np.maximum(base, 0.0, out=base)
-        wa = np.matmul(base, self.C_aug, out=scratch("w", m, self.C_aug.shape[1]))
-        base, w = base[:, :-1], wa[:, :-2]
-        nw = np.einsum("ij,ij->i", w, w)
-        wa[:, -1] = nw
-        St = np.matmul(self.Gt, wa.T, out=scratch("St", self.Gt.shape[0], m))
+        wa = np.matmul(self.C_aug_t, base, out=scratch("w", self.C_aug_t.shape[0], m))
+        # (rows x features) views for the rows the exact pass resumes
+        base, w = base[:-1].T, wa[:-2].T
+        nw = np.einsum("ij,ij->j", wa[:-2], wa[:-2])
+        wa[-1] = nw
+        St = np.matmul(self.Gt, wa, out=scratch("St", self.Gt.shape[0], m))
         hd, rhs = St[:L], St[L:2 * L]
         signed = np.abs(hd, out=scratch("signed", L, m))
         signed *= hd
