@@ -132,7 +132,8 @@ def test_gated_gap_is_a_certificate(regression_data):
     p_star, bound_star = gated_certificate(Xt, D, Y, exact, lam)
     assert p_star - bound_star <= 1e-6 * p_star
     for max_iter, gram in [(5, False), (30, True), (2000, False), (2000, True)]:
-        U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, max_iter=max_iter, gram=gram)
+        U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, max_iter=max_iter, gram=gram,
+                                    settle_tol=0.0)
         obj, bound = gated_certificate(Xt, D, Y, U, lam)
         assert obj == pytest.approx(info["objective"], rel=1e-9)
         # the bound is below the optimum and the gap bounds the distance to it
@@ -154,7 +155,9 @@ def test_default_fits_of_easy_problems_are_certified_without_warning(regression_
         Xb, yb = load_breast_cancer(return_X_y=True)
         bc = ConvexReLUClassifier(random_state=0).fit(Xb[::2], yb[::2])
     for est in (reg, clf, bc):
-        assert est.solver_ == "fista" and 0 <= est.optimality_gap_ <= est.tol
+        # the solver stops when the objective settles and reports the gap it certified:
+        # the warning level is 10 tol
+        assert est.solver_ == "fista" and 0 <= est.optimality_gap_ <= 10 * est.tol
         assert est.constraint_violation_ <= 1e-9
 
 
