@@ -685,7 +685,7 @@ def _constraint_violation(Xt, S, U, keep, chunk=16384):
     return float((worst / np.maximum(reach, 1e-300)).max())
 
 
-def cone_decompose(Xt, S, gates, U, chunk=16384):
+def cone_decompose(Xt, S, gates, U, chunk=16384, split="gate"):
     """Write each gated unit as a difference of two units of its pattern's cone.
 
     ``u = v - w`` with ``v, w ∈ K_i = {u : S_i X̃ u ≥ 0}`` (Mishkin et al.
@@ -722,7 +722,46 @@ def cone_decompose(Xt, S, gates, U, chunk=16384):
     V[:, 1] = t[None] * gates[:, :, None]
     V[:, 0][:, in_minus] = 0.0
     V[:, 1][:, in_minus] = -U[:, in_minus]
+    if split == "min_norm":
+        for i, q in np.argwhere(t > 0):
+            w = _least_distance_split(Xt, S[:, i], U[:, i, q])
+            if w is not None and np.linalg.norm(w) < t[i, q]:
+                V[:, 0, i, q], V[:, 1, i, q] = U[:, i, q] + w, w
     return V
+
+
+def _least_distance_split(Xt, s, u):
+    """The smallest ``w`` with ``w`` and ``u + w`` in the cone ``{z : s X̃ z ≥ 0}``.
+
+    ``min |w|  s.t.  G w ≥ c``, ``G = s X̃``, ``c = max(-G u, 0)``: a least
+    distance program, solved through non-negative least squares (Lawson &
+    Hanson 1974, ch. 23): with ``E = [Gᵀ; cᵀ]`` and ``μ ≥ 0`` minimising
+    ``|E μ - e|``, ``w = -r_{:m} / r_m`` for ``r = E μ - e``.  Returns ``None``
+    when the solution misses a constraint by more than rounding (the gate split
+    is kept then).
+    """
+    from scipy.optimize import nnls
+
+    G = s[:, None] * Xt
+    Gu = G @ u
+    c = np.maximum(-Gu, 0.0)
+    reach = max(float(np.abs(Gu).max()), 1e-300)
+    e = np.zeros(Xt.shape[1] + 1)
+    e[-1] = 1.0
+    E = np.vstack([G.T, c])
+    try:
+        mu = nnls(E, e, maxiter=50 * E.shape[1])[0]
+    except RuntimeError:  # iteration limit
+        return None
+    r = E @ mu - e
+    if not r[-1] < 0:
+        return None
+    w = -r[:-1] / r[-1]
+    # the kept split must hold on every training point up to rounding
+    Gw = G @ w
+    if min(float(Gw.min()), float((Gu + Gw).min())) < -1e-9 * reach:
+        return None
+    return w
 
 
 def solve_cvxpy(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
@@ -781,6 +820,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         "program": [StrOptions({"gated", "relu"})],
         "n_patterns": [None, Interval(Integral, 1, None, closed="left")],
         "sampling": [StrOptions({"pairs", "data", "gaussian"})],
+        "split": [StrOptions({"gate", "min_norm"})],
         "max_neurons": [None, Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "cvxpy", "fista"})],
         "cvxpy_solver": [str],
@@ -858,7 +898,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         elif self.program == "gated":
             G, n_iter, lam, solver_bound = self._solve_gated(Xt, D, Y, lam, solver)
             self.alpha_ = lam * N
-            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None])
+            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None],
+                               split=self.split)
             if self.max_neurons is not None:
                 # whole gated units, largest first, as long as their one or two ReLU
                 # units fit in max_neurons
@@ -1025,6 +1066,17 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
         0.872 / 0.881, ``make_friedman3`` 0.829 / 0.773 / 0.771,
         ``make_friedman2`` 0.924 / 0.923 / 0.924, diabetes 0.493 / 0.503 /
         0.501.
+    split : {"gate", "min_norm"}, default="gate"
+        How ``program="gated"`` writes each gated unit ``u`` as ``v - w``
+        with ``v, w`` in its pattern's cone (:func:`cone_decompose`).
+        ``"gate"``: along the pattern's gate, ``w = t g``, one matrix product;
+        the gate's hyperplane passes close to some training points, so ``t``
+        and the pair are large and nearly cancel (digits: the network's test
+        accuracy drops by ~40 points under 1e-3 relative weight noise).
+        ``"min_norm"``: the smallest such ``w``, a least distance program per
+        unit (non-negative least squares over the training points, ~20 ms per
+        unit at 1,400 rows); 30-70x smaller ``|w|`` on digits.  Both give a
+        network equal to the gated model on every training point.
     max_neurons : int, default=None
         Keep only the largest units (by ``|u_j|``, whole gated units for the
         gated program) so that at most ``max_neurons`` hidden units remain (the
@@ -1131,13 +1183,14 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     _noise_adaptive = True
 
     def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="pairs",
-                 max_neurons=None, solver="auto",
+                 split="gate", max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
         self.program = program
         self.n_patterns = n_patterns
         self.sampling = sampling
+        self.split = split
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver
@@ -1226,6 +1279,17 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
         accuracy on digits 0.978 / 0.958 / 0.971 with gaussian / pairs / data
         (20 patterns; pixels share few values, and pairs of them give few
         distinct patterns), breast cancer 0.977 / 0.974 / 0.974.
+    split : {"gate", "min_norm"}, default="gate"
+        How ``program="gated"`` writes each gated unit ``u`` as ``v - w``
+        with ``v, w`` in its pattern's cone (:func:`cone_decompose`).
+        ``"gate"``: along the pattern's gate, ``w = t g``, one matrix product;
+        the gate's hyperplane passes close to some training points, so ``t``
+        and the pair are large and nearly cancel (digits: the network's test
+        accuracy drops by ~40 points under 1e-3 relative weight noise).
+        ``"min_norm"``: the smallest such ``w``, a least distance program per
+        unit (non-negative least squares over the training points, ~20 ms per
+        unit at 1,400 rows); 30-70x smaller ``|w|`` on digits.  Both give a
+        network equal to the gated model on every training point.
     max_neurons : int, default=None
         Keep only the hidden units of largest norm.
     solver : {"auto", "cvxpy", "fista"}, default="auto"
@@ -1297,13 +1361,14 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     _noise_adaptive = False
 
     def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="gaussian",
-                 max_neurons=None, solver="auto",
+                 split="gate", max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
         self.program = program
         self.n_patterns = n_patterns
         self.sampling = sampling
+        self.split = split
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver
