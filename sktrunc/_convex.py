@@ -442,7 +442,8 @@ def _gram(Xt, D, Y, chunk=4096):
 
 
 def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, U0=None,
-                      gram=None, settle_tol=None, cache=None, verbose=0):
+                      gram=None, settle_tol=None, cache=None, certify=True,
+                      verbose=0):
     """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
 
     ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
@@ -460,7 +461,9 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
     lags the objective by hundreds of steps after the predictions stop
     changing (digits: the objective within 0.4% of its optimum at step 110,
     the gap certified 1e-2 at step 380), so the gap is reported, not awaited;
-    ``settle_tol=0`` waits for it.
+    ``settle_tol=0`` waits for it.  ``certify=False`` skips the float64 pass
+    over the data at the stop (a rough solve that is only a warm start; the
+    returned ``lower_bound`` is then ``-inf`` unless computed in float64).
 
     Each step costs two passes over ``A`` (``2 N m P Q`` multiply-adds, the
     prediction of the new point and the gradient at the extrapolated one:
@@ -619,7 +622,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
                       f"{bound:.6g}, relative gap {gap:.2e}, step 1/{L / L_max:.3f}L")
-            if (gap <= tol or settled) and not exact:
+            if (gap <= tol or settled) and not exact and certify:
                 # float32 residuals are accurate to ~1e-7 of |y|, the Gram's expansion
                 # of |r|² to rounding of |y|²: the test is redone in float64 on the data
                 obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam)
@@ -974,11 +977,11 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         bounds = {}  # lam -> best float64 dual value seen by the solver
         cache = {}  # the design's Gram matrix and curvature, the same in every round
 
-        def solve(lam, U0, budget, tol):
+        def solve(lam, U0, budget, tol, certify=True):
             if solver == "cvxpy":
                 return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
             G, info = solve_gated_fista(Xt, D, Y, lam, tol=tol, max_iter=budget, U0=U0,
-                                        cache=cache, verbose=self.verbose)
+                                        cache=cache, certify=certify, verbose=self.verbose)
             bounds[lam] = max(bounds.get(lam, -np.inf), info["lower_bound"])
             return G, info["n_iter"]
 
@@ -989,7 +992,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         # read from the residual, lam = c σ sqrt(m / N), to a fixed point; the rounds
         # before it need only a rough solution (gap 0.1), the last one gets tol
         Df = D.astype(np.float64)
-        G, n_iter = solve(lam, None, self.max_iter, max(self.tol, 0.1))
+        # the rough rounds are warm starts: no float64 certificate
+        G, n_iter = solve(lam, None, self.max_iter, max(self.tol, 0.1), certify=False)
         for _ in range(_MAX_NOISE_ROUNDS):
             R = np.einsum("np,npq->nq", Df, (Xt @ G.reshape(m, -1)).reshape(
                 N, D.shape[1], -1)) - Y
@@ -998,7 +1002,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             settled = abs(new - lam) <= 0.05 * lam
             lam = new
             G, more = solve(lam, G, max(self.max_iter - n_iter, 1),
-                            self.tol if settled else max(self.tol, 0.1))
+                            self.tol if settled else max(self.tol, 0.1), certify=settled)
             n_iter += more
             if settled or n_iter >= self.max_iter:
                 break
