@@ -4,9 +4,10 @@ Exact interpolation without gradient descent
 
 :class:`~sktrunc.OverparamInterpolator` returns a network that fits every training
 point exactly.  With more features than samples it writes the network down (Chen &
-Moore's explicit construction, at any depth); otherwise it searches activation regions
-of a two-layer ReLU network and solves the least squares inside each (a convex QP)
-until a region holds an interpolant.  Here: 12 noisy samples of a sine in one
+Moore's explicit construction, at any depth); otherwise it places one ReLU unit at each
+row sorted along a projection (the default).  Here the region strategy, asked for by name,
+searches activation regions of a two-layer ReLU network and solves the least squares inside
+each (a convex QP) until a region holds an interpolant.  Here: 12 noisy samples of a sine in one
 dimension.  The region network (60 hidden units) passes through every point;
 ``MLPRegressor`` on the same architecture, trained by gradient descent, does not.
 Between the points the interpolant is free to do anything, and it does: zero
@@ -31,7 +32,8 @@ X = x[:, None]
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    reg = OverparamInterpolator(hidden_width=60, random_state=0).fit(X, y)
+    reg = OverparamInterpolator(strategy="region", hidden_width=60,
+                               random_state=0).fit(X, y)
 print(caught[0].message)
 smooth = OverparamInterpolator(alpha=1e-2, random_state=0).fit(X, y)
 mlp = MLPRegressor(hidden_layer_sizes=(60,), max_iter=5000, random_state=0).fit(X, y)

@@ -4,7 +4,11 @@ The explicit construction is Chen & Moore, "Zero loss guarantees and explicit
 minimizers for generic overparametrized deep learning networks" (Theorems 2.1,
 2.2, Section 5); the region strategy is the region-constrained least squares of
 Karhadkar, Murray, Tseran & Montúfar (Appendix E.2), implemented in
-:mod:`sktrunc.landscape`.
+:mod:`sktrunc.landscape`; the knots strategy is their one-dimensional function
+space (Proposition 13: on ``n`` sorted distinct points the units
+``σ(t - t_k)`` span every target vector) after a projection ``t = x·u`` that
+separates the rows, as in Zhang et al.'s finite-sample expressivity (2017,
+Theorem 1).
 """
 
 import warnings
@@ -33,6 +37,18 @@ _REGION_BYTES_PER_NONZERO = 500
 # A region QP's time grows with its n x width sign constraints (CLARABEL, measured:
 # 2.8 s at 6e4, 4.1 s at 9.4e4, 8.6 s at 1.35e5); above this "auto" takes the lift.
 _REGION_MAX_CONSTRAINTS = 1e5
+# The knots network has one unit per distinct row, so checking it on the training data
+# (the forward pass behind interpolates_) costs n^2 (n_features + n_outputs)
+# multiply-adds: about 10 s at 1e11 on one core; larger fits are refused by name.
+_KNOTS_MAX_FLOPS = 1e11
+# Rows per block of the knots network's forward pass (n x block floats at a time).
+_KNOTS_BLOCK_BYTES = 2 ** 25
+# With alpha > 0 the lift need not make the rows independent: its random units are
+# capped (plus the n_features identity units), a ridge on random features.
+_LIFT_RIDGE_MAX_WIDTH = 1000
+# Rounding of the knots network's forward pass, relative to max(1, max |y|), above
+# which another projection is tried (see _knots_rounding).
+_KNOTS_ROUNDING = 1e-8
 _GB = 2.0 ** 30
 
 
@@ -88,7 +104,8 @@ def _ridge_solve(X, P, alpha):
     return W, pm - xm @ W
 
 
-def explicit_layers(X, Y, n_hidden_layers, width, activation, rng, alpha=0.0):
+def explicit_layers(X, Y, n_hidden_layers, width, activation, rng, alpha=0.0,
+                    first_solve=None):
     """Chen & Moore's explicit interpolating network (Theorem 2.2, Section 5).
 
     Hidden-to-hidden and output weights are fixed random orthogonal matrices
@@ -97,6 +114,8 @@ def explicit_layers(X, Y, n_hidden_layers, width, activation, rng, alpha=0.0):
     the pulled-back values in the activation's range; the first layer solves
     ``[X 1] W = σ⁻¹(H_1)`` exactly, which needs ``rank [X 1] = n_samples``
     (with ``alpha > 0``: by ridge, trading exactness for generalisation).
+    ``first_solve(P) -> (W, b)`` replaces that solve when ``X`` has a structure
+    that solves it faster (the knots features).
 
     Returns
     -------
@@ -119,7 +138,8 @@ def explicit_layers(X, Y, n_hidden_layers, width, activation, rng, alpha=0.0):
         H = a * G + c
         coefs.insert(0, O / a[:, None])
         intercepts.insert(0, -(c / a) @ O)
-    coef, intercept = _ridge_solve(X, _inverse(activation, H), alpha)
+    P = _inverse(activation, H)
+    coef, intercept = (_ridge_solve(X, P, alpha) if first_solve is None else first_solve(P))
     coefs.insert(0, coef)
     intercepts.insert(0, intercept)
     return coefs, intercepts
@@ -133,6 +153,68 @@ def _lift(X, rng, width):
     G = rng.normal(size=(m, width)) / (scale[:, None] * np.sqrt(m))
     anchors = X[rng.randint(n, size=width)]
     return G, -np.einsum("ij,ji->i", anchors, G)
+
+
+def _knot_direction(X, Y, rng, mixing):
+    """A projection ``u`` for the knots: the least-squares direction, tilted at random.
+
+    In standardised coordinates ``u`` is the unit direction of the linear
+    regression of ``Y`` on ``X`` (for several outputs, the coefficients' direction
+    of largest fitted variance), plus ``mixing`` times a random unit vector so that
+    distinct rows project to distinct values with probability one.  Sorting along
+    the linear fit puts rows with similar predicted targets next to each other, so
+    the interpolant between them is that fit plus interpolated residuals rather
+    than arbitrary oscillation.  Returned in the raw units of ``X``.
+    """
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    # a column whose spread is rounding of its values (np.std of equal floats is not
+    # always 0) is constant: it must not get a weight of 1/1e-17
+    constant = np.ptp(X, axis=0) <= 1e-10 * np.abs(X).max(axis=0)
+    sd[constant | (sd == 0)] = 1.0
+    Xs = (X - mu) / sd
+    Xs[:, constant] = 0.0
+    g = rng.normal(size=X.shape[1])
+    g /= np.linalg.norm(g) or 1.0
+    B = np.linalg.lstsq(Xs, Y - Y.mean(axis=0), rcond=None)[0]
+    if B.shape[1] > 1:
+        B = B @ np.linalg.svd(Xs @ B, full_matrices=False)[2][0]
+    b = B.ravel()
+    norm = float(np.linalg.norm(b))
+    u = (b / norm if norm > 0 and np.isfinite(norm) else g) + mixing * g
+    u[constant] = 0.0
+    return u / sd
+
+
+def _knot_coefficients(t, P):
+    """Output weights of the knots units that interpolate ``P`` at the sorted ``t``.
+
+    Units ``σ(t - t_k)`` for ``k < n`` and ``σ(t_1 - t)``: on sorted distinct
+    ``t`` the interpolant is the polyline through ``(t_i, p_i)`` (Karhadkar et al.,
+    Prop. 13), continued linearly beyond both ends, whose weights are the jumps
+    of its slopes: O(n) instead of an ``n x n`` solve.
+
+    Returns
+    -------
+    coef : ndarray of shape (n, k)
+    intercept : ndarray of shape (k,)
+    """
+    n = len(t)
+    coef = np.zeros((n, P.shape[1]))
+    if n > 1:
+        slopes = np.diff(P, axis=0) / np.diff(t)[:, None]
+        coef[0] = slopes[0]
+        coef[1:n - 1] = np.diff(slopes, axis=0)
+        coef[n - 1] = -slopes[0]
+    return coef, P[0].copy()
+
+
+def _knots_rounding(t, coef):
+    """Bound on the forward pass's rounding at the training points, per output.
+
+    A unit ``σ(t_i - t_k)`` that should vanish may be left at a few ulps of
+    ``|t|`` (the network recomputes ``x·u``), which its weight multiplies.
+    """
+    return 8 * np.finfo(float).eps * float(np.abs(t).max(initial=0.0)) * np.abs(coef).sum(axis=0)
 
 
 def _singular_values(A):
@@ -182,20 +264,28 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
 
     Parameters
     ----------
-    strategy : {"auto", "explicit", "lift", "region"}, default="auto"
+    strategy : {"auto", "explicit", "knots", "lift", "region"}, default="auto"
         ``"explicit"``: Chen & Moore's construction, for linearly independent
         inputs (``rank [X 1] = n_samples``, so ``n_features ≥ n_samples - 1``).
+        ``"knots"``: the rows are projected onto one direction ``t = x·u`` (the
+        least-squares direction, tilted at random so distinct rows stay
+        distinct) and one ReLU unit ``σ(t - t_k)`` is placed at each sorted
+        training value: the network is the polyline through the training
+        targets along ``t`` (Karhadkar et al., Prop. 13), built in
+        ``O(n log n)``; ``n_samples`` hidden units.
         ``"lift"``: a random ReLU layer of width ``n_samples + n_features`` (plus
         ``n_features`` units that are the identity on the training range) makes
-        the inputs independent, then the explicit construction.
+        the inputs independent, then the explicit construction; with
+        ``alpha > 0`` the random units are capped at 1000 (a ridge on random
+        features, which need not interpolate).
         ``"region"``: a two-layer ReLU network of ``hidden_width`` units with
         fixed output weights ``±1``; activation patterns are sampled from random
         initialisations and the least squares inside each region (a QP, Appendix
         E.2 of Karhadkar et al.) is solved until a region holds an interpolant.
-        ``"auto"``: by cost, estimated before anything is allocated: explicit
-        for independent inputs; else region when its QP is small (at most 1e5
-        sign constraints ``n × width``, about 5 s) and ``alpha == 0``; else
-        lift.  Repeated rows are merged first.
+        ``"auto"``: by cost: explicit for independent inputs, else knots when
+        ``alpha == 0`` (the cheapest exact interpolant: its fit and its
+        training check cost ``n log n`` and ``n² (n_features + n_outputs)``),
+        else lift.  Repeated rows are merged first.
     alpha : float, default=0
         Ridge penalty of the construction's one least-squares solve (the first
         layer of the explicit construction, on the lifted features for the
@@ -203,12 +293,14 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         layer.  ``0`` is the theorem's exact interpolant (the default: this
         estimator's contract is interpolation); tune ``alpha`` by
         ``GridSearchCV`` to trade exactness for generalisation.  The region
-        strategy needs ``alpha = 0``.
+        and knots strategies need ``alpha = 0``.
     n_hidden_layers : int, default=1
-        Depth of the explicit construction (1 to 20 and more).
+        Depth of the explicit construction (1 to 20 and more); with knots, the
+        knots layer followed by ``n_hidden_layers - 1`` explicit layers.
     hidden_width : int, default=None
-        Explicit: width of the hidden layers (at least the output dimension;
-        the output dimension when None).  Region: ``d1``; when None
+        Explicit (and knots, after its first layer): width of the hidden
+        layers (at least the output dimension; the output dimension when
+        None).  Region: ``d1``; when None
         ``max(ceil(4 n / (n_features + 1)), ceil(1.5 n))``: at ``n = 200``,
         10 features, 73 units found no interpolating region in 20, 300 found one
         at the first try.
@@ -219,7 +311,9 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         Regions tried by the region strategy.
     max_memory_gb : float, default=2.0
         Largest memory the construction may take, estimated before allocating;
-        a larger strategy is refused with an error naming the size.
+        a larger strategy is refused with an error naming the size.  The knots
+        strategy is refused likewise above ``1e11`` multiply-adds for its
+        training forward pass (about ``7e4`` rows of 20 features).
     solver : str, default="CLARABEL"
         cvxpy solver of the region QPs.
     n_jobs : int, default=None
@@ -256,6 +350,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         Whether that residual is below ``1e-6 * max(1, max |y|)``.
     activation_pattern_ : ndarray of shape (n_distinct_rows, hidden_width)
         Region strategy: the activation pattern of the region used.
+    projection_ : ndarray of shape (n_features,)
+        Knots strategy: the direction ``u`` the rows are sorted along.
     n_regions_tried_ : int
         Region strategy: regions solved.
 
@@ -275,11 +371,19 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
     global minimum of zero loss when the QP's optimum interpolates, decided here
     from the forward pass of the returned network.
 
+    The knots strategy needs no solve: along ``t = x·u`` the interpolant's
+    output weights are the jumps of the polyline's slopes.  Its forward pass
+    rounds like ``eps · max|t| · Σ_k |w_k|``; that bound is computed before the
+    network is returned, and a steeper tilt of ``u`` is tried when it exceeds
+    ``1e-8 max(1, max|y|)``.
+
     An exact interpolant of noisy data fits the noise: with ``alpha = 0`` and
     more samples than ``n_features + 1`` (so the targets cannot all be a linear
     function of the inputs) fitting warns with an :class:`AssumptionWarning`.
-    On diabetes the interpolant's cross-validated R² is far below zero; tuned
-    over ``alpha`` the lift matches ``Ridge`` (``benchmarks/bench_regression.py``).
+    With the knots the interpolant is the linear fit plus the interpolated
+    residuals of the neighbours along ``u`` (diabetes: cross-validated R²
+    about 0.1, against -1e7 for the lift's interpolant); tuned over ``alpha``
+    the lift matches ``Ridge`` (``benchmarks/bench_regression.py``).
 
     References
     ----------
@@ -287,6 +391,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
        generic overparametrized deep learning networks".
     .. [2] K. Karhadkar, M. Murray, H. Tseran, G. Montúfar, "Mildly
        overparameterized ReLU networks have a favorable loss landscape".
+    .. [3] C. Zhang, S. Bengio, M. Hardt, B. Recht, O. Vinyals, "Understanding
+       deep learning requires rethinking generalization", ICLR 2017, Theorem 1.
 
     Examples
     --------
@@ -300,7 +406,7 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
     """
 
     _parameter_constraints: dict = {
-        "strategy": [StrOptions({"auto", "explicit", "lift", "region"})],
+        "strategy": [StrOptions({"auto", "explicit", "knots", "lift", "region"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "n_hidden_layers": [Interval(Integral, 1, None, closed="left")],
         "hidden_width": [None, Interval(Integral, 1, None, closed="left")],
@@ -371,6 +477,8 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         if strategy == "explicit":
             self._check_conditioning(sv)
             self._explicit(X, Y, rng, prefix=None)
+        elif strategy == "knots":
+            self._knots(X, Y, rng)
         elif strategy == "lift":
             self._lifted(X, Y, rng)
         else:
@@ -395,41 +503,58 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
         n, m = X.shape
         d = Y.shape[1]
         width = max(d, self.hidden_width or d)
-        lift_width = n + 2 * m
+        lift_width = self._lift_width(n, m) + m
         constraints = n * self._region_width(n, m)
         region_nnz = constraints * (m + 1) * d
+        deeper = self.n_hidden_layers - 1  # explicit layers after the knots layer
         return {
             "explicit": _BYTES * (3 * n * (m + 1) + self.n_hidden_layers * (2 * width ** 2
                                                                             + 2 * n * width)),
+            "knots": _BYTES * (n * (2 * m + 4 * d + 8) + deeper * (2 * width ** 2 + 3 * n * width)
+                               + n * (n + width) * min(1.0, _KNOTS_BLOCK_BYTES / (8.0 * n * n))
+                               ),
             "lift": _BYTES * _LIFT_COPIES * n * lift_width,
             "region": _REGION_BYTES_PER_NONZERO * region_nnz,
         }, region_nnz, constraints
+
+    def _lift_width(self, n, m):
+        """Random units of the lift: enough for independence, capped when alpha > 0."""
+        return n + m if self.alpha == 0 else min(n + m, _LIFT_RIDGE_MAX_WIDTH)
 
     def _choose_strategy(self, X, Y, independent):
         """The strategy (by cost when "auto") and its memory estimate; refuse what cannot fit."""
         budget = self.max_memory_gb * _GB
         estimates, region_nnz, constraints = self._estimates(X, Y)
         strategy = self.strategy
-        relu_only = {"lift", "region"}
+        relu_only = {"knots", "lift", "region"}
         if strategy == "auto":
             if independent:
                 strategy = "explicit"
-            elif (self.alpha == 0 and self.activation == "relu"
-                  and constraints <= _REGION_MAX_CONSTRAINTS
-                  and estimates["region"] <= budget):
-                strategy = "region"
+            elif self.alpha == 0:
+                strategy = "knots"
             else:
                 strategy = "lift"
         if strategy in relu_only and self.activation != "relu":
             raise ValueError(f"The {strategy} strategy builds ReLU networks; "
                              f"activation={self.activation!r} needs 'explicit'.")
-        if strategy == "region" and self.alpha != 0:
-            raise ValueError("The region strategy interpolates (a QP per region); alpha > 0 "
+        if strategy in ("region", "knots") and self.alpha != 0:
+            raise ValueError(f"The {strategy} strategy interpolates; alpha > 0 "
                              "needs strategy='lift' or 'explicit'.")
+        if strategy == "knots":
+            n, m = X.shape
+            flops = float(n) * n * (m + Y.shape[1])
+            if flops > _KNOTS_MAX_FLOPS:
+                raise ValueError(
+                    f"strategy='knots' on {n} distinct samples builds a network of {n} hidden "
+                    f"units; checking it on the training data costs {flops:.3g} multiply-adds "
+                    f"(n^2 (n_features + n_outputs), above {_KNOTS_MAX_FLOPS:.0e}, minutes), "
+                    "and every prediction costs n (n_features + n_outputs). Subsample the "
+                    "data, or use a model that does not interpolate.")
         if estimates[strategy] > budget:
             n, m = X.shape
-            detail = (f"the lifted matrix alone is {n} x {n + 2 * m} floats, "
-                      f"{_gb(_BYTES * n * (n + 2 * m))}" if strategy == "lift" else
+            lw = self._lift_width(n, m) + m
+            detail = (f"the lifted matrix alone is {n} x {lw} floats, "
+                      f"{_gb(_BYTES * n * lw)}" if strategy == "lift" else
                       f"{region_nnz:.3g} constraint nonzeros" if strategy == "region" else
                       f"{n} samples x {m} features")
             raise ValueError(
@@ -448,7 +573,7 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
                 f"The explicit construction needs linearly independent inputs "
                 f"(rank [X 1] = n_samples), but rank [X 1] = {rank} with n_samples = "
                 f"{X.shape[0]} and n_features = {X.shape[1]} (duplicated rows or "
-                "n_features < n_samples - 1). Use strategy='region' or 'lift'.")
+                "n_features < n_samples - 1). Use strategy='knots', 'lift' or 'region'.")
 
     def _check_conditioning(self, sv):
         cond = sv.max() / sv.min() if sv.min() > 0 else np.inf
@@ -465,9 +590,50 @@ class OverparamInterpolator(ConstructedNetworkMixin, RegressorMixin, BaseEstimat
             intercepts.insert(0, prefix[1])
         self._set_network(ReLUNetwork(coefs, intercepts, activation=self.activation))
 
+    def _knots(self, X, Y, rng):
+        """One unit per sorted projected row; deeper layers by the explicit construction."""
+        n, m = X.shape
+        bound = max(1.0, float(np.abs(Y).max(initial=0.0))) * _KNOTS_ROUNDING
+        best = None
+        for mixing in (1e-2, 1.0, 1e2):  # tilt u further from the fit when rounding bites
+            u = _knot_direction(X, Y, rng, mixing)
+            t_all = X @ u
+            order = np.argsort(t_all, kind="stable")
+            t = t_all[order]
+            if n > 1 and not np.all(np.diff(t) > 0):
+                continue  # two rows project to one value (only in float rounding)
+            coef, intercept = _knot_coefficients(t, Y[order])
+            rounding = float(np.max(_knots_rounding(t, coef)))
+            if best is None or rounding < best[0]:
+                best = (rounding, u, order, t, coef, intercept)
+            if rounding <= bound:
+                break
+        if best is None:
+            raise NotInterpolableError(
+                "No projection separated the distinct rows in float64 (rows that differ "
+                "only in their last digits); use strategy='lift'.")
+        _, u, order, t, coef, intercept = best
+        self.projection_ = u
+        # units sigma(t - t_k), k < n, and sigma(t_1 - t): first layer (m, n)
+        W1 = np.repeat(u[:, None], n, axis=1)
+        W1[:, -1] = -u
+        b1 = np.r_[-t[:-1], t[:1]] if n > 1 else np.zeros(1)
+        if n == 1:
+            W1[:] = 0.0  # one idle unit; the output is the one target
+        if self.n_hidden_layers == 1:
+            self._set_network(ReLUNetwork([W1, coef], [b1, intercept]))
+            return
+        def solve(P):  # the knots features' [H 1] W = P, in O(n) per column
+            return _knot_coefficients(t, P[order])
+
+        width = max(Y.shape[1], self.hidden_width or Y.shape[1])
+        coefs, intercepts = explicit_layers(np.empty((n, 0)), Y, self.n_hidden_layers - 1,
+                                            width, "relu", rng, first_solve=solve)
+        self._set_network(ReLUNetwork([W1, *coefs], [b1, *intercepts]))
+
     def _lifted(self, X, Y, rng):
         """Random ReLU units plus identity units, then the explicit construction on them."""
-        width = X.shape[0] + X.shape[1]
+        width = self._lift_width(*X.shape)
         lin_coef, lin_intercept = _linear_units(X)
         for _ in range(3):
             G, c = _lift(X, rng, width)

@@ -38,7 +38,7 @@ def test_rank_deficient_inputs_get_the_named_error():
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(50, 5)), rng.normal(size=50)
     with pytest.raises(NotInterpolableError, match=r"rank \[X 1\] = 6 with n_samples = 50 and "
-                                                   r"n_features = 5.*strategy='region'"):
+                                                   r"n_features = 5.*strategy='knots'"):
         OverparamInterpolator(strategy="explicit").fit(X, y)
     X = rng.normal(size=(10, 20))
     with pytest.raises(NotInterpolableError, match="rank"):
@@ -116,7 +116,7 @@ def test_region_strategy_interpolates_the_sklearn_regression_check_data():
     # the data of scikit-learn's check_regressors_train: n = 200, 10 features, noisy
     X, y = make_regression(n_samples=200, n_features=10, n_informative=1, bias=5.0, noise=20,
                            random_state=42)
-    reg = OverparamInterpolator(random_state=0).fit(X, y)  # auto: dependent -> region
+    reg = OverparamInterpolator(strategy="region", random_state=0).fit(X, y)
     assert reg.strategy_ == "region" and reg.interpolates_
     assert reg.network_.layer_sizes == (10, 300, 1)
     assert np.abs(forward(reg, X).ravel() - y).max() < 1e-6 * np.abs(y).max()
@@ -179,11 +179,58 @@ def test_auto_takes_the_cheap_route():
     rng = np.random.default_rng(0)
     small = OverparamInterpolator(random_state=0).fit(rng.uniform(-1, 1, (30, 3)),
                                                       rng.normal(size=30))
-    assert small.strategy_ == "region" and small.interpolates_
-    X = rng.uniform(-1, 1, (600, 10))  # region QP over 1e6 nonzeros: the lift instead
+    assert small.strategy_ == "knots" and small.interpolates_
+    X = rng.uniform(-1, 1, (600, 10))
     big = OverparamInterpolator(random_state=0).fit(X, rng.normal(size=600))
-    assert big.strategy_ == "lift" and big.interpolates_
-    assert big.memory_estimate_gb_ < 2.0
+    assert big.strategy_ == "knots" and big.interpolates_
+    assert big.network_.layer_sizes == (10, 600, 1) and big.memory_estimate_gb_ < 0.01
+    # with alpha > 0 the lift's random units are capped: a ridge network, not n wide
+    X = rng.uniform(-1, 1, (1500, 3))
+    ridge = OverparamInterpolator(alpha=1e-3, random_state=0).fit(X, rng.normal(size=1500))
+    assert ridge.strategy_ == "lift" and ridge.network_.layer_sizes[1] == 1000 + 3
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+def test_knots_interpolate_by_an_independent_forward_pass(depth):
+    X, Y = make_regression(n_samples=300, n_features=6, n_targets=2, noise=30, random_state=1)
+    X = np.vstack([X, X[:5]])  # repeated rows with equal targets are merged
+    Y = np.vstack([Y, Y[:5]])
+    reg = OverparamInterpolator(strategy="knots", n_hidden_layers=depth, hidden_width=4,
+                                random_state=0).fit(X, Y)
+    out = forward(reg, X)
+    assert np.abs(out - Y).max() < 1e-8 * np.abs(Y).max() and reg.interpolates_
+    assert len(reg.coefs_) == depth + 1 and reg.coefs_[0].shape == (6, 300)
+    # every first-layer unit is sigma(±(x·u) - t): one projection, knots at the rows
+    u = reg.projection_
+    np.testing.assert_allclose(np.abs(reg.coefs_[0]), np.abs(u)[:, None] * np.ones(300))
+    # beyond the data the polyline continues linearly: no blow-up far away
+    far = forward(reg, 2 * X[:3])
+    assert np.all(np.isfinite(far))
+
+
+def test_knots_on_one_and_two_rows_and_a_smooth_default():
+    X1 = np.array([[1.0, 2.0]])
+    one = OverparamInterpolator(strategy="knots").fit(X1, [3.0])
+    np.testing.assert_allclose(one.predict([[5.0, -1.0], [1.0, 2.0]]), [3.0, 3.0])
+    two = OverparamInterpolator(strategy="knots", random_state=0).fit(
+        np.array([[0.0, 0.0], [1.0, 1.0]]), [0.0, 2.0])
+    np.testing.assert_allclose(two.predict([[0.5, 0.5], [0.0, 0.0]]), [1.0, 0.0], atol=1e-12)
+    # on a noiseless linear target the polyline along the fitted direction is that line
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 1.0
+    reg = OverparamInterpolator(random_state=0).fit(X, y)
+    X_new = rng.normal(size=(50, 4))
+    error = np.abs(reg.predict(X_new) - (X_new @ np.array([1.0, -2.0, 0.5, 0.0]) + 1.0))
+    assert error.max() < 0.02 * np.ptp(y)  # along a random direction: 0.48 ptp
+
+
+def test_knots_refused_by_cost_before_allocating():
+    n = 200_000
+    X = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    with pytest.raises(ValueError, match=r"strategy='knots' on 200000 distinct samples .*"
+                                         r"multiply-adds"):
+        OverparamInterpolator().fit(X, np.zeros(n))
 
 
 from hypothesis import given, settings  # noqa: E402
@@ -191,7 +238,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.sampled_from([{}, {"strategy": "lift"}, {"alpha": 0.1}]), st.floats(-10, 10))
+@given(st.sampled_from([{}, {"strategy": "lift"}, {"strategy": "knots"}, {"alpha": 0.1}]),
+       st.floats(-10, 10))
 def test_scale_invariance(params, log_scale):
     rng = np.random.default_rng(0)
     X, y = (rng.normal(size=(20, 30)), rng.normal(size=20)) if not params else (
