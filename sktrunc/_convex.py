@@ -1095,9 +1095,12 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     cvxpy_solver : str, default="CLARABEL"
         Name of an installed cvxpy solver.
     tol : float, default=1e-2
-        Target certified relative optimality gap (see ``optimality_gap_``);
-        a :class:`~sklearn.exceptions.ConvergenceWarning` says when it is not
-        met.
+        Target certified relative optimality gap (see ``optimality_gap_``).
+        With ``program="gated"`` FISTA also stops once the objective has
+        settled (relative decrease below ``tol / 10`` over ten steps) and
+        reports the gap certified then; a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says when that is above
+        ``10 * tol`` (``program="relu"``: above ``tol``).
     max_iter : int, default=1000
         FISTA steps in all (over the rounds of the noise-adaptive penalty).
     random_state : int, RandomState instance or None, default=None
@@ -1299,7 +1302,12 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     solver : {"auto", "cvxpy", "fista"}, default="auto"
     cvxpy_solver : str, default="CLARABEL"
     tol : float, default=1e-2
-        Target certified relative optimality gap.
+        Target certified relative optimality gap (see ``optimality_gap_``).
+        With ``program="gated"`` FISTA also stops once the objective has
+        settled (relative decrease below ``tol / 10`` over ten steps) and
+        reports the gap certified then; a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says when that is above
+        ``10 * tol`` (``program="relu"``: above ``tol``).
     max_iter : int, default=1000
     random_state : int, RandomState instance or None, default=None
     n_jobs : int, default=None
