@@ -528,16 +528,26 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
     else:
         Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
 
+        # small problems are bound by numpy's per-call overhead: one output and
+        # float64 take the shortest routes
         def image(Uf):
-            return np.einsum("np,npq->nq", Dw, (Xw @ Uf.astype(work)).reshape(N, P, Q))
+            Z = Xw @ Uf.astype(work, copy=False)
+            if Q == 1:
+                return np.einsum("np,np->n", Dw, Z)[:, None]
+            return np.einsum("np,npq->nq", Dw, Z.reshape(N, P, Q))
 
         def value(Uf, F):
             R = F - Yw
+            if work is np.float64:
+                rr = float(np.vdot(R, R)) / N
+                return 0.5 * rr, rr, float(np.vdot(R, Yw)) / N
             rr = float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N
             return 0.5 * rr, rr, float(np.einsum("nq,nq->", R, Yw, dtype=np.float64)) / N
 
         def gradient(F):
             R = (F - Yw) / N
+            if Q == 1:
+                return (Xw.T @ (Dw * R)).astype(np.float64, copy=False)
             return (Xw.T @ (Dw[:, :, None] * R[:, None, :]).reshape(N, P * Q)).astype(
                 np.float64, copy=False)
 
