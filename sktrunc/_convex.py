@@ -710,7 +710,10 @@ def cone_decompose(Xt, S, gates, U, chunk=16384, split="gate"):
     (no training point on its hyperplane), with the smallest such ``t``.  On
     new points the pair agrees with the gated unit except in the band
     ``|x̃·u| > t |x̃·g_i|`` along the gate's hyperplane, which holds no
-    training point.
+    training point.  ``split="min_norm"`` replaces that pair, unit by unit, by
+    the smallest ``w`` (:func:`_least_distance_split`) when it is smaller: the
+    gate split's ``t`` is large when the gate's hyperplane passes close to a
+    training point, and its nearly cancelling pair is fragile.
 
     Returns
     -------
