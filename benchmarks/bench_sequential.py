@@ -3,6 +3,7 @@
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py          # all rows
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py --quick  # blobs at 1e4
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py --cv     # + 5-fold CV
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_sequential.py --noise --no-speed
 
 Targets from issue 16, all with default parameters: fit <= 1x
 ``LogisticRegression().fit`` on digits; within 3x ``LinearSVC().fit`` on
@@ -16,7 +17,11 @@ targets read "bigger is better" there), the peak memory of one fit of each
 (``tracemalloc``) and the training accuracies.  Rows with ``n_prototypes=1``
 show what the choice of ``n_prototypes="auto"`` costs on top.  ``--cv`` adds the
 5-fold CV accuracy (stratified, shuffled, ``StandardScaler`` pipeline) of the
-default on the tables whose accuracy must not drop.  Run with
+default on the tables whose accuracy must not drop.  ``--noise`` prints the
+weight-noise sensitivity of issue 17 on a fixed standardised digits split (70/30,
+stratified, seed 0): every weight matrix and bias multiplied elementwise by
+``1 + ε N(0, 1)``, mean test accuracy of 5 draws, per setting of
+``max_aperture`` (target: at most 1 point lost at ε = 1e-3 with the default).  Run with
 ``OPENBLAS_NUM_THREADS=1`` on a shared machine: read the ratios, not the seconds.
 """
 
@@ -38,7 +43,7 @@ from sklearn.datasets import (
     make_moons,
 )
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -96,6 +101,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--noise", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # ConvergenceWarning, AssumptionWarning
@@ -103,7 +110,59 @@ def main():
           f"best of {args.repeat}")
     r = args.repeat
     Seq = SequentialSeparableClassifier
+    if args.noise:
+        noise_table()
+    if not args.no_speed:
+        speed(args, r, Seq)
+    if args.cv:
+        folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        for name, load in CV_DATA.items():
+            X, y = load()
+            pipe = make_pipeline(StandardScaler(), Seq(random_state=0))
+            scores = cross_val_score(pipe, X, y, cv=folds)
+            print(f"CV {name:14s} {scores.mean():.3f} +- {scores.std():.3f}", flush=True)
 
+
+def noisy_accuracy(clf, X, y, eps, draws=5, seed=0):
+    """Mean test accuracy with every weight and bias times ``1 + eps N(0, 1)``."""
+    rng = np.random.RandomState(seed)
+    scores = []
+    for _ in range(draws):
+        a = X
+        coefs = [W * (1 + eps * rng.standard_normal(W.shape)) for W in clf.coefs_]
+        biases = [b * (1 + eps * rng.standard_normal(b.shape)) for b in clf.intercepts_]
+        for W, b in zip(coefs[:-1], biases[:-1]):
+            a = np.maximum(a @ W + b, 0.0)
+        out = a @ coefs[-1] + biases[-1]
+        scores.append(np.mean(clf.classes_[out.argmax(axis=1)] == y))
+    return float(np.mean(scores))
+
+
+def noise_table():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                        random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    print("weight noise on digits (test accuracy, mean of 5 draws)")
+    print(f"{'max_aperture':22s} {'clean':>6s} {'1e-4':>6s} {'1e-3':>6s} {'drop':>6s} "
+          f"{'max cond':>9s} {'max|W|':>7s} {'collapsed':>9s} {'output':>7s}")
+    settings = {'"auto" (default)': "auto", "pi (Theorem 5.2)": np.pi}
+    for k in (3, 10, 30):
+        settings[f"cond {k} (eq. 37)"] = 2 * np.arctan(k / np.sqrt(X.shape[1] - 1))
+    for label, cap in settings.items():
+        clf = SequentialSeparableClassifier(max_aperture=cap, random_state=0)
+        clf.fit(X_train, y_train)
+        clean = clf.score(X_test, y_test)
+        n3 = noisy_accuracy(clf, X_test, y_test, 1e-3)
+        print(f"{label:22s} {clean:6.3f} {noisy_accuracy(clf, X_test, y_test, 1e-4):6.3f} "
+              f"{n3:6.3f} {clean - n3:6.3f} {clf.condition_numbers_.max():9.3g} "
+              f"{max(np.abs(W).max() for W in clf.coefs_):7.3g} "
+              f"{int(clf.collapsed_.sum()):4d}/{len(clf.collapsed_):<4d} "
+              f"{clf.output_layer_:>7s}", flush=True)
+
+
+def speed(args, r, Seq):
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     row("digits (standardized)", lambda: Seq(random_state=0), X, y, r,
@@ -137,14 +196,6 @@ def main():
         same = all(np.array_equal(a, b) for a, b in zip(e1.coefs_, e2.coefs_))
         print(f"{label + ', order=margin':34s} n_jobs=1 {t1:7.3f} s  n_jobs=2 {t2:7.3f} s  "
               f"speed-up {t1 / t2:5.2f} (>= 1.6)  same network: {same}", flush=True)
-
-    if args.cv:
-        folds = StratifiedKFold(5, shuffle=True, random_state=0)
-        for name, load in CV_DATA.items():
-            X, y = load()
-            pipe = make_pipeline(StandardScaler(), Seq(random_state=0))
-            scores = cross_val_score(pipe, X, y, cv=folds)
-            print(f"CV {name:14s} {scores.mean():.3f} +- {scores.std():.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -410,34 +410,64 @@ def _gated_dual_bound(R, Y, C, lam):
     return _bound_from_c(worst, R.astype(np.float64), Y, lam)
 
 
+def _pattern_products(Xt, Df, R):
+    """``(D_i X̃)ᵀ R_q`` for every pattern ``i`` and output ``q``, column ``i Q + q``.
+
+    One product per output: the ``(N, P, Q)`` broadcast of every pattern
+    against every output would be ``Q`` times the memory traffic.
+    """
+    m, P, Q = Xt.shape[1], Df.shape[1], R.shape[1]
+    C = np.empty((m, P, Q))
+    for q in range(Q):
+        C[:, :, q] = Xt.T @ (Df * R[:, q:q + 1])
+    return C.reshape(m, P * Q)
+
+
 def _gram(Xt, D, Y, chunk=4096):
     """``AᵀA / N`` and ``AᵀY / N`` of ``A = [D_1 X̃, ..., D_P X̃]`` (columns pattern-major)."""
     N, m = Xt.shape
     P = D.shape[1]
     H = np.zeros((P * m, P * m))
     b = np.zeros((P * m, Y.shape[1]))
+    # large N: each chunk's product in float32 (relative rounding ~1e-6 of a 4096-row
+    # sum, half the time of float64), the sum over chunks in float64; the solver's
+    # stopping test is redone in float64 on the data anyway
+    dtype = np.float32 if N >= 20_000 else np.float64
     for start in range(0, N, chunk):
         rows = slice(start, start + chunk)
-        A = (D[rows, :, None] * Xt[rows, None, :]).reshape(-1, P * m)
+        A = (D[rows, :, None] * Xt[rows, None, :]).reshape(-1, P * m).astype(dtype)
         H += A.T @ A
-        b += A.T @ Y[rows]
+        b += A.T @ Y[rows].astype(dtype)
     return H / N, b / N
 
 
-def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10, U0=None,
-                      gram=None, verbose=0):
+def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, U0=None,
+                      gram=None, settle_tol=None, cache=None, certify=True,
+                      verbose=0):
     """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
 
     ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
     Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
     with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ``U0`` or from ridge
     regression on the all-active pattern (the linear model), steps ``1/L``
-    with ``L ≥ |A|²/N`` from a power iteration, restarts the momentum when
-    the step goes uphill (O'Donoghue & Candès), and every ``check_every``
-    steps computes the duality gap at the residual (:func:`_gated_dual_bound`);
-    stops when its relative value is below ``tol``.
+    backtracked (Beck & Teboulle 2009) from ``L/8`` below the bound
+    ``L ≥ |A|²/N`` of a power iteration, restarts the momentum when the step
+    goes uphill (O'Donoghue & Candès), and evaluates a dual bound at every
+    extrapolated point (:func:`_gated_dual_bound`, free: the gradient there
+    is the step's).  Every ``check_every`` steps it stops when the relative
+    duality gap is below ``tol``, or when the objective has settled: it
+    decreased by less than ``settle_tol`` (relative; default ``tol / 10``)
+    over the last ten steps.  The dual bound of this group lasso
+    lags the objective by hundreds of steps after the predictions stop
+    changing (digits: the objective within 0.4% of its optimum at step 110,
+    the gap certified 1e-2 at step 380), so the gap is reported, not awaited;
+    ``settle_tol=0`` waits for it.  ``certify=False`` skips the float64 pass
+    over the data at the stop (a rough solve that is only a warm start; the
+    returned ``lower_bound`` is then ``-inf`` unless computed in float64).
 
-    Each step costs two passes over ``A`` (``2 N m P Q`` multiply-adds), in
+    Each step costs two passes over ``A`` (``2 N m P Q`` multiply-adds, the
+    prediction of the new point and the gradient at the extrapolated one:
+    predictions are linear in ``U`` and follow the momentum), in
     float32 when those dominate.  When ``N`` is large next to ``m P`` the
     Gram matrix ``AᵀA/N`` is formed once (``N (m P)²``) and a step costs
     ``(m P)² Q``, independent of ``N``.  In both cases the stopping test is
@@ -456,44 +486,70 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
     P, Q = D.shape[1], Y.shape[1]
     Df = D.astype(np.float64)
     Pm = P * m
+    settle_tol = 0.1 * tol if settle_tol is None else settle_tol
     # float32 once the (N, P Q) passes dominate: they are memory-bound
     work = np.float32 if N * P * Q > _FLOAT32_SIZE else np.float64
     # cost of ~300 steps: Gram (built in float64) against passes over the data
     direct = 300 * 2 * N * Pm * Q * (0.5 if work is np.float32 else 1.0)
     use_gram = Pm <= _GRAM_MAX and Pm * Pm * (N + 300 * Q) < direct if gram is None else gram
     yy = float(np.einsum("nq,nq->", Y, Y)) / N
+    # ``cache``: a dict kept across calls on the same design and targets (the
+    # noise-adaptive rounds), holding the Gram matrix and the curvature
+    cache = {} if cache is None else cache
     if use_gram:
-        H, b = _gram(Xt, Df, Y)
-        # |A|²/N is the Gram's largest eigenvalue (with 1e-9 for rounding)
-        L = float(np.linalg.eigvalsh(H)[-1]) * (1 + 1e-9)
+        if "H" not in cache:
+            cache["H"], cache["b"] = _gram(Xt, Df, Y)
+            # |A|²/N is the Gram's largest eigenvalue (with 1e-9 for rounding)
+            cache["L_gram"] = float(np.linalg.eigvalsh(cache["H"])[-1]) * (1 + 1e-9)
+        H, b, L = cache["H"], cache["b"], cache["L_gram"]
     else:
-        # power iteration underestimates |A|²; 30 steps and 10% keep 1/L a safe step
-        L = 1.1 * _spectral_norm_sq(Xt, Df) / N
+        # a start for the backtracking, not a safe step: 10 power steps on a sample of
+        # rows (the curvature per sample), reused across the noise-adaptive rounds
+        if "L" not in cache:
+            rows = slice(None, None, max(N // 5000, 1))
+            cache["L"] = _spectral_norm_sq(Xt[rows], Df[rows], n_iter=10) / len(Xt[rows])
+        L = cache["L"]
     if use_gram:
 
         def to_a(Uf):  # (m, P Q) -> (P m, Q), the Gram's column order
             return Uf.reshape(m, P, Q).transpose(1, 0, 2).reshape(Pm, Q)
 
-        def gradient_stats(Uf, need_stats=False):
+        def image(Uf):
+            return H @ to_a(Uf)
+
+        def value(Uf, HU):  # ½|r|²/N, |r|²/N, <r, y>/N
             Ua = to_a(Uf)
-            HU = H @ Ua
-            grad = (HU - b).reshape(P, m, Q).transpose(1, 0, 2).reshape(m, P * Q)
-            if not need_stats:
-                return grad, None
             ub = float(np.einsum("kq,kq->", Ua, b))
             rr = max(float(np.einsum("kq,kq->", Ua, HU)) - 2.0 * ub + yy, 0.0)
-            return grad, (rr, ub - yy)  # |r|²/N, <r, y>/N
+            return 0.5 * rr, rr, ub - yy
+
+        def gradient(HU):
+            return (HU - b).reshape(P, m, Q).transpose(1, 0, 2).reshape(m, P * Q)
     else:
         Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
 
-        def gradient_stats(Uf, need_stats=False):
-            R = np.einsum("np,npq->nq", Dw, (Xw @ Uf.astype(work)).reshape(N, P, Q)) - Yw
-            grad = (Xw.T @ (Dw[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)).astype(
-                np.float64)
-            if not need_stats:
-                return grad, None
-            return grad, (float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N,
-                          float(np.einsum("nq,nq->", R, Yw, dtype=np.float64)) / N)
+        # small problems are bound by numpy's per-call overhead: one output and
+        # float64 take the shortest routes
+        def image(Uf):
+            Z = Xw @ Uf.astype(work, copy=False)
+            if Q == 1:
+                return np.einsum("np,np->n", Dw, Z)[:, None]
+            return np.einsum("np,npq->nq", Dw, Z.reshape(N, P, Q))
+
+        def value(Uf, F):
+            R = F - Yw
+            if work is np.float64:
+                rr = float(np.vdot(R, R)) / N
+                return 0.5 * rr, rr, float(np.vdot(R, Yw)) / N
+            rr = float(np.einsum("nq,nq->", R, R, dtype=np.float64)) / N
+            return 0.5 * rr, rr, float(np.einsum("nq,nq->", R, Yw, dtype=np.float64)) / N
+
+        def gradient(F):
+            R = (F - Yw) / N
+            if Q == 1:
+                return (Xw.T @ (Dw * R)).astype(np.float64, copy=False)
+            return (Xw.T @ (Dw[:, :, None] * R[:, None, :]).reshape(N, P * Q)).astype(
+                np.float64, copy=False)
 
     exact = work is np.float64 and not use_gram
 
@@ -507,44 +563,82 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=10,
         G0 = Xt.T @ Xt / N
         G0[np.diag_indices(m)] += lam
         Uf.reshape(m, P, Q)[:, full[0]] = np.linalg.solve(G0, Xt.T @ Y / N)
+    # The step is linear in U: its image (the prediction, or H U on the Gram path) is
+    # carried along the momentum instead of recomputed, so a step costs one product
+    # forward (two on the data path, with the gradient) and the backtracking test, the
+    # objective and a dual bound at the extrapolated point come free.
+    img_u = image(Uf)
+    f_u, rr_u, ry_u = value(Uf, img_u)
     best = (0.5 * yy, np.zeros_like(Uf))
-    rr0 = gradient_stats(Uf, True)[1][0]
-    if 0.5 * rr0 + penalty(Uf) < best[0]:
-        best = (0.5 * rr0 + penalty(Uf), Uf)
+    if f_u + penalty(Uf) < best[0]:
+        best = (f_u + penalty(Uf), Uf)
     # ``certified``: the best dual value evaluated in float64 from the data
-    V, t, bound, certified, gap, n_iter = Uf.copy(), 1.0, -np.inf, -np.inf, np.inf, 0
+    V, img_v, t, bound, certified, gap, n_iter = Uf, img_u, 1.0, -np.inf, -np.inf, np.inf, 0
+    # the power-iteration constant bounds the curvature; the steps start 8x longer and
+    # backtrack (Beck & Teboulle 2009) -- along FISTA's path the curvature that matters
+    # is far below |A|²/N, dominated by the patterns' nearly parallel intercept columns
+    L_max, L = L, L / 8.0
+    history = [best[0]]
+    slack = 1e-6 if work is np.float32 or use_gram else 1e-12
     while n_iter < max_iter:
-        U_new = V - gradient_stats(V)[0] / L
-        norms = np.sqrt(np.einsum("mk,mk->k", U_new, U_new))
-        U_new *= np.maximum(1.0 - (lam / L) / np.maximum(norms, 1e-300), 0.0)
-        step = U_new - Uf
-        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-        if np.vdot(V - U_new, step) > 0:  # gradient-mapping restart
-            t_new, V = 1.0, U_new.copy()
-        else:
-            V = U_new + ((t - 1.0) / t_new) * step
-        Uf, t = U_new, t_new
-        n_iter += 1
-        if n_iter % check_every == 0 or n_iter == max_iter:
-            grad, (rr, ry) = gradient_stats(Uf, True)
-            obj = 0.5 * rr + penalty(Uf)
-            if obj < best[0]:
-                best = (obj, Uf)
+        f_v, rr_v, ry_v = value(V, img_v)
+        grad = gradient(img_v)
+        if (n_iter + 1) % check_every == 0 or n_iter + 1 == max_iter:
+            # any residual scaled into the dual feasible set bounds the optimum
             worst = float(np.sqrt(np.einsum("mk,mk->k", grad, grad)).max(initial=0.0))
-            bound = max(bound, _bound_from_stats(worst, rr, ry, lam))
+            bound = max(bound, _bound_from_stats(worst, rr_v, ry_v, lam))
+        doublings = 0
+        while True:
+            U_new = V - grad / L
+            norms = np.sqrt(np.einsum("mk,mk->k", U_new, U_new))
+            shrunk = np.maximum(norms - lam / L, 0.0)
+            U_new *= shrunk / np.maximum(norms, 1e-300)
+            img_new = image(U_new)
+            f_new, _, _ = value(U_new, img_new)
+            delta = U_new - V
+            quad = f_v + float(np.vdot(grad, delta)) + 0.5 * L * float(np.vdot(delta, delta))
+            # no cap: the power iteration's L may be below |A|²/N, and the test holds
+            # for every L above it (the 60 doublings only guard against rounding)
+            if f_new <= quad + slack * abs(f_v) or doublings == 60:
+                break
+            L, doublings = 2.0 * L, doublings + 1
+        n_iter += 1
+        obj = f_new + lam * float(shrunk.sum())
+        if obj < best[0]:
+            best = (obj, U_new)
+        step = U_new - Uf
+        t_new = 0.5 * (1.0 + (1.0 + 4.0 * t * t) ** 0.5)  # a float: keeps float32 images
+        if np.vdot(V - U_new, step) > 0 or n_iter % 100 == 0:
+            # gradient-mapping restart (O'Donoghue & Candès); every 100 steps the image
+            # is refreshed so that rounding carried along the momentum does not build up
+            t_new, V = 1.0, U_new
+            img_u = img_v = image(U_new) if n_iter % 100 == 0 else img_new
+        else:
+            beta = (t - 1.0) / t_new
+            V = U_new + beta * step
+            img_v = img_new + beta * (img_new - img_u)
+            img_u = img_new
+        Uf, t = U_new, t_new
+        L = max(0.9 * L, L_max / 1e3)
+        history.append(best[0])
+        if n_iter % check_every == 0 or n_iter == max_iter:
             if exact:
                 certified = bound
             gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
+            # the objective has settled: its relative decrease over the last ten
+            # steps is below tol / 10; the gap is then reported as certified, not awaited
+            old = history[-11] if len(history) > 10 else np.inf
+            settled = settle_tol > 0 and old - best[0] <= settle_tol * abs(best[0])
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
-                      f"{bound:.6g}, relative gap {gap:.2e}")
-            if gap <= tol and not exact:
+                      f"{bound:.6g}, relative gap {gap:.2e}, step 1/{L / L_max:.3f}L")
+            if (gap <= tol or settled) and not exact and certify:
                 # float32 residuals are accurate to ~1e-7 of |y|, the Gram's expansion
                 # of |r|² to rounding of |y|²: the test is redone in float64 on the data
                 obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam)
                 best, certified = (obj64, best[1]), max(certified, bound64)
                 gap = (obj64 - certified) / max(abs(obj64), 1e-300)
-            if gap <= tol:
+            if gap <= tol or settled:
                 break
     return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
                                       "lower_bound": certified, "gap": gap}
@@ -558,7 +652,7 @@ def gated_certificate(Xt, D, Y, U, lam):
     R = np.einsum("np,npq->nq", Df, (Xt @ U.reshape(m, -1)).reshape(N, P, Q)) - Y
     objective = 0.5 * float(np.einsum("nq,nq->", R, R)) / N + lam * float(
         np.sqrt(np.einsum("mpq,mpq->pq", U, U)).sum())
-    C = Xt.T @ (Df[:, :, None] * (R / N)[:, None, :]).reshape(N, P * Q)
+    C = _pattern_products(Xt, Df, R / N)
     return objective, _gated_dual_bound(R, Y, C, lam)
 
 
@@ -604,7 +698,7 @@ def _constraint_violation(Xt, S, U, keep, chunk=16384):
     return float((worst / np.maximum(reach, 1e-300)).max())
 
 
-def cone_decompose(Xt, S, gates, U, chunk=16384):
+def cone_decompose(Xt, S, gates, U, chunk=16384, split="gate"):
     """Write each gated unit as a difference of two units of its pattern's cone.
 
     ``u = v - w`` with ``v, w ∈ K_i = {u : S_i X̃ u ≥ 0}`` (Mishkin et al.
@@ -616,7 +710,10 @@ def cone_decompose(Xt, S, gates, U, chunk=16384):
     (no training point on its hyperplane), with the smallest such ``t``.  On
     new points the pair agrees with the gated unit except in the band
     ``|x̃·u| > t |x̃·g_i|`` along the gate's hyperplane, which holds no
-    training point.
+    training point.  ``split="min_norm"`` replaces that pair, unit by unit, by
+    the smallest ``w`` (:func:`_least_distance_split`) when it is smaller: the
+    gate split's ``t`` is large when the gate's hyperplane passes close to a
+    training point, and its nearly cancelling pair is fragile.
 
     Returns
     -------
@@ -641,7 +738,46 @@ def cone_decompose(Xt, S, gates, U, chunk=16384):
     V[:, 1] = t[None] * gates[:, :, None]
     V[:, 0][:, in_minus] = 0.0
     V[:, 1][:, in_minus] = -U[:, in_minus]
+    if split == "min_norm":
+        for i, q in np.argwhere(t > 0):
+            w = _least_distance_split(Xt, S[:, i], U[:, i, q])
+            if w is not None and np.linalg.norm(w) < t[i, q]:
+                V[:, 0, i, q], V[:, 1, i, q] = U[:, i, q] + w, w
     return V
+
+
+def _least_distance_split(Xt, s, u):
+    """The smallest ``w`` with ``w`` and ``u + w`` in the cone ``{z : s X̃ z ≥ 0}``.
+
+    ``min |w|  s.t.  G w ≥ c``, ``G = s X̃``, ``c = max(-G u, 0)``: a least
+    distance program, solved through non-negative least squares (Lawson &
+    Hanson 1974, ch. 23): with ``E = [Gᵀ; cᵀ]`` and ``μ ≥ 0`` minimising
+    ``|E μ - e|``, ``w = -r_{:m} / r_m`` for ``r = E μ - e``.  Returns ``None``
+    when the solution misses a constraint by more than rounding (the gate split
+    is kept then).
+    """
+    from scipy.optimize import nnls
+
+    G = s[:, None] * Xt
+    Gu = G @ u
+    c = np.maximum(-Gu, 0.0)
+    reach = max(float(np.abs(Gu).max()), 1e-300)
+    e = np.zeros(Xt.shape[1] + 1)
+    e[-1] = 1.0
+    E = np.vstack([G.T, c])
+    try:
+        mu = nnls(E, e, maxiter=50 * E.shape[1])[0]
+    except RuntimeError:  # iteration limit
+        return None
+    r = E @ mu - e
+    if not r[-1] < 0:
+        return None
+    w = -r[:-1] / r[-1]
+    # the kept split must hold on every training point up to rounding
+    Gw = G @ w
+    if min(float(Gw.min()), float((Gu + Gw).min())) < -1e-9 * reach:
+        return None
+    return w
 
 
 def solve_cvxpy(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
@@ -700,6 +836,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         "program": [StrOptions({"gated", "relu"})],
         "n_patterns": [None, Interval(Integral, 1, None, closed="left")],
         "sampling": [StrOptions({"pairs", "data", "gaussian"})],
+        "split": [StrOptions({"gate", "min_norm"})],
         "max_neurons": [None, Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"auto", "cvxpy", "fista"})],
         "cvxpy_solver": [str],
@@ -747,7 +884,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         S = 2.0 * Df - 1.0
         # alpha is relative to lam_max = max_i |(D_i X̃)ᵀ y| / N, the smallest
         # penalty at which the gated program is solved by zero
-        DY = (Xt.T @ (Df[:, :, None] * Y[:, None, :]).reshape(N, -1)) / N
+        DY = _pattern_products(Xt, Df, Y) / N
         lam_max = float(np.sqrt(np.einsum("mk,mk->k", DY, DY)).max())
         alpha = self.alpha
         if alpha is None:
@@ -777,7 +914,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         elif self.program == "gated":
             G, n_iter, lam, solver_bound = self._solve_gated(Xt, D, Y, lam, solver)
             self.alpha_ = lam * N
-            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None])
+            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None],
+                               split=self.split)
             if self.max_neurons is not None:
                 # whole gated units, largest first, as long as their one or two ReLU
                 # units fit in max_neurons
@@ -812,10 +950,13 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if lam_max == 0.0:
             self.optimality_gap_ = 0.0
         self.constraint_violation_ = _constraint_violation(Xt, S, U, keep)
-        if self.optimality_gap_ > self.tol:
+        # the gated solver stops once the objective settles and reports the gap it
+        # certified then: a warning when that is 10x tol (a loose fit), not at tol
+        warn_at = self.tol * (10.0 if self.program == "gated" else 1.0)
+        if self.optimality_gap_ > warn_at:
             warnings.warn(
                 f"{type(self).__name__}: the certified relative optimality gap "
-                f"{self.optimality_gap_:.2e} is above tol={self.tol:g} after {n_iter} "
+                f"{self.optimality_gap_:.2e} is above {warn_at:g} after {n_iter} "
                 f"iterations of solver {solver!r}; raise max_iter"
                 + (" or use solver='cvxpy'." if self.program == "relu" else "."),
                 ConvergenceWarning, stacklevel=3)
@@ -847,12 +988,13 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         N, m = Xt.shape
 
         bounds = {}  # lam -> best float64 dual value seen by the solver
+        cache = {}  # the design's Gram matrix and curvature, the same in every round
 
-        def solve(lam, U0, budget, tol):
+        def solve(lam, U0, budget, tol, certify=True):
             if solver == "cvxpy":
                 return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
             G, info = solve_gated_fista(Xt, D, Y, lam, tol=tol, max_iter=budget, U0=U0,
-                                        verbose=self.verbose)
+                                        cache=cache, certify=certify, verbose=self.verbose)
             bounds[lam] = max(bounds.get(lam, -np.inf), info["lower_bound"])
             return G, info["n_iter"]
 
@@ -863,7 +1005,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         # read from the residual, lam = c σ sqrt(m / N), to a fixed point; the rounds
         # before it need only a rough solution (gap 0.1), the last one gets tol
         Df = D.astype(np.float64)
-        G, n_iter = solve(lam, None, self.max_iter, max(self.tol, 0.1))
+        # the rough rounds are warm starts: no float64 certificate
+        G, n_iter = solve(lam, None, self.max_iter, max(self.tol, 0.1), certify=False)
         for _ in range(_MAX_NOISE_ROUNDS):
             R = np.einsum("np,npq->nq", Df, (Xt @ G.reshape(m, -1)).reshape(
                 N, D.shape[1], -1)) - Y
@@ -872,7 +1015,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             settled = abs(new - lam) <= 0.05 * lam
             lam = new
             G, more = solve(lam, G, max(self.max_iter - n_iter, 1),
-                            self.tol if settled else max(self.tol, 0.1))
+                            self.tol if settled else max(self.tol, 0.1), certify=settled)
             n_iter += more
             if settled or n_iter >= self.max_iter:
                 break
@@ -940,6 +1083,17 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
         0.872 / 0.881, ``make_friedman3`` 0.829 / 0.773 / 0.771,
         ``make_friedman2`` 0.924 / 0.923 / 0.924, diabetes 0.493 / 0.503 /
         0.501.
+    split : {"gate", "min_norm"}, default="gate"
+        How ``program="gated"`` writes each gated unit ``u`` as ``v - w``
+        with ``v, w`` in its pattern's cone (:func:`cone_decompose`).
+        ``"gate"``: along the pattern's gate, ``w = t g``, one matrix product;
+        the gate's hyperplane passes close to some training points, so ``t``
+        and the pair are large and nearly cancel (digits: the network's test
+        accuracy drops by ~40 points under 1e-3 relative weight noise).
+        ``"min_norm"``: the smallest such ``w``, a least distance program per
+        unit (non-negative least squares over the training points, ~20 ms per
+        unit at 1,400 rows); 30-70x smaller ``|w|`` on digits.  Both give a
+        network equal to the gated model on every training point.
     max_neurons : int, default=None
         Keep only the largest units (by ``|u_j|``, whole gated units for the
         gated program) so that at most ``max_neurons`` hidden units remain (the
@@ -954,9 +1108,12 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     cvxpy_solver : str, default="CLARABEL"
         Name of an installed cvxpy solver.
     tol : float, default=1e-2
-        Target certified relative optimality gap (see ``optimality_gap_``);
-        a :class:`~sklearn.exceptions.ConvergenceWarning` says when it is not
-        met.
+        Target certified relative optimality gap (see ``optimality_gap_``).
+        With ``program="gated"`` FISTA also stops once the objective has
+        settled (relative decrease below ``tol / 10`` over ten steps) and
+        reports the gap certified then; a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says when that is above
+        ``10 * tol`` (``program="relu"``: above ``tol``).
     max_iter : int, default=1000
         FISTA steps in all (over the rounds of the noise-adaptive penalty).
     random_state : int, RandomState instance or None, default=None
@@ -1046,13 +1203,14 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
     _noise_adaptive = True
 
     def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="pairs",
-                 max_neurons=None, solver="auto",
+                 split="gate", max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
         self.program = program
         self.n_patterns = n_patterns
         self.sampling = sampling
+        self.split = split
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver
@@ -1141,12 +1299,28 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
         accuracy on digits 0.978 / 0.958 / 0.971 with gaussian / pairs / data
         (20 patterns; pixels share few values, and pairs of them give few
         distinct patterns), breast cancer 0.977 / 0.974 / 0.974.
+    split : {"gate", "min_norm"}, default="gate"
+        How ``program="gated"`` writes each gated unit ``u`` as ``v - w``
+        with ``v, w`` in its pattern's cone (:func:`cone_decompose`).
+        ``"gate"``: along the pattern's gate, ``w = t g``, one matrix product;
+        the gate's hyperplane passes close to some training points, so ``t``
+        and the pair are large and nearly cancel (digits: the network's test
+        accuracy drops by ~40 points under 1e-3 relative weight noise).
+        ``"min_norm"``: the smallest such ``w``, a least distance program per
+        unit (non-negative least squares over the training points, ~20 ms per
+        unit at 1,400 rows); 30-70x smaller ``|w|`` on digits.  Both give a
+        network equal to the gated model on every training point.
     max_neurons : int, default=None
         Keep only the hidden units of largest norm.
     solver : {"auto", "cvxpy", "fista"}, default="auto"
     cvxpy_solver : str, default="CLARABEL"
     tol : float, default=1e-2
-        Target certified relative optimality gap.
+        Target certified relative optimality gap (see ``optimality_gap_``).
+        With ``program="gated"`` FISTA also stops once the objective has
+        settled (relative decrease below ``tol / 10`` over ten steps) and
+        reports the gap certified then; a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says when that is above
+        ``10 * tol`` (``program="relu"``: above ``tol``).
     max_iter : int, default=1000
     random_state : int, RandomState instance or None, default=None
     n_jobs : int, default=None
@@ -1212,13 +1386,14 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     _noise_adaptive = False
 
     def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="gaussian",
-                 max_neurons=None, solver="auto",
+                 split="gate", max_neurons=None, solver="auto",
                  cvxpy_solver="CLARABEL", tol=1e-2, max_iter=1000, random_state=None,
                  n_jobs=None, verbose=0):
         self.alpha = alpha
         self.program = program
         self.n_patterns = n_patterns
         self.sampling = sampling
+        self.split = split
         self.max_neurons = max_neurons
         self.solver = solver
         self.cvxpy_solver = cvxpy_solver

@@ -1,5 +1,6 @@
 import pickle
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -48,11 +49,70 @@ def test_real_data_is_sequentially_separable(loader):
     X = StandardScaler().fit_transform(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AssumptionWarning)
-        clf = SequentialSeparableClassifier().fit(X, y)
-    assert clf.separable_.all()
+        # max_aperture=pi: Theorem 5.2's network, whatever its conditioning
+        clf = SequentialSeparableClassifier(max_aperture=np.pi).fit(X, y)
+        default = SequentialSeparableClassifier().fit(X, y)
+    assert clf.separable_.all() and clf.collapsed_.all()
     # zero loss up to the conditioning of the layers (digits: cond ~1e7)
     assert cost(clf, X, y) < 1e-12 * len(y)
     assert clf.score(X, y) == 1.0
+    # the default keeps the same order and hyperplanes (every step separates)
+    assert default.separable_.all() and np.array_equal(default.order_, clf.order_)
+    np.testing.assert_allclose(default.axes_, clf.axes_)
+
+
+def _noisy_accuracy(clf, X, y, eps, draws=5, seed=0):
+    """Mean accuracy of a forward pass with every weight and bias times (1 + eps N(0, 1))."""
+    rng = np.random.RandomState(seed)
+    scores = []
+    for _ in range(draws):
+        coefs = [W * (1 + eps * rng.standard_normal(W.shape)) for W in clf.coefs_]
+        biases = [b * (1 + eps * rng.standard_normal(b.shape)) for b in clf.intercepts_]
+        out = forward(SimpleNamespace(coefs_=coefs, intercepts_=biases), X)
+        scores.append(np.mean(clf.classes_[out.argmax(axis=1)] == y))
+    return float(np.mean(scores))
+
+
+def _digits_split():
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                        random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def test_default_network_on_digits_is_robust_to_weight_noise():
+    # issue 17: at most one point of test accuracy lost under relative weight noise of
+    # 1e-3 (Theorem 5.2's network, max_aperture=pi, drops from 0.935 to ~0.1)
+    X_train, X_test, y_train, y_test = _digits_split()
+    clf = SequentialSeparableClassifier(random_state=0).fit(X_train, y_train)
+    clean = clf.score(X_test, y_test)
+    assert clean >= 0.95
+    assert clean - _noisy_accuracy(clf, X_test, y_test, 1e-3) <= 0.01
+    # the cones are capped at eq. (37)'s condition number 3: every layer is well conditioned
+    assert clf.condition_numbers_.max() < 10
+    exact = SequentialSeparableClassifier(max_aperture=np.pi, random_state=0).fit(
+        X_train, y_train)
+    assert exact.score(X_test, y_test) - _noisy_accuracy(exact, X_test, y_test, 1e-3) > 0.5
+
+
+def test_max_aperture_caps_the_cones_and_keeps_every_other_point_forward():
+    X, y = make_sequentially_separable(n_samples=90, random_state=0)
+    exact = SequentialSeparableClassifier(max_aperture=np.pi).fit(X, y)
+    cap = 0.5 * exact.angles_.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        clf = SequentialSeparableClassifier(max_aperture=cap).fit(X, y)
+    assert clf.angles_.max() <= cap + 1e-12
+    assert clf.separable_.all() and not clf.collapsed_.all()
+    # a forward pass from the public weights agrees with the fitted accuracy
+    out = forward(clf, X)
+    assert np.mean(clf.classes_[out.argmax(axis=1)] == y) == clf.training_accuracy_
+    # a cap above every aperture changes nothing
+    same = SequentialSeparableClassifier(max_aperture=exact.angles_.max()).fit(X, y)
+    np.testing.assert_array_equal(same.angles_, exact.angles_)
 
 
 @pytest.mark.parametrize("n_classes, n_features", [(3, 2), (10, 50)])
