@@ -31,6 +31,9 @@ _BLOCK_BYTES = 1 << 20
 # that saves at least this factor of the dense product's flops (2: measured 0.72 ->
 # 0.63 of MLPClassifier(100,)'s predict time on 20-dimensional blobs; 4 left them dense).
 _LOW_RANK_GAIN = 2
+# Rows the cone shortcut leaves to the exact pass that take the plain layer-by-layer pass
+# instead of the plan (whose per-step calls cost more than a few rows' products)
+_PLAIN_ROWS = 32
 # New units of a widened network: incoming weights this fraction of the existing ones.
 _WIDEN_SCALE = 0.1
 
@@ -602,7 +605,15 @@ class ReLUNetwork:
             block = np.asarray(X[start:start + rows], dtype=np.float64)
             view = out[start:start + block.shape[0]]
             for step, idx, a in shortcut.settle(block, view, plan[2], work):
-                self._run(a, step, view, idx)
+                if len(idx) <= _PLAIN_ROWS:
+                    # a handful of rows: the plain pass, without the plan's per-step calls
+                    for c, b in zip(self.coefs[step:-1], self.intercepts[step:-1]):
+                        a = a @ c
+                        a += b
+                        np.maximum(a, 0.0, out=a)
+                    view[idx] = a @ self.coefs[-1] + self.intercepts[-1]
+                else:
+                    self._run(a, step, view, idx)
         return out
 
     def _run(self, X, first, out, where):
