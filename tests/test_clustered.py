@@ -322,7 +322,7 @@ def test_ball_cones_on_clustered_data():
 def test_margins_are_the_distances_to_the_cone_boundaries(ratio):
     X, y = make_clustered(n_samples=120, n_features=10, n_classes=4, clustering_ratio=ratio,
                           random_state=0)
-    clf = ClusteredTruncationClassifier().fit(X, y)
+    clf = ClusteredTruncationClassifier(random_state=0).fit(X, y)
     z = (X - clf.center_) @ clf.components_
     for j in range(4):
         p, f, half = clf.base_points_[j], clf.axes_[j], clf.angles_[j] / 2

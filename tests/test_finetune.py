@@ -163,8 +163,8 @@ def test_freeze_auto_freezes_a_sharp_construction_only():
     # relative weight noise of 1e-3; the shallow hinge network does not
     X, y = make_blobs(n_samples=300, centers=5, n_features=10, cluster_std=4.0,
                       random_state=0)
-    sharp = _quiet(lambda: fine_tune(SequentialSeparableClassifier(max_aperture=np.pi, random_state=0), X, y,
-                                     widen=0, max_iter=0, random_state=0))
+    exact = SequentialSeparableClassifier(max_aperture=np.pi, random_state=0)
+    sharp = _quiet(lambda: fine_tune(exact, X, y, widen=0, max_iter=0, random_state=0))
     calm = fine_tune(ShallowBoundClassifier(), X, y, widen=0, max_iter=0, random_state=0)
     assert sharp.frozen_ and not calm.frozen_
 
