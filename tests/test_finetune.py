@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
@@ -245,3 +246,15 @@ def test_fine_tune_is_reproducible_with_an_integer_seed(data):
     for other in runs[1:]:
         for a, b in zip(runs[0].coefs_, other.coefs_):
             np.testing.assert_array_equal(a, b)
+
+
+def test_convex_constructions_are_built_with_the_small_weight_split(data):
+    # the default split's nearly cancelling pairs would make the first steps destructive
+    X, y = data
+    est = ConvexReLUClassifier(n_patterns=10, random_state=0)
+    tuned = _quiet(lambda: fine_tune(est, X, y, max_iter=0, random_state=0))
+    assert tuned.construction_.split == "min_norm"
+    assert est.split == "gate"  # the user's estimator is left as it was
+    w_min = max(np.abs(c).max() for c in tuned.construction_.coefs_[:-1])
+    gate = _quiet(lambda: clone(est).fit(X, y))
+    assert w_min < max(np.abs(c).max() for c in gate.coefs_[:-1])
