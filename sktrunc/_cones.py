@@ -181,8 +181,8 @@ def cone_factors(h, theta):
     Returns
     -------
     W : LowRankUpdate
-        In the papers' orientation (``W x``); ``np.asarray(W)`` equals
-        :func:`~sktrunc._geometry.cone_weight`.
+        In the papers' orientation (``W x``); ``np.asarray(W)`` is the dense
+        ``W_θ R`` (the test suite checks it against a dense construction).
     """
     h = np.asarray(h, dtype=np.float64)
     n = h.shape[0]

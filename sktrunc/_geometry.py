@@ -15,7 +15,6 @@ __all__ = [
     "theta_n",
     "cone_lambda",
     "householder_to_diagonal",
-    "cone_weight",
     "cone_angles",
     "in_cone",
     "enclosing_cone_angle_of_balls",
@@ -185,35 +184,6 @@ def householder_to_diagonal(h):
     if vv < 1e-30:
         return np.eye(n)
     return np.eye(n) - (2.0 / vv) * np.outer(v, v)
-
-
-def cone_weight(h, theta):
-    """Weight ``W = W_θ R`` of Lemma 3.4 (eq. 39-41) for a full-width layer.
-
-    ``W_θ = λ I + (1 - λ) e eᵀ`` with ``e = u/|u|`` is eq. (40) written without
-    the auxiliary rotation ``R̃`` (``R̃ diag(1, λ, …, λ) R̃ᵀ`` fixes ``e`` and
-    scales its complement by ``λ``).  With ``b = -W p`` the layer's truncation
-    map is the identity on ``p + C_θ[h]`` and sends ``p + C_θ[-h]`` to ``p``.
-
-    Parameters
-    ----------
-    h : ndarray of shape (n,)
-        Unit axis of the forward cone.
-    theta : float
-        Aperture in ``(0, π)``.
-
-    Returns
-    -------
-    W : ndarray of shape (n, n)
-        In the papers' orientation (``W x``); its condition number is
-        ``1/λ = sqrt(n - 1) tan(θ/2)`` when ``θ > θ_n``.
-    """
-    h = np.asarray(h, dtype=np.float64)
-    n = h.shape[0]
-    lam = cone_lambda(theta, n)
-    e = np.full(n, 1.0 / np.sqrt(n))
-    W_theta = lam * np.eye(n) + (1.0 - lam) * np.outer(e, e)
-    return W_theta @ householder_to_diagonal(h)
 
 
 def cone_angles(points, apex, axis):

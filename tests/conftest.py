@@ -39,3 +39,15 @@ def float_zero(est, n_samples):
     kappa = max(float(np.max(est.condition_numbers_)), 1.0)
     scale = float(np.abs(est.targets_).max())
     return 0.5 * n_samples * (len(est.coefs_) * kappa * eps * scale) ** 2
+
+
+def dense_cone_weight(h, theta):
+    """Independent dense ``W_θ R`` of Lemma 3.4 (eq. 39-41), the reference for the
+    library's factored ``cone_factors``: ``W_θ = λ I + (1 - λ) e eᵀ`` with
+    ``e = 1/√n`` and ``R`` the Householder reflection taking ``h`` to ``e``."""
+    from sktrunc._geometry import cone_lambda, householder_to_diagonal
+    h = np.asarray(h, dtype=np.float64)
+    n = h.shape[0]
+    lam = cone_lambda(theta, n)
+    e = np.full(n, 1.0 / np.sqrt(n))
+    return (lam * np.eye(n) + (1.0 - lam) * np.outer(e, e)) @ householder_to_diagonal(h)

@@ -15,13 +15,12 @@ import pytest
 
 from sktrunc import ClusteredTruncationClassifier, ReLUNetwork, _network
 from sktrunc._cones import ConeLayer, cone_factors
-from sktrunc._geometry import cone_weight
 from sktrunc._network import LowRankUpdate
 from sktrunc._truncation import assemble_network, condition_number, truncate
 from sktrunc.datasets import make_clustered
 from sktrunc.exceptions import ConditioningWarning
 
-from conftest import cost, float_zero, forward
+from conftest import cost, dense_cone_weight, float_zero, forward
 
 
 def _random_update(rng, n, r, alpha=None):
@@ -80,7 +79,7 @@ def test_cone_factors_are_the_cone_weight_and_its_condition_number(n, theta):
     rng = np.random.default_rng(n)
     h = rng.normal(size=n)
     h /= np.linalg.norm(h)
-    F, W = cone_factors(h, theta), cone_weight(h, theta)
+    F, W = cone_factors(h, theta), dense_cone_weight(h, theta)
     np.testing.assert_allclose(np.asarray(F), W, rtol=0, atol=1e-15 * n)
     assert F.rank <= 2
     assert np.isclose(F.cond(), np.linalg.cond(W), rtol=1e-10)
@@ -88,7 +87,7 @@ def test_cone_factors_are_the_cone_weight_and_its_condition_number(n, theta):
                                atol=1e-13 * np.linalg.cond(W) * np.abs(np.linalg.inv(W)).max())
     # the axis already on the diagonal: R = I, and the rank drops to one
     e = np.full(n, n ** -0.5)
-    np.testing.assert_allclose(np.asarray(cone_factors(e, theta)), cone_weight(e, theta),
+    np.testing.assert_allclose(np.asarray(cone_factors(e, theta)), dense_cone_weight(e, theta),
                                atol=1e-15 * n)
 
 
