@@ -32,15 +32,12 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from bench_classifiers import DATA
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
-    load_iris,
-    load_wine,
     make_blobs,
-    make_circles,
     make_classification,
-    make_moons,
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
@@ -80,21 +77,9 @@ def row(label, ours, X, y, repeat, peer=None, peer_name="", target="", mlp=True)
     return est
 
 
-def xor_of_blobs(n_samples=400, seed=0):
-    centers = 4.0 * np.array([[0, 0], [1, 1], [0, 1], [1, 0]])
-    X, lab = make_blobs(n_samples, centers=centers, cluster_std=0.6, random_state=seed)
-    return X, (lab >= 2).astype(int)
-
-
-CV_DATA = {
-    "iris": lambda: load_iris(return_X_y=True),
-    "wine": lambda: load_wine(return_X_y=True),
-    "breast_cancer": lambda: load_breast_cancer(return_X_y=True),
-    "digits": lambda: load_digits(return_X_y=True),
-    "moons": lambda: make_moons(400, noise=0.25, random_state=0),
-    "circles": lambda: make_circles(400, noise=0.1, factor=0.5, random_state=0),
-    "xor": xor_of_blobs,
-}
+# the bundled tables and nonlinear generators of bench_classifiers.py (one home for them)
+CV_DATA = {name: DATA[name] for name in
+           ("iris", "wine", "breast_cancer", "digits", "moons", "circles", "xor")}
 
 
 def main():
