@@ -22,10 +22,10 @@ Read the ratios, not the seconds.
 
 import argparse
 import time
-import tracemalloc
 import warnings
 
 import numpy as np
+from bench_predict import peak_mib
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestCentroid
@@ -41,14 +41,6 @@ def timed(fn, repeat=1):
         out = fn()
         best = min(best, time.perf_counter() - start)
     return best, out
-
-
-def peak_mib(fn):
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2 ** 20
 
 
 def dense_assembly(clf):
