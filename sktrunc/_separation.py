@@ -356,38 +356,39 @@ def _line_search(w_dot, dw2, r, delta, c):
     piecewise linear, with a kink where a point crosses the margin
     (``t = r_i / δ_i``).  Its sign at the full step ``t = 1`` tells on which
     side of 1 the root lies; walking the sorted kinks on that side only (few,
-    near a solution) with cumulative sums finds the piece that holds it.
+    near a solution) with cumulative sums finds the piece that holds it.  The
+    kinks are computed for the points that cross on that side only: those
+    whose side of the margin differs at ``t = 0`` and ``t = 1``, or, beyond 1,
+    an active point moving out (``r > δ > 0``) or an inactive one moving in
+    (``r < δ < 0``).
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kink = r / delta
+    cd = c * delta
+    cdr, cdd = cd * r, cd * delta
     # φ'(t) = A + B t on the piece just after t = 1
-    on = r - delta > 0
-    cd = c[on] * delta[on]
-    A = w_dot - float(cd @ r[on])
-    B = dw2 + float(cd @ delta[on])
+    at1 = r > delta
+    A = w_dot - float(cdr[at1].sum())
+    B = dw2 + float(cdd[at1].sum())
     if A + B >= 0:
         # the root is in (0, 1]: start from the piece after 0, walk kinks below 1
-        on = r > 0
-        cd = c[on] * delta[on]
-        A = w_dot - float(cd @ r[on])
-        B = dw2 + float(cd @ delta[on])
-        ahead = (kink > 0) & (kink < 1.0)
+        at0 = r > 0
+        A = w_dot - float(cdr[at0].sum())
+        B = dw2 + float(cdd[at0].sum())
+        moves = np.flatnonzero(at0 != at1)
     else:
-        ahead = kink > 1.0
-    # kinks ahead: an active point leaving (δ > 0) or an inactive one entering (δ < 0)
-    moves = np.flatnonzero(ahead & np.isfinite(kink))
+        moves = np.flatnonzero(np.where(at1, delta > 0, (delta < 0) & (r < delta)))
     if moves.size:
-        moves = moves[np.argsort(kink[moves])]
+        kink = r[moves] / delta[moves]
+        order = np.argsort(kink)
+        moves, kink = moves[order], kink[order]
         sign = np.where(delta[moves] > 0, -1.0, 1.0)  # leaving subtracts its terms
-        cd = c[moves] * delta[moves]
         A_k, B_k = np.empty(moves.size + 1), np.empty(moves.size + 1)
         A_k[0], B_k[0] = A, B
-        np.cumsum(-sign * cd * r[moves], out=A_k[1:])
-        np.cumsum(sign * cd * delta[moves], out=B_k[1:])
+        np.cumsum(-sign * cdr[moves], out=A_k[1:])
+        np.cumsum(sign * cdd[moves], out=B_k[1:])
         A_k[1:] += A
         B_k[1:] += B
         # φ' just before each kink, on the piece that ends there
-        slope_at = A_k[:-1] + B_k[:-1] * kink[moves]
+        slope_at = A_k[:-1] + B_k[:-1] * kink
         past = slope_at >= 0
         k = int(np.argmax(past)) if past.any() else moves.size
         A, B = A_k[k], B_k[k]
@@ -429,13 +430,14 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     v = np.array(v, dtype=float)
     reg = np.ones(d1)
     reg[-1] = intercept_penalty
-    prev = None
     margins = y * (Z @ v)
+    cy = c * y
     was, HA = None, None
     for _ in range(max_iter):
-        active = margins < 1.0
+        r = 1.0 - margins
+        active = r > 0
         # the gradient over every row (inactive rows weigh 0): no copy of the active rows
-        grad = reg * v - Z.T @ np.where(active, c * y * (1.0 - margins), 0.0)
+        grad = reg * v - Z.T @ np.where(active, cy * r, 0.0)
         # the Hessian of the active rows, updated by the rows that entered or left the
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
@@ -460,19 +462,16 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         else:
             step = -np.linalg.lstsq(H, grad, rcond=None)[0]
         delta = y * (Z @ step)
-        t = _line_search(float((reg * v) @ step), float((reg * step) @ step),
-                         1.0 - margins, delta, c)
+        t = _line_search(float((reg * v) @ step), float((reg * step) @ step), r, delta, c)
         v += t * step
         margins += t * delta
-        key = active.tobytes()
-        if key == prev and abs(t - 1.0) < 1e-9:
+        if moved is not None and moved.size == 0 and abs(t - 1.0) < 1e-9:
             break  # the active set is settled and the full step reached its minimum
         # Newton decrement: the predicted decrease, relative to the objective (the
         # rounding of margins at exactly 1 can keep the active set flickering)
         decrement = -float(grad @ step)
         if decrement <= 1e-13 * (float(v[:-1] @ v[:-1]) + 1e-300):
             break
-        prev = key
     return v, margins
 
 

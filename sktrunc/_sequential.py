@@ -54,8 +54,9 @@ _MIN_C = 1e-10
 
 # cones of condition number at most this let the last layer be fitted on the truncated
 # positions instead of a forward pass: the two differ by 1e-15 relative on digits (cones
-# of condition 3) and by 1e-12 on the 5000 x 17 table's fallback (condition 1.1e4)
-_POSITIONS_MAX_COND = 1e4
+# of condition 3), 1e-12 on the 5000 x 17 table's fallback (1.1e4) and 4e-11 on the
+# 2000 x 56 table's (3.8e5), with the same predictions; past this, the forward pass
+_POSITIONS_MAX_COND = 1e6
 
 # condition number sqrt(n - 1) tan(θ/2) of eq. (37) at which max_aperture="auto" caps
 # the cones (see the class docstring for the measurements behind it)
@@ -484,6 +485,30 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             X, lambda H: affine_rank(class_statistics(H, sub, n_sub).means) >= need,
             max(2 * n_sub, _MIN_LIFT_UNITS), rng, keep_linear=True)
         return (coef, intercept), H, class_statistics(H, sub, n_sub)
+
+    def _held_out_nearest(self, construction, X):
+        """Class indices a candidate predicts for held-out rows, without assembling it.
+
+        With well-conditioned cones (every condition number at most
+        ``_POSITIONS_MAX_COND``) the network's output is the last layer on the
+        truncated cone coordinates (eq. 23-24, Proposition 3.2), computed
+        layer by layer with the rows each cone leaves in place skipped; the
+        assembly of the real layers (eq. 21-22) is then not needed to score a
+        candidate.  Otherwise the assembled network's forward pass.
+        """
+        layers = construction.layers
+        if not all(layer.cumulative_factors.cond() <= _POSITIONS_MAX_COND
+                   for layer in layers):
+            return super()._held_out_nearest(construction, X)
+        H = X
+        if construction.lift is not None:
+            coef, intercept = construction.lift
+            H = np.maximum(X @ coef + intercept, 0.0)
+        Z = (H - construction.center) @ construction.components
+        for layer in layers:
+            Z = _truncated(Z, layer)[0]
+        W, b = construction.output
+        return self._nearest(Z @ W + b)
 
     # -- order search -------------------------------------------------------------
 
