@@ -567,6 +567,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 j, (neg, pos) = candidates[i], tasks[i]
                 w, b, n_wrong = _soft_margin(neg, pos[:-1], 0, self.C, state.soft.get(j))
                 state.soft[j] = (w, b)
+                state.first_soft[j] = (n_wrong, (w, b), tasks[i])
                 hints[i] = (w, b) if n_wrong else None
         if len(todo) > 1 and effective_n_jobs(self.n_jobs) > 1:
             # threads by default: Clarabel and numpy release the GIL, and worker
@@ -710,6 +711,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     else (stale.get(k, -1), 1, order[k]))
             if j in fresh:
                 break
+            if len(remaining) == len(state.owner) and j in state.first_soft:
+                # the first step's sides, whose soft margin the search already fitted
+                _legacy_draw(state)
+                fresh[j] = state.first_soft.pop(j)
+                continue
             sides = self._sides(state, j, remaining, base_points, positions)
             w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
             state.soft[j] = (w, b)
@@ -743,9 +749,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         costs accuracy (on iris it sits between versicolor and virginica).
         """
         neg, pos = sides
-        # the seed the soft-margin solver once took is still drawn, so that the random
-        # numbers drawn after it (k-means, the lift) stay those of earlier versions
-        state.rng.randint(np.iinfo(np.int32).max)
+        _legacy_draw(state)
         return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start)
 
     # -- one layer ------------------------------------------------------------------
@@ -958,6 +962,12 @@ def _frontier(a, rho, *, backward):
     return Items(a[order[keep]], rho[order[keep]])
 
 
+def _legacy_draw(state):
+    """Draw the seed the soft-margin solver once took (it is deterministic now), so that
+    the random numbers drawn after it (k-means, the lift) stay those of earlier versions."""
+    state.rng.randint(np.iinfo(np.int32).max)
+
+
 def _cone_condition(layer):
     """Condition number of a cone layer's weight ``W_θ R``: ``1/λ(θ)`` (eq. 37, ``R``
     orthogonal, ``W_θ = λ I + (1 - λ) e eᵀ``), without the singular values."""
@@ -1030,6 +1040,9 @@ class _Peeling:
     solves: int = 0
     certificates: dict = field(default_factory=dict)
     soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
+    # candidate -> (points on the wrong side, (w, b), sides) of its soft margin at the first
+    # step, fitted by the search and taken over by the peel
+    first_soft: dict = field(default_factory=dict)
     capped: bool = True  # whether max_aperture applies to the cones built now
 
 
