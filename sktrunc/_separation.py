@@ -121,15 +121,27 @@ def _clarabel_qp(A_neg, A_pos):
     import clarabel
     from scipy import sparse
 
-    d = A_neg.shape[1]
-    A = np.vstack([np.column_stack([A_neg, np.ones(len(A_neg))]),
-                   -np.column_stack([A_pos, np.ones(len(A_pos))])])
-    P = sparse.diags(np.r_[np.full(d, 2.0), 0.0]).tocsc()
+    (n_neg, d), m = A_neg.shape, len(A_neg) + len(A_pos)
+    # the constraint matrix [[A_neg, 1], [-A_pos, -1]] column by column (CSC, its exact
+    # zeros dropped), and P = diag(2, ..., 2, 0), built directly: scipy.sparse's
+    # constructors cost more than Clarabel's solve on a certificate's 2 (d + 2) points
+    A = np.empty((d + 1, m))
+    A[:d, :n_neg] = A_neg.T
+    A[:d, n_neg:] = -A_pos.T
+    A[d, :n_neg] = 1.0
+    A[d, n_neg:] = -1.0
+    data = A.ravel()
+    nonzero = data != 0
+    indptr = np.zeros(d + 2, dtype=np.int64)
+    np.cumsum(np.count_nonzero(A, axis=1), out=indptr[1:])
+    A_csc = sparse.csc_matrix((data[nonzero], np.tile(np.arange(m), d + 1)[nonzero], indptr),
+                              shape=(m, d + 1))
+    P = sparse.csc_matrix((np.full(d, 2.0), np.arange(d), np.r_[np.arange(d + 1), d]),
+                          shape=(d + 1, d + 1))
     settings = clarabel.DefaultSettings()
     settings.verbose = False
-    solution = clarabel.DefaultSolver(P, np.zeros(d + 1), sparse.csc_matrix(A),
-                                      -np.ones(len(A)), [clarabel.NonnegativeConeT(len(A))],
-                                      settings).solve()
+    solution = clarabel.DefaultSolver(P, np.zeros(d + 1), A_csc, -np.ones(m),
+                                      [clarabel.NonnegativeConeT(m)], settings).solve()
     status = str(solution.status)
     if status in ("Solved", "AlmostSolved"):
         return cp.OPTIMAL, np.asarray(solution.x, dtype=np.float64)
