@@ -405,11 +405,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         one = super()._without_search(X, y_idx, check_random_state(self.random_state))
         if all(layer.n_wrong_side == 0 for layer in one[0].layers):
             return one
-        self._built_one = one  # handed to the base class's search, not kept
+        # handed to the base class's search, not kept: the construction, and that some
+        # class overlaps the others (every candidate's first step is then certified from
+        # its soft margin, see _hyperplanes)
+        self._built_one, self._overlapping = one, True
         try:
             return super()._build(X, y_idx)
         finally:
-            del self._built_one
+            del self._built_one, self._overlapping
 
     def _without_search(self, X, y_idx, rng):
         """The one-prototype construction :meth:`_build` already made, if any."""
@@ -441,7 +444,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         xbar = space.barycenter @ basis - center @ basis
         budget = 4 * n_sub if self.max_solves is None else self.max_solves
         # the data of one fit travels in this object, never on the estimator
-        state = _Peeling(Z, sub, protos.owner, means, xbar, budget, rng)
+        state = _Peeling(Z, sub, protos.owner, means, xbar, budget, rng,
+                         overlapping=getattr(self, "_overlapping", False))
         state.capped = self.max_aperture != "auto"
         if not isinstance(self.order, str):
             layers = self._peel(state, self._explicit_order(protos))
@@ -558,11 +562,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                                   positions is None, extras)]
         state.solves += len(todo)
         hints = [None] * len(candidates)
-        if positions is None and not base_points and state.certificates:
-            # the first step, where some class already overlaps the others: the
-            # soft-margin hyperplane the peel would fit to these very sides next (kept,
-            # its warm start) names the points of a certificate of overlap, which the
-            # QP checks first
+        if positions is None and not base_points and (state.certificates or state.overlapping):
+            # the first step, where some class already overlaps the others (here, or in
+            # the one-prototype construction of n_prototypes="auto"): the soft-margin
+            # hyperplane the peel would fit to these very sides next (kept, taken over
+            # by the peel) names the points of a certificate of overlap, which the QP
+            # checks first
             for i in todo:
                 j, (neg, pos) = candidates[i], tasks[i]
                 w, b, n_wrong = _soft_margin(neg, pos[:-1], 0, self.C, state.soft.get(j))
@@ -1044,6 +1049,7 @@ class _Peeling:
     # step, fitted by the search and taken over by the peel
     first_soft: dict = field(default_factory=dict)
     capped: bool = True  # whether max_aperture applies to the cones built now
+    overlapping: bool = False  # whether the data is known to overlap (see _hyperplanes)
 
 
 def _members(y, remaining, j):
