@@ -527,18 +527,58 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C):
     Z1[:, :d] = Z
     Z1[:, d] = 1.0
     ks = [1] if n_classes == 2 else list(range(n_classes))
-    S = np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0)
-    # Newton's first step from 0: (2C Z1ᵀZ1 + I) v = 2C Z1ᵀ s, for every class at once
-    H = 2.0 * C * (Z1.T @ Z1)
-    H.flat[::d + 2] += 1.0
-    try:
-        V0 = cho_solve(cho_factor(H, check_finite=False), 2.0 * C * (Z1.T @ S),
-                       check_finite=False)
-    except np.linalg.LinAlgError:
-        V0 = np.linalg.lstsq(H, 2.0 * C * (Z1.T @ S), rcond=None)[0]
-    V = np.column_stack([_newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
-                                     max_iter=200)[0] for i in range(len(ks))])
+    V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C)
     return V[:-1], V[-1]
+
+
+def _shared_first_step(Z1, S, C):
+    """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
+    the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
+    ridge system for every column, solved once; each problem then goes on alone.
+    Returns ``V`` of shape ``(d + 1, n_problems)``."""
+    d1 = Z1.shape[1]
+    # Newton's first step from 0: (2C Z1ᵀZ1 + I) v = 2C Z1ᵀ s, for every column at once
+    H = 2.0 * C * (Z1.T @ Z1)
+    H.flat[::d1 + 1] += 1.0
+    rhs = 2.0 * C * (Z1.T @ S)
+    try:
+        V0 = cho_solve(cho_factor(H, check_finite=False), rhs, check_finite=False)
+    except np.linalg.LinAlgError:
+        V0 = np.linalg.lstsq(H, rhs, rcond=None)[0]
+    return np.column_stack([_newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
+                                        max_iter=200)[0] for i in range(S.shape[1])])
+
+
+def _first_soft_margins(X, labels, candidates, C):
+    """``_soft_margin(X[labels == j], X[labels != j], 0, C)`` for every candidate ``j``.
+
+    The first peeling step of the sequential construction: every candidate's sides
+    hold all the rows (its own on the negative side), so the design, its scaling and
+    Newton's first step are the same for all (:func:`_shared_first_step`); the
+    solutions are those of the candidates one by one (the problems are strictly
+    convex), up to rounding.
+
+    Returns
+    -------
+    list of (w, b, n_wrong)
+    """
+    center, scale = _scaling(X[:0], X)
+    n, d = X.shape
+    Z1 = np.empty((n, d + 1))
+    Z1[:, :d] = X
+    Z1[:, :d] -= center
+    Z1[:, :d] /= scale
+    Z1[:, d] = 1.0
+    negative = labels[:, None] == np.asarray(candidates)[None, :]
+    V = _shared_first_step(Z1, np.where(negative, -1.0, 1.0), C)
+    out = []
+    for i in range(len(candidates)):
+        w = V[:-1, i] / scale
+        b = float(V[-1, i] - w @ center)
+        side = X @ w + b
+        neg = negative[:, i]
+        out.append((w, b, int(np.sum(side[neg] >= 0) + np.sum(side[~neg] <= 0))))
+    return out
 
 
 # the squared-hinge penalties of the continuation toward the hard margin (on data of unit

@@ -39,7 +39,12 @@ from ._geometry import (
     lift_until,
     theta_n,
 )
-from ._separation import _fast_max_margin, _soft_margin, ovr_squared_hinge
+from ._separation import (
+    _fast_max_margin,
+    _first_soft_margins,
+    _soft_margin,
+    ovr_squared_hinge,
+)
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
 from .exceptions import AssumptionWarning, ConditioningWarning
@@ -568,12 +573,17 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # hyperplane the peel would fit to these very sides next (kept, taken over
             # by the peel) names the points of a certificate of overlap, which the QP
             # checks first
+            if not state.first_soft_done:
+                # every candidate at once: the same rows, one first Newton step
+                state.first_soft_done = True
+                for j, (w, b, n_wrong) in zip(remaining, _first_soft_margins(
+                        state.X, state.y, remaining, self.C)):
+                    state.soft[j] = (w, b)
+                    state.first_soft[j] = (n_wrong, (w, b), None)
             for i in todo:
-                j, (neg, pos) = candidates[i], tasks[i]
-                w, b, n_wrong = _soft_margin(neg, pos[:-1], 0, self.C, state.soft.get(j))
-                state.soft[j] = (w, b)
-                state.first_soft[j] = (n_wrong, (w, b), tasks[i])
-                hints[i] = (w, b) if n_wrong else None
+                n_wrong, hyperplane, _ = state.first_soft[candidates[i]]
+                state.first_soft[candidates[i]] = (n_wrong, hyperplane, tasks[i])
+                hints[i] = hyperplane if n_wrong else None
         if len(todo) > 1 and effective_n_jobs(self.n_jobs) > 1:
             # threads by default: Clarabel and numpy release the GIL, and worker
             # processes would pay their start-up and a copy of the data on every step
@@ -719,7 +729,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if len(remaining) == len(state.owner) and j in state.first_soft:
                 # the first step's sides, whose soft margin the search already fitted
                 _legacy_draw(state)
-                fresh[j] = state.first_soft.pop(j)
+                n_wrong, hyperplane, sides = state.first_soft.pop(j)
+                if sides is None:
+                    sides = self._sides(state, j, remaining, base_points, positions)
+                fresh[j] = (n_wrong, hyperplane, sides)
                 continue
             sides = self._sides(state, j, remaining, base_points, positions)
             w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
@@ -1045,9 +1058,10 @@ class _Peeling:
     solves: int = 0
     certificates: dict = field(default_factory=dict)
     soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
-    # candidate -> (points on the wrong side, (w, b), sides) of its soft margin at the first
-    # step, fitted by the search and taken over by the peel
+    # candidate -> (points on the wrong side, (w, b), sides or None) of its soft margin at
+    # the first step, fitted by the search (all candidates at once), taken over by the peel
     first_soft: dict = field(default_factory=dict)
+    first_soft_done: bool = False
     capped: bool = True  # whether max_aperture applies to the cones built now
     overlapping: bool = False  # whether the data is known to overlap (see _hyperplanes)
 
