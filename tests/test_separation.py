@@ -146,3 +146,15 @@ def test_a_soft_margin_hint_certifies_overlap_and_leaves_the_max_margin_alone(sh
         assert not strictly_separable(neg[hinted[1]], pos[hinted[2]])
     else:
         np.testing.assert_allclose(hinted[0][0], plain[0][0], rtol=1e-10)
+
+
+def test_first_step_soft_margins_are_those_of_each_candidate_alone():
+    from sktrunc._separation import _first_soft_margins, _soft_margin
+
+    rng = np.random.default_rng(5)
+    labels = rng.integers(4, size=600)
+    X = rng.normal(size=(600, 7)) + 0.8 * np.eye(7)[labels]
+    for j, (w, b, n_wrong) in zip([0, 2, 3], _first_soft_margins(X, labels, [0, 2, 3], 100.0)):
+        w1, b1, n1 = _soft_margin(X[labels == j], X[labels != j], 0, 100.0)
+        np.testing.assert_allclose(w, w1, rtol=1e-8, atol=1e-10 * np.abs(w1).max())
+        assert b == pytest.approx(b1, rel=1e-8, abs=1e-10) and n_wrong == n1 > 0
