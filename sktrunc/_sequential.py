@@ -545,8 +545,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             keep = _members(state.y, remaining, j)
         else:
             keep = state.y != j
-        pos = np.vstack([X[keep]] + [np.asarray(base_points).reshape(-1, X.shape[1])]
-                        + [state.xbar[None, :]])
+        extra = np.asarray(base_points).reshape(-1, X.shape[1])
+        n_keep = np.count_nonzero(keep)
+        # the rows taken straight into the side's array (one copy of the data, not two)
+        pos = np.empty((n_keep + len(extra) + 1, X.shape[1]))
+        np.compress(keep, X, axis=0, out=pos[:n_keep])
+        pos[n_keep:-1] = extra
+        pos[-1] = state.xbar
         return neg, pos
 
     def _hyperplanes(self, state, candidates, remaining, base_points, positions=None):
