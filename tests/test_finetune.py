@@ -328,10 +328,13 @@ def test_convex_constructions_are_built_with_the_small_weight_split(data):
                                      random_state=0))
     assert tuned.construction_.split == "min_norm"
     assert est.split == "gate"  # the user's estimator is left as it was
-    # kept at epoch 0 and folded back: no descent, so the estimator as it was given
+    # kept at epoch 0 and folded back: the same construction, built on every row
     folded = _quiet(lambda: fine_tune(est, X, y, max_iter=0, random_state=0))
-    assert folded.folded_back_ and folded.construction_.split == "gate"
+    assert folded.folded_back_ and folded.construction_.split == "min_norm"
     np.testing.assert_array_equal(folded.predict(X), folded.construction_.predict(X))
+    np.testing.assert_array_equal(
+        folded.predict(X), _quiet(lambda: clone(est).set_params(split="min_norm").fit(
+            X, y)).predict(X))
     w_min = max(np.abs(c).max() for c in tuned.construction_.coefs_[:-1])
     gate = _quiet(lambda: clone(est).fit(X, y))
     assert w_min < max(np.abs(c).max() for c in gate.coefs_[:-1])
