@@ -4,7 +4,8 @@ One entry point, :func:`fine_tune`: it builds the construction on part of the
 training data, exports it as a scikit-learn MLP whose predictions are the
 construction's, rescales it so that it is not needlessly sharp
 (:func:`balance_layers`), widens it, and runs epochs of ``partial_fit`` that keep
-the best weights on the held-out part, epoch 0 (the construction) included.
+the best weights on the held-out part, epoch 0 (the construction) included; a kept
+construction is built again on all the rows.
 """
 
 import copy
@@ -244,6 +245,7 @@ class _FrozenView:
         small.intercepts_ = [b0, mlp.intercepts_[-1].copy()]
         small._best_coefs, small._best_intercepts = _weights(small)
         self.mlp = small
+        self._n_features = n_features
         self._fixed = (c0[:, :n_last].copy(), c0[n_features:, n_last:].copy())
         self._blocks = [(c[:n_in, :n_out], b[:n_out])
                         for c, b, (n_in, n_out) in zip(mlp.coefs_, mlp.intercepts_, shapes)]
@@ -257,15 +259,15 @@ class _FrozenView:
         return np.hstack([X, a])
 
     def restore(self):
-        n_features, n_last = self.mlp.n_features_in_ - self.shapes[-1][1], self.shapes[-1][1]
+        """Put the fixed weights back (a step of adam moved them)."""
+        n_features, n_last = self._n_features, self.shapes[-1][1]
         self.mlp.coefs_[0][:, :n_last] = self._fixed[0]
         self.mlp.coefs_[0][n_features:, n_last:] = self._fixed[1]
         self.mlp.intercepts_[0][:n_last] = 0.0
 
     def write_back(self, mlp, coefs, intercepts):
         """Set ``mlp``'s learning weights from the view's ``coefs``, ``intercepts``."""
-        n_first, n_last = self.shapes[0][1], self.shapes[-1][1]
-        n_features = self.mlp.n_features_in_ - n_last
+        n_first, n_last, n_features = self.shapes[0][1], self.shapes[-1][1], self._n_features
         mlp.coefs_[0][:, n_first:] = coefs[0][:n_features, n_last:]
         mlp.intercepts_[0][n_first:] = intercepts[0][n_last:]
         mlp.coefs_[-1] = coefs[1].copy()
