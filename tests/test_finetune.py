@@ -128,11 +128,17 @@ def _eligible(mlp):
             if e > 0 and lik > l0 and (s > s0 or (s == s0 < 1.0))]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fine_tune_never_ends_below_epoch_0_on_validation(seed, data):
+@pytest.mark.parametrize("est, freeze, seed", [
+    (ShallowBoundClassifier(), "auto", 0), (ShallowBoundClassifier(), "auto", 1),
+    (ShallowBoundClassifier(), "auto", 2),
+    # frozen: the epochs run on the one-hidden-layer view, the score is the whole network's
+    (SequentialSeparableClassifier(random_state=0), True, 0)], ids=str)
+def test_fine_tune_never_ends_below_epoch_0_on_validation(est, freeze, seed, data):
     X, y = data
-    mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=16, max_iter=40,
-                    fold_back=False, random_state=seed)
+    mlp = _quiet(lambda: fine_tune(est, X, y, widen=16, max_iter=40, freeze=freeze,
+                                   fold_back=False, random_state=seed))
+    if freeze is True:  # not vacuous: a deep network that did descend
+        assert mlp.frozen_ and len(mlp.coefs_) > 2 and mlp.best_iter_ > 0
     X_val, y_val = _validation_rows(X, y, seed)
     start = mlp.construction_.score(X_val, y_val)
     assert mlp.validation_scores_[0] == start
