@@ -11,7 +11,10 @@ when candidates stay on the wrong side, the QP decides them.  A hard-margin
 problem that is infeasible on a subset is infeasible on the whole set, so
 separability is decided exactly, and the infeasible subset is returned as a
 certificate that the sequential construction reuses while its points stay put.
-With the default solver the QP goes to Clarabel directly; other cvxpy solvers
+A certificate of a few points is first looked for as a point common to their
+convex hulls (nonnegative least squares, :func:`_hulls_meet`), several times
+cheaper than the infeasible QP.  With the default solver the QP goes to Clarabel
+directly; other cvxpy solvers
 share one compiled, parametrized problem per (padded) shape.  When no
 hyperplane separates, the soft-margin hyperplane of
 :class:`sklearn.svm.LinearSVC`'s primal squared hinge, solved by the same
@@ -183,6 +186,48 @@ def _hard_margin_qp(A_neg, A_pos, solver):
         raise ValueError(f"The cvxpy solver {solver!r} returned status {status!r} on the "
                          f"max-margin problem; {hint}.")
     return np.asarray(w, dtype=np.float64), float(b)
+
+
+# residual of the hull-intersection system below which the two hulls meet: rounding
+# level on data of unit spread (measured 1e-17 to 3e-16 on overlapping tables)
+_HULL_TOL = 1e-12
+
+
+def _hulls_meet(A_neg, A_pos):
+    """A point common to the convex hulls of two point sets, if one is found cheaply.
+
+    Nonnegative least squares (Lawson-Hanson, :func:`scipy.optimize.nnls`) on
+    ``Σ λ_i a_i - Σ μ_j b_j = 0``, ``Σ λ = Σ μ = 1``: a solution at rounding level
+    is a point of both hulls, so no hyperplane separates the sets (Farkas), and
+    the points with positive weight (at most ``d + 2`` at a vertex of the
+    system) are the certificate.  A 7-9x cheaper answer than the infeasible
+    hard-margin QP on the certificates of the sequential construction (0.1 ms
+    against 0.8 ms in 17 dimensions, 0.8 against 6.5 ms in 56).  Data of unit
+    spread (centred and scaled) is expected.
+
+    Returns
+    -------
+    support : tuple (ndarray, ndarray) or None
+        Indices of the weighted points of each set; None when the residual is
+        above rounding level (the sets may be separable: ask the QP).
+    """
+    from scipy.optimize import nnls
+
+    k, d = A_neg.shape
+    M = np.zeros((d + 2, k + len(A_pos)))
+    M[:d, :k] = A_neg.T
+    M[:d, k:] = -A_pos.T
+    M[d, :k] = 1.0
+    M[d + 1, k:] = 1.0
+    rhs = np.zeros(d + 2)
+    rhs[d:] = 1.0
+    try:
+        weights, residual = nnls(M, rhs)
+    except RuntimeError:  # iteration limit: no answer, the QP decides
+        return None
+    if not residual <= _HULL_TOL:
+        return None
+    return np.flatnonzero(weights[:k] > 0), np.flatnonzero(weights[k:] > 0)
 
 
 def _solve(problem, solver, A_neg, A_pos):
@@ -676,8 +721,11 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
             # against 211 ms; the same on the 5000 x 17 table)
             k = 2 * (d + 2)
             near_neg, near_pos = _nearest(np.abs(s_neg), k), _nearest(np.abs(s_pos), k)
-            if _hard_margin_qp((X_neg[near_neg] - center) / scale,
-                               (X_pos[near_pos] - center) / scale, solver) is None:
+            A_neg, A_pos = (X_neg[near_neg] - center) / scale, (X_pos[near_pos] - center) / scale
+            meet = _hulls_meet(A_neg, A_pos)
+            if meet is not None:
+                return None, near_neg[meet[0]], near_pos[meet[1]]
+            if _hard_margin_qp(A_neg, A_pos, solver) is None:
                 return None, near_neg, near_pos
 
     def design(idx):
@@ -732,9 +780,13 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
                 # at most d + 2 points; 2000 x 56: 4 ms against 20 ms for all candidates)
                 near = np.argsort(np.abs(m))
                 near_neg, near_pos = near[sides[near]][:d + 2], near[~sides[near]][:d + 2]
-                if (near_neg.size + near_pos.size < active.size and _hard_margin_qp(
-                        Za[near_neg, :-1], Za[near_pos, :-1], solver) is None):
-                    return None, active[near_neg], active[near_pos] - n_neg
+                if near_neg.size + near_pos.size < active.size:
+                    meet = _hulls_meet(Za[near_neg, :-1], Za[near_pos, :-1])
+                    if meet is not None:
+                        return (None, active[near_neg[meet[0]]],
+                                active[near_pos[meet[1]]] - n_neg)
+                    if _hard_margin_qp(Za[near_neg, :-1], Za[near_pos, :-1], solver) is None:
+                        return None, active[near_neg], active[near_pos] - n_neg
                 start = (active[sides], active[~sides] - n_neg)
                 first = _hard_margin_qp(Za[sides, :-1], Za[~sides, :-1], solver)
                 if first is None:

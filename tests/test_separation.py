@@ -158,3 +158,15 @@ def test_first_step_soft_margins_are_those_of_each_candidate_alone():
         w1, b1, n1 = _soft_margin(X[labels == j], X[labels != j], 0, 100.0)
         np.testing.assert_allclose(w, w1, rtol=1e-8, atol=1e-10 * np.abs(w1).max())
         assert b == pytest.approx(b1, rel=1e-8, abs=1e-10) and n_wrong == n1 > 0
+
+
+@pytest.mark.parametrize("d", [3, 17, 56])
+def test_hulls_meet_only_when_no_hyperplane_separates(d):
+    from sktrunc._separation import _hulls_meet
+
+    rng = np.random.default_rng(d)
+    neg, pos = rng.normal(size=(2 * d + 4, d)), rng.normal(size=(2 * d + 4, d))
+    meet = _hulls_meet(neg, pos)  # overlapping clouds: the hulls meet
+    assert meet is not None and 0 < len(meet[0]) + len(meet[1]) <= d + 2
+    assert not strictly_separable(neg[meet[0]], pos[meet[1]])  # the support certifies
+    assert _hulls_meet(neg, pos + 10.0 * np.eye(d)[0]) is None  # far apart: no answer
