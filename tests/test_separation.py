@@ -166,7 +166,10 @@ def test_hulls_meet_only_when_no_hyperplane_separates(d):
 
     rng = np.random.default_rng(d)
     neg, pos = rng.normal(size=(2 * d + 4, d)), rng.normal(size=(2 * d + 4, d))
-    meet = _hulls_meet(neg, pos)  # overlapping clouds: the hulls meet
-    assert meet is not None and 0 < len(meet[0]) + len(meet[1]) <= d + 2
-    assert not strictly_separable(neg[meet[0]], pos[meet[1]])  # the support certifies
-    assert _hulls_meet(neg, pos + 10.0 * np.eye(d)[0]) is None  # far apart: no answer
+    meet, support = _hulls_meet(neg, pos)  # overlapping clouds: the hulls meet
+    assert meet and 0 < len(support[0]) + len(support[1]) <= d + 2
+    assert not strictly_separable(neg[support[0]], pos[support[1]])  # it certifies
+    apart = pos + 3.0 * np.eye(d)[0]
+    while strictly_separable(neg, apart) is False:
+        apart = apart + np.eye(d)[0]
+    assert _hulls_meet(neg, apart) == (False, None)  # separable: apart
