@@ -417,6 +417,10 @@ def _design(X_neg, X_pos, center, scale):
     return Z, y
 
 
+# kinks sorted at first by the exact line search (more when the root lies beyond them)
+_KINKS = 32
+
+
 def _line_search(w_dot, dw2, r, delta, c):
     """Exact minimiser ``t > 0`` of ``φ(t)`` along a descent direction.
 
@@ -432,33 +436,44 @@ def _line_search(w_dot, dw2, r, delta, c):
     """
     cd = c * delta
     cdr, cdd = cd * r, cd * delta
-    # φ'(t) = A + B t on the piece just after t = 1
+    # φ'(t) = A + B t on the piece just after t = 1 (sums over a mask as products with
+    # it: 3x faster than indexing on thousands of rows)
     at1 = r > delta
-    A = w_dot - float(cdr[at1].sum())
-    B = dw2 + float(cdd[at1].sum())
+    A = w_dot - float(np.dot(cdr, at1))
+    B = dw2 + float(np.dot(cdd, at1))
     if A + B >= 0:
         # the root is in (0, 1]: start from the piece after 0, walk kinks below 1
         at0 = r > 0
-        A = w_dot - float(cdr[at0].sum())
-        B = dw2 + float(cdd[at0].sum())
+        A = w_dot - float(np.dot(cdr, at0))
+        B = dw2 + float(np.dot(cdd, at0))
         moves = np.flatnonzero(at0 != at1)
     else:
         moves = np.flatnonzero(np.where(at1, delta > 0, (delta < 0) & (r < delta)))
     if moves.size:
-        kink = r[moves] / delta[moves]
-        order = np.argsort(kink)
-        moves, kink = moves[order], kink[order]
-        sign = np.where(delta[moves] > 0, -1.0, 1.0)  # leaving subtracts its terms
-        A_k, B_k = np.empty(moves.size + 1), np.empty(moves.size + 1)
-        A_k[0], B_k[0] = A, B
-        np.cumsum(-sign * cdr[moves], out=A_k[1:])
-        np.cumsum(sign * cdd[moves], out=B_k[1:])
-        A_k[1:] += A
-        B_k[1:] += B
-        # φ' just before each kink, on the piece that ends there
-        slope_at = A_k[:-1] + B_k[:-1] * kink
-        past = slope_at >= 0
-        k = int(np.argmax(past)) if past.any() else moves.size
+        kinks = r[moves] / delta[moves]
+        # the root is usually within the first few kinks: sort the nearest ones only, and
+        # more when the root lies beyond them (beyond 1, thousands of points may cross)
+        m = min(moves.size, _KINKS)
+        while True:
+            if m < moves.size:
+                near = np.argpartition(kinks, m - 1)[:m]
+                near = near[np.argsort(kinks[near])]
+            else:
+                near = np.argsort(kinks)
+            idx, kink = moves[near], kinks[near]
+            sign = np.where(delta[idx] > 0, -1.0, 1.0)  # leaving subtracts its terms
+            A_k, B_k = np.empty(m + 1), np.empty(m + 1)
+            A_k[0], B_k[0] = A, B
+            np.cumsum(-sign * cdr[idx], out=A_k[1:])
+            np.cumsum(sign * cdd[idx], out=B_k[1:])
+            A_k[1:] += A
+            B_k[1:] += B
+            # φ' just before each kink, on the piece that ends there
+            past = A_k[:-1] + B_k[:-1] * kink >= 0
+            if past.any() or m == moves.size:
+                break
+            m = min(moves.size, 4 * m)
+        k = int(np.argmax(past)) if past.any() else m
         A, B = A_k[k], B_k[k]
     if B <= 0:
         return 1.0
@@ -510,9 +525,12 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
         if moved is None or 2 * moved.size >= np.count_nonzero(active):
-            idx = np.flatnonzero(active)
-            ZA = Z.take(idx, axis=0)
-            HA = ZA.T @ (ZA * c[idx, None])
+            if active.all():  # a cold start: every row, no copy of them
+                HA = Z.T @ (Z * c[:, None])
+            else:
+                idx = np.flatnonzero(active)
+                ZA = Z.take(idx, axis=0)
+                HA = ZA.T @ (ZA * c[idx, None])
         elif moved.size:
             ZM = Z.take(moved, axis=0)
             HA = HA + ZM.T @ (ZM * np.where(active[moved], c[moved], -c[moved])[:, None])
