@@ -64,6 +64,11 @@ _MIN_C = 1e-10
 # 2000 x 56 table's (3.8e5), with the same predictions; past this, the forward pass
 _POSITIONS_MAX_COND = 1e6
 
+# a step's hyperplane problems run in parallel (n_jobs) only when the candidates times
+# the entries of the data reach this: below, each problem takes milliseconds and threads
+# contend for the GIL (see doc/parallel.rst for the measurements)
+_PARALLEL_MIN_WORK = 10_000_000
+
 # condition number sqrt(n - 1) tan(θ/2) of eq. (37) at which max_aperture="auto" caps
 # the cones (see the class docstring for the measurements behind it)
 _AUTO_CONDITION = 3.0
@@ -72,9 +77,30 @@ _AUTO_KEEP_CONDITION = 300.0
 
 
 def _separate(X_neg, X_pos, solver, hint=None):
-    """Module-level task for joblib: the hard-margin hyperplane or None, and the
-    active points (a certificate of non-separability when None)."""
+    """The hard-margin hyperplane or None, and the active points (a certificate of
+    non-separability when None)."""
     return _fast_max_margin(X_neg, X_pos, solver, hint=hint)
+
+
+def _separate_batch(state, jobs, remaining, base_points, positions, solver):
+    """Module-level task for joblib: the sides and :func:`_separate` of each
+    ``(candidate, hint)`` of ``jobs``, in order.
+
+    The sides are built here, in the worker: at N = 1e5 copying them costs twice
+    the solves, and a step's candidates then share none of their work.
+    """
+    out = []
+    for j, hint in jobs:
+        sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
+                                                     positions)
+        out.append((sides, _separate(*sides, solver, hint)))
+    return out
+
+
+def _batches(items, n_batches):
+    """``items`` cut into ``n_batches`` contiguous runs of near-equal length."""
+    bounds = np.linspace(0, len(items), n_batches + 1).round().astype(int)
+    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
@@ -565,14 +591,15 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         keeps any superset from having one.
         """
         X = state.X if positions is None else positions
-        tasks = [self._sides(state, j, remaining, base_points, positions) for j in candidates]
         extras = np.vstack([np.asarray(base_points).reshape(-1, X.shape[1]), state.xbar[None]])
         todo = [i for i, j in enumerate(candidates)
                 if not _certified(state.certificates.get(j), X, state.y, j, remaining,
                                   positions is None, extras)]
         state.solves += len(todo)
         hints = [None] * len(candidates)
-        if positions is None and not base_points and (state.certificates or state.overlapping):
+        first_step = (positions is None and not base_points
+                      and (state.certificates or state.overlapping))
+        if first_step:
             # the first step, where some class already overlaps the others (here, or in
             # the one-prototype construction of n_prototypes="auto"): the soft-margin
             # hyperplane the peel would fit to these very sides next (kept, taken over
@@ -587,24 +614,38 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     state.first_soft[j] = (n_wrong, (w, b), None)
             for i in todo:
                 n_wrong, hyperplane, _ = state.first_soft[candidates[i]]
-                state.first_soft[candidates[i]] = (n_wrong, hyperplane, tasks[i])
                 hints[i] = hyperplane if n_wrong else None
-        if len(todo) > 1 and effective_n_jobs(self.n_jobs) > 1:
-            # threads by default: Clarabel and numpy release the GIL, and worker
-            # processes would pay their start-up and a copy of the data on every step
-            # (blobs N = 1e4, M = 50, Q = 10: 3.8 s with two threads, 13.4 s with two
-            # fresh processes, 6.8 s serial); parallel_config(backend=...) overrides
-            found = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_separate)(*tasks[i], self.solver, hints[i]) for i in todo)
+        jobs = [(candidates[i], hints[i]) for i in todo]
+        n_jobs = min(effective_n_jobs(self.n_jobs), len(todo))
+        if n_jobs > 1 and len(todo) * X.size < _PARALLEL_MIN_WORK:
+            # milliseconds per problem: dispatching them to threads that contend for the
+            # GIL costs more than it saves (same network either way)
+            n_jobs = 1
+        if n_jobs > 1:
+            # threads by default: the copies of the sides and the products on all the
+            # rows release the GIL, and worker processes would pay their start-up and a
+            # copy of the data on every step; one batch of candidates per worker, each
+            # building its own sides; parallel_config(backend=...) overrides
+            batches = Parallel(n_jobs=n_jobs, prefer="threads")(
+                delayed(_separate_batch)(state, batch, remaining, base_points, positions,
+                                         self.solver)
+                for batch in _batches(jobs, n_jobs))
+            found = [result for batch in batches for result in batch]
         else:
-            found = [_separate(*tasks[i], self.solver, hints[i]) for i in todo]
-        sols = [None] * len(candidates)
-        for i, (sol, active_neg, active_pos) in zip(todo, found):
-            sols[i] = sol
+            found = _separate_batch(state, jobs, remaining, base_points, positions,
+                                    self.solver)
+        # the sides of a candidate an earlier certificate settles are not built (None):
+        # no caller reads the sides of a candidate without a hyperplane
+        sols, tasks = [None] * len(candidates), [None] * len(candidates)
+        for i, (sides, (sol, active_neg, active_pos)) in zip(todo, found):
+            sols[i], tasks[i] = sol, sides
+            j = candidates[i]
+            if first_step:
+                n_wrong, hyperplane, _ = state.first_soft[j]
+                state.first_soft[j] = (n_wrong, hyperplane, sides)
             if sol is None:
-                j = candidates[i]
                 state.certificates[j] = _certificate(X, state.y, j, remaining,
-                                                     positions is None, tasks[i],
+                                                     positions is None, sides,
                                                      active_neg, active_pos)
         return list(zip(sols, tasks))
 
@@ -752,9 +793,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 # hyperplane: the max-margin one would not change that, skip its QP
                 return j, step
             # the soft-margin hyperplane separates: the max-margin one exists
-            sol, sides = self._hyperplanes(state, [j], remaining, base_points, positions)[0]
+            sol, hard_sides = self._hyperplanes(state, [j], remaining, base_points,
+                                                positions)[0]
             if sol is not None:
-                return j, self._layer(state, j, sol, sides, separable=True)
+                return j, self._layer(state, j, sol, hard_sides, separable=True)
         return j, self._layer(state, j, soft, sides, separable=False, n_wrong=n_wrong)
 
     def _max_aperture(self, n):

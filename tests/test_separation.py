@@ -84,9 +84,13 @@ def test_an_infeasible_active_set_certifies_non_separability():
     assert not strictly_separable(neg[active_neg], pos[active_pos])
 
 
-def test_margin_order_search_on_a_dask_cluster_matches_the_serial_one():
+def test_margin_order_search_on_a_dask_cluster_matches_the_serial_one(monkeypatch):
     # the candidates of a step are independent hyperplane problems: any joblib backend,
-    # and any n_jobs, gives the same network
+    # and any n_jobs, gives the same network (steps this small run serially unless the
+    # work threshold is lifted, as here)
+    import sktrunc._sequential as sequential
+
+    monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
     distributed = pytest.importorskip(
         "dask.distributed", reason="dask is an optional extra: pip install dask[distributed]")
     from joblib import parallel_config

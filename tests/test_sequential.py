@@ -183,13 +183,20 @@ def test_explicit_order_string_labels_and_pickle():
     assert clf.describe()[0]["action"] == "collapses class 'band'"
 
 
-def test_n_jobs_gives_the_same_network():
+@pytest.mark.parametrize("min_work", [0, None])
+def test_n_jobs_gives_the_same_network(monkeypatch, min_work):
+    # min_work=0 sends every step's candidates to the threads (batched, each building its
+    # own sides); the default runs steps this small serially
+    import sktrunc._sequential as sequential
+
+    if min_work is not None:
+        monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", min_work)
     X, y = make_blobs(n_samples=120, centers=4, n_features=6, random_state=2)
     a = SequentialSeparableClassifier(order="margin").fit(X, y)
     b = SequentialSeparableClassifier(order="margin", n_jobs=2).fit(X, y)
     assert a.order_.tolist() == b.order_.tolist()
-    for Wa, Wb in zip(a.coefs_, b.coefs_):
-        np.testing.assert_allclose(Wa, Wb)
+    for Wa, Wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(Wa, Wb)
 
 
 def test_three_classes_on_a_line_are_lifted_then_peeled_exactly():
