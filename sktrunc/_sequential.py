@@ -573,9 +573,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             keep = state.y != j
         extra = np.asarray(base_points).reshape(-1, X.shape[1])
         n_keep = np.count_nonzero(keep)
-        # the rows taken straight into the side's array (one copy of the data, not two)
+        # the rows taken straight into the side's array (one copy of the data, not two);
+        # take with mode="clip" (the indices are valid): with out=, compress and take in
+        # their default mode write to a buffer first and copy it over (1e5 x 20: 18 ms
+        # against 3 ms)
         pos = np.empty((n_keep + len(extra) + 1, X.shape[1]))
-        np.compress(keep, X, axis=0, out=pos[:n_keep])
+        X.take(np.flatnonzero(keep), axis=0, out=pos[:n_keep], mode="clip")
         pos[n_keep:-1] = extra
         pos[-1] = state.xbar
         return neg, pos
