@@ -468,11 +468,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # data's affine hull still separates, so the cones are built there (layers
             # of width rank <= n_samples instead of n_features)
             center, basis = affine_hull_basis(H)
+            Z = H @ basis - center @ basis
+            means = space.means @ basis - center @ basis
+            xbar = space.barycenter @ basis - center @ basis
         else:
+            # the input's own coordinates: a copy, not a product with the identity (the
+            # same numbers; 1e5 x 50: 2 ms against 60-190 ms)
             center, basis = np.zeros(H.shape[1]), np.eye(H.shape[1])
-        Z = H @ basis - center @ basis
-        means = space.means @ basis - center @ basis
-        xbar = space.barycenter @ basis - center @ basis
+            Z, means, xbar = H.copy(), space.means.copy(), space.barycenter.copy()
         budget = 4 * n_sub if self.max_solves is None else self.max_solves
         # the data of one fit travels in this object, never on the estimator
         state = _Peeling(Z, sub, protos.owner, means, xbar, budget, rng,
