@@ -82,18 +82,25 @@ def _separate(X_neg, X_pos, solver, hint=None):
     return _fast_max_margin(X_neg, X_pos, solver, hint=hint)
 
 
-def _separate_batch(state, jobs, remaining, base_points, positions, solver):
-    """Module-level task for joblib: the sides and :func:`_separate` of each
-    ``(candidate, hint)`` of ``jobs``, in order.
+def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep_sides=True):
+    """Module-level task for joblib: for each ``(candidate, hint)`` of ``jobs``, in
+    order, its sides (None unless ``keep_sides``), :func:`_separate`'s hyperplane and
+    the certificate of non-separability (None when separable).
 
     The sides are built here, in the worker: at N = 1e5 copying them costs twice
-    the solves, and a step's candidates then share none of their work.
+    the solves, and a step's candidates then share none of their work.  Dropped
+    right after their problem (``keep_sides=False``), their memory is reused by the
+    next candidate's (fresh pages cost more than the copy).
     """
+    X = state.X if positions is None else positions
     out = []
     for j, hint in jobs:
         sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
                                                      positions)
-        out.append((sides, _separate(*sides, solver, hint)))
+        sol, active_neg, active_pos = _separate(*sides, solver, hint)
+        cert = None if sol is not None else _certificate(
+            X, state.y, j, remaining, positions is None, sides, active_neg, active_pos)
+        out.append((sides if keep_sides else None, sol, cert))
     return out
 
 
@@ -586,7 +593,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         pos[-1] = state.xbar
         return neg, pos
 
-    def _hyperplanes(self, state, candidates, remaining, base_points, positions=None):
+    def _hyperplanes(self, state, candidates, remaining, base_points, positions=None,
+                     keep_sides=True):
         """Hard-margin hyperplane (None when not separable) and point sets per candidate.
 
         The point sets are returned too: the layer and the soft-margin fallback
@@ -634,25 +642,23 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # building its own sides; parallel_config(backend=...) overrides
             batches = Parallel(n_jobs=n_jobs, prefer="threads")(
                 delayed(_separate_batch)(state, batch, remaining, base_points, positions,
-                                         self.solver)
+                                         self.solver, keep_sides or first_step)
                 for batch in _batches(jobs, n_jobs))
             found = [result for batch in batches for result in batch]
         else:
             found = _separate_batch(state, jobs, remaining, base_points, positions,
-                                    self.solver)
+                                    self.solver, keep_sides or first_step)
         # the sides of a candidate an earlier certificate settles are not built (None):
         # no caller reads the sides of a candidate without a hyperplane
         sols, tasks = [None] * len(candidates), [None] * len(candidates)
-        for i, (sides, (sol, active_neg, active_pos)) in zip(todo, found):
-            sols[i], tasks[i] = sol, sides
+        for i, (sides, sol, cert) in zip(todo, found):
+            sols[i], tasks[i] = sol, sides if keep_sides else None
             j = candidates[i]
             if first_step:
                 n_wrong, hyperplane, _ = state.first_soft[j]
                 state.first_soft[j] = (n_wrong, hyperplane, sides)
             if sol is None:
-                state.certificates[j] = _certificate(X, state.y, j, remaining,
-                                                     positions is None, sides,
-                                                     active_neg, active_pos)
+                state.certificates[j] = cert
         return list(zip(sols, tasks))
 
     def _search(self, state, remaining, base_points, layers):
@@ -660,7 +666,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         if not remaining:
             return layers
         if self.order == "margin":
-            found = self._hyperplanes(state, remaining, remaining, base_points)
+            # every candidate's sides would stay in memory while the search goes deeper
+            # (Q copies of the data per step, and again at each level): only the chosen
+            # candidate's are built again
+            found = self._hyperplanes(state, remaining, remaining, base_points,
+                                      keep_sides=False)
             ranked = sorted(((1.0 / np.linalg.norm(s[0]), j, s, sides)
                              for j, (s, sides) in zip(remaining, found) if s is not None),
                             key=lambda t: -t[0])
@@ -673,6 +683,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 if state.solves >= state.budget:
                     return None
                 continue
+            if sides is None:
+                sides = self._sides(state, j, remaining, base_points)
             step = self._layer(state, j, sol, sides, separable=True)
             if self.verbose:
                 print(f"[{type(self).__name__}] step {len(layers) + 1}: class "
