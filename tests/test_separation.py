@@ -177,3 +177,23 @@ def test_hulls_meet_only_when_no_hyperplane_separates(d):
     while strictly_separable(neg, apart) is False:
         apart = apart + np.eye(d)[0]
     assert _hulls_meet(neg, apart) == (False, None)  # separable: apart
+
+
+def test_decided_qp_is_the_qp_on_grown_candidate_sets():
+    # a few hundred points in many dimensions (the grown candidate sets of overlapping
+    # multi-class tables): the hull test decides infeasibility, the QP the rest
+    from sktrunc._separation import _clarabel_qp, _decided_qp, _hard_margin_qp
+
+    rng = np.random.default_rng(0)
+    neg, pos = rng.normal(size=(90, 40)), rng.normal(size=(300, 40))
+    assert _decided_qp(neg, pos, "CLARABEL") is None
+    assert not strictly_separable(neg, pos)
+    pos = pos + 4.0 * np.eye(40)[0]
+    w, b = _decided_qp(neg, pos, "CLARABEL")
+    w_qp, b_qp = _hard_margin_qp(neg, pos, "CLARABEL")
+    np.testing.assert_array_equal(w, w_qp)
+    assert b == b_qp
+    # the optimum: every point on its side of the margin, one at least on it
+    margins = np.r_[-(neg @ w + b), pos @ w + b]
+    assert margins.min() == pytest.approx(1.0, abs=1e-6)
+    assert _clarabel_qp(neg, pos)[0] == "optimal"
