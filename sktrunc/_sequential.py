@@ -138,7 +138,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         of falling back to a soft-margin one with an :class:`AssumptionWarning`.
     n_jobs : int, default=None
         Parallel hyperplane problems within a step (``order="margin"`` and the
-        fallback search); ``None`` means 1 unless in a joblib context.
+        fallback search); ``None`` means 1 unless in a joblib context.  A step
+        whose candidates times the entries of the data are below 1e7 runs
+        serially (its problems take milliseconds); the network does not depend
+        on ``n_jobs``.
     targets : array-like of shape (n_classes, d), default=None
         Target vectors ``y_j`` (row ``j`` for ``classes_[j]``); one-hot if None.
     angle_margin : float in (0, 1), default=0.5
