@@ -331,10 +331,6 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     # error 0.008), so 8 (a third of the fit) is not built; the same choice, 3.  5-fold
     # CV on eight tables of 3000-5000 rows: -0.002 to +0.0015 (docs/sequential.rst)
     _auto_plateau = True
-    # and it stops at the first candidate below the best (2000 x 56: 1, 2 prototypes score
-    # 0.888, 0.878, so 3 is not built; the same choice, 1); 5-fold CV on the same tables:
-    # -0.001 to +0.004, the tables of bench_sequential.py --cv unchanged
-    _auto_patience = 1
 
     _parameter_constraints: dict = {
         "order": [StrOptions({"greedy", "margin"}), "array-like"],
