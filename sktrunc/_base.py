@@ -664,10 +664,6 @@ class BaseConeClassifier(BaseConstructedClassifier):
     _auto_candidates = (1, 2, 3, 5, 8)
     # candidates in a row below the best before the search stops (None: never)
     _auto_patience = 2
-    # stop once the held-out accuracy has risen and levels off: a candidate above the
-    # best by less than one standard error, after one that rose by more (see
-    # _auto_prototypes)
-    _auto_plateau = False
 
     def _build(self, X, y_idx):
         """Split the classes into prototypes and construct, by ``n_prototypes``.
@@ -751,12 +747,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         depend on the fold, the layers do).  The candidates are tried in order
         and the search stops after ``_auto_patience`` candidates in a row score
         below the best so far, after one that scores ``_AUTO_STOP_SE`` standard
-        errors below it, once ``_AUTO_TRIES`` candidates predict every held-out
-        point, or, when ``_auto_plateau`` is set, once the accuracy has risen by a
-        standard error and then levels off (a candidate above the best by less
-        than one standard error: the next, larger, one would have to clear the
-        one-standard-error band of the choice below to change it): larger
-        candidates cost the most to fit (on a
+        errors below it, or once ``_AUTO_TRIES`` candidates predict every held-out
+        point: larger candidates cost the most to fit (on a
         2,000 x 56 table the sequential fits of 1, 2, 3, 5 and 8 prototypes take
         0.3, 0.6, 1.0, 1.8 and 7.0 s and score 0.88, 0.61, 0.87, 0.87 and 0.84
         on a held-out quarter).
@@ -787,7 +779,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         # points scored per candidate: all of ``rows`` under k-fold CV, a quarter otherwise
         n_scored = sum(len(val) for _, val in splits)
         X_rows, y_rows = X[rows], y_idx[rows]
-        scores, exact, worse, rose = {}, {}, 0, False
+        scores, exact, worse = {}, {}, 0
         for k in self._auto_candidates:
             if self._auto_patience is not None and worse >= self._auto_patience:
                 break
@@ -811,11 +803,6 @@ class BaseConeClassifier(BaseConstructedClassifier):
             top = max(scores.values(), default=score)
             worse = worse + 1 if score < top else 0
             scores[k] = score
-            if self._auto_plateau and score > top:
-                gain = (score - top) / max(_binomial_se(top, n_scored), 1.0 / n_scored)
-                if rose and gain < 1.0:
-                    break
-                rose = rose or gain >= 1.0
             # far below the best (by _AUTO_STOP_SE standard errors): a larger candidate,
             # which costs more, would have to climb back; stop here.  One prototype per
             # class gets more room: it is where the held-out accuracy dips before it

@@ -327,10 +327,6 @@ class SequentialSeparableClassifier(BaseConeClassifier):
 
     # an order search per candidate and fold is costly: one held-out quarter instead
     _auto_folds = 1
-    # the 5000 x 17 table: 1, 2, 3, 5 prototypes score 0.870, 0.870, 0.900, 0.902 (standard
-    # error 0.008), so 8 (a third of the fit) is not built; the same choice, 3.  5-fold
-    # CV on eight tables of 3000-5000 rows: -0.002 to +0.0015 (docs/sequential.rst)
-    _auto_plateau = True
 
     _parameter_constraints: dict = {
         "order": [StrOptions({"greedy", "margin"}), "array-like"],

@@ -511,32 +511,3 @@ def test_overlap_certified_from_the_soft_margin_gives_the_same_network(monkeypat
     np.testing.assert_array_equal(hinted.predict(X), plain.predict(X))
     for a, b in zip(hinted.coefs_, plain.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9 * np.abs(b).max())
-
-
-def test_auto_prototypes_stops_when_the_held_out_accuracy_levels_off(monkeypatch):
-    # 1, 2, 3, 5 prototypes score 0.870, 0.870, 0.900, 0.902 on the held-out quarter: the
-    # rise from 2 to 3 is more than a standard error, from 3 to 5 less, so 8 (the costliest)
-    # is not built, and the choice is the one the full search makes (3 per class)
-    from sklearn.datasets import make_classification
-
-    X, y = make_classification(5000, 17, n_informative=8, flip_y=0.05, random_state=0)
-    tried = []
-    original = SequentialSeparableClassifier._construct_candidate
-
-    def record(self, X, y_idx, candidate, rng, protos=None, search=False):
-        if search:
-            tried.append(candidate)
-        return original(self, X, y_idx, candidate, rng, protos=protos, search=search)
-
-    monkeypatch.setattr(SequentialSeparableClassifier, "_construct_candidate", record)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AssumptionWarning)
-        clf = SequentialSeparableClassifier(random_state=0).fit(X, y)
-        assert tried == [1, 2, 3, 5]
-        assert clf.n_prototypes_.tolist() == [3, 3]
-        tried.clear()
-        monkeypatch.setattr(SequentialSeparableClassifier, "_auto_plateau", False)
-        full = SequentialSeparableClassifier(random_state=0).fit(X, y)
-    assert tried == [1, 2, 3, 5, 8]
-    for a, b in zip(clf.coefs_ + clf.intercepts_, full.coefs_ + full.intercepts_):
-        np.testing.assert_array_equal(a, b)
