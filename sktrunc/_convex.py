@@ -437,10 +437,18 @@ def _cells(D):
     return D[first], inverse, counts, np.argsort(inverse, kind="stable")
 
 
-def _gram(Xt, D, Y, chunk=4096, cells=None):
+def _shared_cells(D):
+    """:func:`_cells` when the rows share them (at most ``N / 2`` cells), else ``None``:
+    only then are the gathers and sorts of the cell sums worth it."""
+    cells = _cells(D)
+    return cells if len(cells[0]) <= D.shape[0] / 2 else None
+
+
+def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None):
     """``AᵀA / N`` and ``AᵀY / N`` of ``A = [D_1 X̃, ..., D_P X̃]`` (columns pattern-major).
 
-    ``cells``: the rows' activation vectors grouped (:func:`_cells`).  Rows of one
+    ``cells``: the rows' activation vectors grouped (:func:`_cells`), ``AtY`` the
+    products ``(D_i X̃)ᵀ Y`` when known (:func:`_design_products`).  Rows of one
     cell share their pattern vector ``e_c``, so ``AᵀA = Σ_c (e_c e_cᵀ) ⊗ S_c`` with
     the cell's moment ``S_c = Σ_{n ∈ c} x̃_n x̃_nᵀ``: ``N m² + C P² m² / 2``
     multiply-adds instead of ``N P² m²``, the same sums in another order (clustered
@@ -464,7 +472,6 @@ def _gram(Xt, D, Y, chunk=4096, cells=None):
     E = cells[0]
     # the cells' moments (float64)
     S = _cell_sums(Xt, Xt, cells).reshape(len(E), m * m)
-    B = _cell_sums(Xt, Y, cells).reshape(len(E), m * Q)
     Ew = E.astype(dtype)
     Sw = S.astype(dtype)
     H = np.zeros((P, m, P, m))
@@ -475,7 +482,10 @@ def _gram(Xt, D, Y, chunk=4096, cells=None):
         H[i, :, i, :] *= 0.5  # the diagonal blocks come back with the transpose
     H = H.reshape(P * m, P * m)
     H += H.T
-    b = (E.T.astype(np.float64) @ B).reshape(P * m, Q)
+    if AtY is None:
+        AtY = _design_products(Xt, E[cells[1]], Y, cells)
+    # (m, P Q) -> (P m, Q), the Gram's column order
+    b = AtY.reshape(m, P, Q).transpose(1, 0, 2).reshape(P * m, Q)
     return H / N, b / N
 
 
@@ -570,9 +580,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     build = N * Pm * Pm
     if gram is not False and Pm <= _GRAM_MAX and "H" not in cache:
         if "cells" not in cache:
-            cells = _cells(D)
-            # worth its gathers and sorts only when rows share their cells
-            cache["cells"] = cells if len(cells[0]) <= N / 2 else None
+            cache["cells"] = _shared_cells(D)
         if cache["cells"] is not None:
             build = N * m * m + len(cache["cells"][0]) * Pm * Pm / 2
     use_gram = (Pm <= _GRAM_MAX and ("H" in cache or build + 300 * Q * Pm * Pm < direct)
@@ -580,7 +588,8 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     yy = float(np.einsum("nq,nq->", Y, Y)) / N
     if use_gram:
         if "H" not in cache:
-            cache["H"], cache["b"] = _gram(Xt, Df, Y, cells=cache.get("cells"))
+            cache["H"], cache["b"] = _gram(Xt, Df, Y, cells=cache.get("cells"),
+                                           AtY=cache.get("AtY"))
             cache["L_gram"] = _gram_curvature(cache["H"])
         H, b, L = cache["H"], cache["b"], cache["L_gram"]
     else:
@@ -652,6 +661,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
         best = (f_u + penalty(Uf), Uf)
     # ``certified``: the best dual value evaluated in float64 from the data
     V, img_v, t, bound, certified, gap, n_iter = Uf, img_u, 1.0, -np.inf, -np.inf, np.inf, 0
+    rechecked = False  # best[0] evaluated in float64 on the data
     # the power-iteration constant bounds the curvature; the steps start 8x longer and
     # backtrack (Beck & Teboulle 2009) -- along FISTA's path the curvature that matters
     # is far below |A|²/N, dominated by the patterns' nearly parallel intercept columns
@@ -715,15 +725,46 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                 # of |r|² to rounding of |y|²: the test is redone in float64 on the data
                 obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam,
                                                    cells=cache.get("cells"))
+                rechecked = True
                 best, certified = (obj64, best[1]), max(certified, bound64)
                 gap = (obj64 - certified) / max(abs(obj64), 1e-300)
             if gap <= tol or settled:
                 break
     return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
-                                      "lower_bound": certified, "gap": gap}
+                                      "lower_bound": certified, "gap": gap,
+                                      "float64": exact or rechecked}
 
 
-def gated_certificate(Xt, D, Y, U, lam, cells=None, chunk=8192):
+def _gated_residual(Xt, D, Y, U, cells=None, chunk=8192):
+    """``Σ_i D_i X̃ u_i - y`` in float64; through the cells (:func:`_cells`) the
+    prediction is ``x̃_n · W_c`` with ``W_c = Σ_i e_ci u_i``: ``C P m Q + N m Q``
+    multiply-adds instead of ``N P m Q``."""
+    N, m = Xt.shape
+    P, Q = D.shape[1], Y.shape[1]
+    if cells is None:
+        F = np.einsum("np,npq->nq", D.astype(np.float64),
+                      (Xt @ U.reshape(m, -1)).reshape(N, P, Q))
+    else:
+        E, inverse = cells[0], cells[1]
+        W = np.einsum("cp,mpq->cmq", E.astype(np.float64), U.reshape(m, P, Q))
+        F = np.empty((N, Q))
+        for start in range(0, N, chunk):
+            rows = slice(start, start + chunk)
+            F[rows] = np.einsum("nm,nmq->nq", Xt[rows], W[inverse[rows]])
+    return F - Y
+
+
+def _design_products(Xt, D, R, cells=None):
+    """``(D_i X̃)ᵀ R_q`` for every pattern and output (column ``i Q + q``), in float64;
+    through the cells ``Σ_c e_c ⊗ Σ_{n ∈ c} x̃_n r_n``."""
+    if cells is None:
+        return _pattern_products(Xt, D.astype(np.float64), R)
+    m, P, Q = Xt.shape[1], D.shape[1], R.shape[1]
+    return np.einsum("cp,cmq->mpq", cells[0].astype(np.float64),
+                     _cell_sums(Xt, R, cells)).reshape(m, P * Q)
+
+
+def gated_certificate(Xt, D, Y, U, lam, cells=None):
     """Objective of the gated program at ``U`` (m, P, Q) and a dual lower bound (float64).
 
     ``cells`` (:func:`_cells`): rows of a cell share their pattern vector ``e_c``,
@@ -731,23 +772,10 @@ def gated_certificate(Xt, D, Y, U, lam, cells=None, chunk=8192):
     gradient ``Σ_c e_c ⊗ Σ_{n ∈ c} x̃_n r_n``: ``C P m Q + N m Q`` multiply-adds
     instead of ``N P m Q``, the same float64 sums in another order.
     """
-    N, m = Xt.shape
-    P, Q = D.shape[1], Y.shape[1]
+    N = Xt.shape[0]
     penalty = lam * float(np.sqrt(np.einsum("mpq,mpq->pq", U, U)).sum())
-    if cells is None:
-        Df = D.astype(np.float64)
-        R = np.einsum("np,npq->nq", Df, (Xt @ U.reshape(m, -1)).reshape(N, P, Q)) - Y
-        C = _pattern_products(Xt, Df, R / N)
-    else:
-        E, inverse = cells[0], cells[1]
-        W = np.einsum("cp,mpq->cmq", E.astype(np.float64), U)
-        R = np.empty_like(Y)
-        for start in range(0, N, chunk):
-            rows = slice(start, start + chunk)
-            R[rows] = np.einsum("nm,nmq->nq", Xt[rows], W[inverse[rows]])
-        R -= Y
-        M = _cell_sums(Xt, R / N, cells)
-        C = np.einsum("cp,cmq->mpq", E.astype(np.float64), M).reshape(m, P * Q)
+    R = _gated_residual(Xt, D, Y, U, cells)
+    C = _design_products(Xt, D, R / N, cells)
     objective = 0.5 * float(np.einsum("nq,nq->", R, R)) / N + penalty
     return objective, _gated_dual_bound(R, Y, C, lam)
 
@@ -989,9 +1017,12 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         P = D.shape[1]
         Df = D.astype(np.float64)
         S = 2.0 * Df - 1.0
+        # the design's cells, Gram matrix and curvature, shared by the solver's calls
+        cache = {"cells": _shared_cells(D)} if self.program == "gated" else {}
         # alpha is relative to lam_max = max_i |(D_i X̃)ᵀ y| / N, the smallest
         # penalty at which the gated program is solved by zero
-        DY = _pattern_products(Xt, Df, Y) / N
+        cache["AtY"] = _design_products(Xt, D, Y, cache.get("cells"))
+        DY = cache["AtY"] / N
         lam_max = float(np.sqrt(np.einsum("mk,mk->k", DY, DY)).max())
         alpha = self.alpha
         if alpha is None:
@@ -1019,11 +1050,11 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if lam_max == 0.0:  # constant targets: zero is optimal
             U = np.zeros((d + 1, 2, P, Q))
         elif self.program == "gated":
-            cache = {}  # the design's cells, Gram matrix and curvature
-            G, n_iter, lam, solver_bound = self._solve_gated(Xt, D, Y, lam, solver, cache)
+            G, n_iter, lam, solver_bound, solver_obj = self._solve_gated(Xt, D, Y, lam,
+                                                                         solver, cache)
+            kept = self._kept(_group_norms(G[:, None])[0])
             self.alpha_ = lam * N
-            U = cone_decompose(Xt, S, gates, G * self._kept(_group_norms(G[:, None])[0])[None],
-                               split=self.split)
+            U = cone_decompose(Xt, S, gates, G * kept[None], split=self.split)
             if self.max_neurons is not None:
                 # whole gated units, largest first, as long as their one or two ReLU
                 # units fit in max_neurons
@@ -1048,10 +1079,16 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if lam_max == 0.0:
             objective, bound = 0.5 * float(np.einsum("nq,nq->", Y, Y)) / N, 0.0
         elif self.program == "gated":
-            objective, bound = gated_certificate(Xt, D, Y, U[:, 0] - U[:, 1], lam,
-                                                 cells=cache.get("cells"))
-            # any dual feasible point bounds the optimum: the solver's best one too
-            bound = max(bound, solver_bound)
+            if solver_obj is not None and self.max_neurons is None and np.array_equal(
+                    kept, _group_norms(G[:, None])[0] > 0):
+                # the solver's float64 certificate of these gated units (v - w = u up
+                # to rounding)
+                objective, bound = solver_obj, solver_bound
+            else:
+                objective, bound = gated_certificate(Xt, D, Y, U[:, 0] - U[:, 1], lam,
+                                                     cells=cache.get("cells"))
+                # any dual feasible point bounds the optimum: the solver's best one too
+                bound = max(bound, solver_bound)
         else:
             objective, bound = _certificate(Xt, Df, S, Y, U, M, lam)
         self.objective_ = objective * N
@@ -1091,33 +1128,37 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
     def _solve_gated(self, Xt, D, Y, lam, solver, cache):
         """The gated program at ``lam``, or at its noise-adaptive fixed point.
 
-        Returns the gated units ``(m, P, Q)``, the iterations, the final ``lam`` and
-        the best dual value the solver evaluated in float64 at it (a lower bound).
+        Returns the gated units ``(m, P, Q)``, the iterations, the final ``lam``,
+        the best dual value the solver evaluated in float64 at it (a lower bound)
+        and the objective of the returned units if the solver evaluated it in
+        float64 on the data (else ``None``).
         """
         N, m = Xt.shape
 
         bounds = {}  # lam -> best float64 dual value seen by the solver
+        last = {}
 
         def solve(lam, U0, budget, tol, certify=True):
+            last.clear()
             if solver == "cvxpy":
                 return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
             G, info = solve_gated_fista(Xt, D, Y, lam, tol=tol, max_iter=budget, U0=U0,
                                         cache=cache, certify=certify, verbose=self.verbose)
             bounds[lam] = max(bounds.get(lam, -np.inf), info["lower_bound"])
+            if info["float64"]:
+                last["objective"] = info["objective"]
             return G, info["n_iter"]
 
         if self.alpha is not None or not self._noise_adaptive:
             G, n_iter = solve(lam, None, self.max_iter, self.tol)
-            return G, n_iter, lam, bounds.get(lam, -np.inf)
+            return G, n_iter, lam, bounds.get(lam, -np.inf), last.get("objective")
         # scaled group lasso (Sun & Zhang 2012): the penalty follows the noise level
         # read from the residual, lam = c σ sqrt(m / N), to a fixed point; the rounds
         # before it need only a rough solution (gap 0.1), the last one gets tol
-        Df = D.astype(np.float64)
         # the rough rounds are warm starts: no float64 certificate
         G, n_iter = solve(lam, None, self.max_iter, max(self.tol, 0.1), certify=False)
         for _ in range(_MAX_NOISE_ROUNDS):
-            R = np.einsum("np,npq->nq", Df, (Xt @ G.reshape(m, -1)).reshape(
-                N, D.shape[1], -1)) - Y
+            R = _gated_residual(Xt, D, Y, G, cache.get("cells"))
             new = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", R, R) / R.size)) * np.sqrt(
                 m / N)
             settled = abs(new - lam) <= 0.05 * lam
@@ -1130,7 +1171,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if not settled and n_iter < self.max_iter:
             G, more = solve(lam, G, self.max_iter - n_iter, self.tol)
             n_iter += more
-        return G, n_iter, lam, bounds.get(lam, -np.inf)
+        return G, n_iter, lam, bounds.get(lam, -np.inf), last.get("objective")
 
     def _kept(self, norms):
         """Units the solver left nonzero (above rounding), at most ``max_neurons`` largest."""
