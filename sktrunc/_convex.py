@@ -492,14 +492,22 @@ def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None):
 def _cell_sums(Xt, V, cells):
     """``Σ_{n ∈ c} x̃_n v_nᵀ`` for every cell ``c``, shape (C, m, k), in float64.
 
-    Rows are visited sorted by cell, so that each chunk reduces its runs of equal
-    cells (``np.add.reduceat``) and a cell split between chunks is summed twice.
+    Rows are visited sorted by cell.  Cells of 32 rows or more on average: one
+    product ``X̃_cᵀ V_c`` per cell.  Smaller ones: the rows' outer products in
+    chunks that stay in cache, each chunk reducing its runs of equal cells
+    (``np.add.reduceat``; a cell split between two chunks is summed twice).
     """
-    E, inverse, _, order = cells
+    E, inverse, counts, order = cells
     N, m = Xt.shape
     k = V.shape[1]
-    chunk = max(64, (4 << 20) // (8 * m * k))  # products that stay in cache (~4 MB)
     out = np.zeros((len(E), m * k))
+    if N >= 32 * len(E):
+        Xs, Vs = Xt[order], V[order]
+        ends = np.cumsum(counts)
+        for c, (a, b) in enumerate(zip(ends - counts, ends)):
+            out[c] = (Xs[a:b].T @ Vs[a:b]).ravel()
+        return out.reshape(len(E), m, k)
+    chunk = max(64, (4 << 20) // (8 * m * k))  # products that stay in cache (~4 MB)
     for start in range(0, N, chunk):
         idx = order[start:start + chunk]
         cell = inverse[idx]
