@@ -462,14 +462,22 @@ def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None):
     if dtype is None:
         dtype = np.float32 if N >= 20_000 else np.float64
     if cells is None:
-        H = np.zeros((P * m, P * m))
-        b = np.zeros((P * m, Q))
+        # one product per chunk (numpy takes Aᵀ A as a symmetric rank-k update), summed
+        # in float64 over the chunks
+        Pm = P * m
+        H, b = 0.0, 0.0
+        Dw = D.astype(dtype)
         for start in range(0, N, chunk):
             rows = slice(start, start + chunk)
-            A = (D[rows, :, None] * Xt[rows, None, :]).reshape(-1, P * m).astype(dtype)
-            H += A.T @ A
-            b += A.T @ Y[rows].astype(dtype)
-        return H / N, b / N
+            A = (Dw[rows, :, None] * Xt[rows, None, :].astype(dtype)).reshape(-1, Pm)
+            AtA, AtY = A.T @ A, A.T @ Y[rows].astype(dtype)
+            if start == 0:
+                H, b = AtA, AtY
+            else:
+                H = H + AtA.astype(np.float64)
+                b = b + AtY.astype(np.float64)
+        H /= N
+        return H, np.asarray(b, dtype=np.float64) / N
     E = cells[0]
     # the cells' moments (float64)
     S = _cell_sums(Xt, Xt, cells).reshape(len(E), m * m)
@@ -519,17 +527,19 @@ def _cell_sums(Xt, V, cells):
     return out.reshape(len(E), m, k)
 
 
-def _gram_curvature(H, n_iter=15):
-    """Largest eigenvalue of the Gram matrix by power iteration (a start for the
-    backtracking, which also takes steps for a larger curvature)."""
-    v = np.ones(len(H), dtype=H.dtype) / np.sqrt(len(H))
+def _gram_curvature(H, n_iter=6, block=8, seed=0):
+    """Largest eigenvalue of the Gram matrix, estimated from below by a few steps of
+    block power iteration (a start for the backtracking, which also takes steps for
+    a larger curvature; a product with ``block`` vectors costs about one with one,
+    the Gram matrix being read from memory either way)."""
+    V = np.random.default_rng(seed).standard_normal((len(H), block)).astype(H.dtype)
     est = 0.0
     for _ in range(n_iter):
-        w = H @ v
-        est = float(np.linalg.norm(w))
+        V /= np.maximum(np.linalg.norm(V, axis=0), 1e-300)
+        V = H @ V
+        est = float(np.linalg.norm(V, axis=0).max())
         if est == 0.0:
             break
-        v = w / est
     return est
 
 
@@ -1011,9 +1021,14 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         scale = (X / unit).std(axis=0) * unit
         # constant features (spread at rounding level of their own values): relative, so
         # that a model fitted on λ X is the model of X for any scale λ
-        scale[~(scale > 1e-12 * np.abs(center))] = 1.0
+        const = ~(scale > 1e-12 * np.abs(center))
+        scale[const] = 1.0
         Zs = (X - center) / scale
+        Zs[:, const] = 0.0  # a constant feature's deviations are rounding noise
         Xt = np.column_stack([Zs, np.ones(N)])
+        # the gated solver's columns: a zero column's weights stay zero (from a zero
+        # start its gradient is zero), so it is left out (digits: 3 of 65)
+        live = np.r_[np.flatnonzero(~const), d]
         n_patterns = self.n_patterns
         if n_patterns is None:
             # an iteration costs N m P Q: 50 patterns for one output, at least 20
@@ -1035,7 +1050,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         cache = {"cells": _shared_cells(D)} if self.program == "gated" else {}
         # alpha is relative to lam_max = max_i |(D_i X̃)ᵀ y| / N, the smallest
         # penalty at which the gated program is solved by zero
-        cache["AtY"] = _design_products(Xt, D, Y, cache.get("cells"))
+        Xs = Xt[:, live] if len(live) < d + 1 else Xt
+        cache["AtY"] = _design_products(Xs, D, Y, cache.get("cells"))
         DY = cache["AtY"] / N
         lam_max = float(np.sqrt(np.einsum("mk,mk->k", DY, DY)).max())
         alpha = self.alpha
@@ -1064,8 +1080,10 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if lam_max == 0.0:  # constant targets: zero is optimal
             U = np.zeros((d + 1, 2, P, Q))
         elif self.program == "gated":
-            G, n_iter, lam, solver_bound, solver_obj = self._solve_gated(Xt, D, Y, lam,
-                                                                         solver, cache)
+            G_live, n_iter, lam, solver_bound, solver_obj = self._solve_gated(
+                Xs, D, Y, lam, solver, cache, d + 1)
+            G = np.zeros((d + 1, P, Q))
+            G[live] = G_live
             kept = self._kept(_group_norms(G[:, None])[0])
             self.alpha_ = lam * N
             U = cone_decompose(Xt, S, gates, G * kept[None], split=self.split)
@@ -1139,7 +1157,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         out[np.arange(len(units)), units[:, 2]] = np.where(units[:, 0] == 0, root, -root)
         return coef, intercept, out
 
-    def _solve_gated(self, Xt, D, Y, lam, solver, cache):
+    def _solve_gated(self, Xt, D, Y, lam, solver, cache, n_columns):
         """The gated program at ``lam``, or at its noise-adaptive fixed point.
 
         Returns the gated units ``(m, P, Q)``, the iterations, the final ``lam``,
@@ -1147,7 +1165,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         and the objective of the returned units if the solver evaluated it in
         float64 on the data (else ``None``).
         """
-        N, m = Xt.shape
+        N = Xt.shape[0]
 
         bounds = {}  # lam -> best float64 dual value seen by the solver
         last = {}
@@ -1174,7 +1192,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         for _ in range(_MAX_NOISE_ROUNDS):
             R = _gated_residual(Xt, D, Y, G, cache.get("cells"))
             new = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", R, R) / R.size)) * np.sqrt(
-                m / N)
+                n_columns / N)
             settled = abs(new - lam) <= 0.05 * lam
             lam = new
             G, more = solve(lam, G, max(self.max_iter - n_iter, 1),
