@@ -1042,7 +1042,10 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             # the all-active pattern makes the program contain the linear model
             D = np.column_stack([np.ones(N, dtype=bool), D])
             gates = np.column_stack([np.eye(d + 1)[:, -1], gates])
-        gates = gates / np.linalg.norm(gates, axis=0)
+        # a gate's weight on a constant (zero) column changes no pattern: zero it, so
+        # that the cone split (which moves units along their gates) ignores the feature
+        gates[:-1][const] = 0.0
+        gates = gates / np.maximum(np.linalg.norm(gates, axis=0), 1e-300)
         P = D.shape[1]
         Df = D.astype(np.float64)
         S = 2.0 * Df - 1.0

@@ -329,3 +329,73 @@ def test_min_norm_split_is_exact_small_and_robust():
 
     assert agreement(small) >= 0.99
     assert agreement(small) > agreement(gate)
+
+
+def test_cell_sums_gram_and_certificate_through_the_cells_are_the_plain_ones():
+    from sktrunc._convex import _cell_sums, _cells, _gram, _shared_cells
+
+    rng = np.random.default_rng(3)
+    # clustered rows: few distinct activation vectors (cells)
+    centers = rng.normal(size=(6, 3)) * 3
+    X = centers[rng.integers(0, 6, 900)] + 0.05 * rng.normal(size=(900, 3))
+    Z = (X - X.mean(0)) / X.std(0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 9, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    Y = rng.normal(size=(900, 2))
+    cells = _shared_cells(D)
+    assert cells is not None and len(cells[0]) <= 30
+    E, inverse = cells[0], cells[1]
+    assert np.array_equal(E[inverse], D)
+    H0, b0 = _gram(Xt, D.astype(float), Y)
+    H1, b1 = _gram(Xt, D.astype(float), Y, cells=cells)
+    assert np.allclose(H1, H0, rtol=0, atol=1e-12) and np.allclose(b1, b0, rtol=0, atol=1e-12)
+    U = rng.normal(size=(4, D.shape[1], 2))
+    plain = gated_certificate(Xt, D, Y, U, 0.05)
+    assert gated_certificate(Xt, D, Y, U, 0.05, cells=cells) == pytest.approx(plain, rel=1e-12)
+    # both ways of summing (one product per cell; runs of outer products in chunks)
+    for inv in (rng.integers(0, 20, 900), rng.integers(0, 400, 900)):
+        fake = _cells(np.eye(inv.max() + 1, dtype=bool)[inv])
+        ref = np.zeros((len(fake[0]), 4, 2))
+        np.add.at(ref, fake[1], Xt[:, :, None] * Y[:, None, :])
+        assert np.allclose(_cell_sums(Xt, Y, fake), ref, rtol=0, atol=1e-12)
+    # the solver on the cells' Gram matrix: within its certified gap of CLARABEL's optimum
+    lam = 0.02
+    p_star = gated_certificate(Xt, D, Y, solve_cvxpy_gated(Xt, D, Y, lam)[0], lam)[0]
+    U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, gram=True, settle_tol=0.0,
+                                cache={"cells": cells}, max_iter=3000)
+    obj, bound = gated_certificate(Xt, D, Y, U, lam)
+    assert obj == pytest.approx(info["objective"], rel=1e-9)
+    assert bound <= p_star * (1 + 1e-7) and info["lower_bound"] <= p_star * (1 + 1e-7)
+    assert obj - p_star <= info["gap"] * obj * (1 + 1e-7) and info["gap"] <= 1e-4
+
+
+def test_float32_gram_path_and_data_path_certify_each_other():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:700], y[:700]
+    sd = X.std(0)
+    Z = (X - X.mean(0)) / np.where(sd > 0, sd, 1.0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 12, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    Y = np.eye(10)[y] - np.eye(10)[y].mean(0)
+    lam = 0.01
+    # 700 x 13 x 10 > _FLOAT32_SIZE: both paths iterate in float32
+    runs = [solve_gated_fista(Xt, D, Y, lam, tol=1e-2, gram=g, max_iter=400) for g in (1, 0)]
+    for (U, info), (_, other) in zip(runs, runs[::-1]):
+        obj, bound = gated_certificate(Xt, D, Y, U, lam)
+        assert obj == pytest.approx(info["objective"], rel=1e-9) and info["float64"]
+        # float64 bounds: each run's bound is below the other's objective
+        assert info["lower_bound"] <= other["objective"] and info["gap"] <= 0.1
+
+
+def test_constant_features_get_zero_weights():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3))
+    y = np.abs(X[:, 0]) + X[:, 1]
+    Xc = np.column_stack([X[:, :1], np.full(150, 7.0), X[:, 1:]])
+    reg = ConvexReLURegressor(random_state=0).fit(Xc, y)
+    assert np.all(reg.coefs_[0][1] == 0.0)
+    assert reg.score(Xc, y) > 0.9 and reg.optimality_gap_ <= 10 * reg.tol
