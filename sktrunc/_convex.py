@@ -830,6 +830,42 @@ def solve_cvxpy_gated(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
     return U.value.reshape(m, P, Q), problem.status
 
 
+def _centre_gates(Xt, D, gates):
+    """Move each gate's hyperplane, along its bias, to the middle of its pattern's gap.
+
+    The pattern ``D_i`` is the same for every offset between the largest
+    projection ``x̃·g`` of its inactive rows and the smallest of its active ones;
+    in the middle, every training point is at least half the gap away from the
+    hyperplane.  The cone split moves units along their gates by ``t``, the
+    largest violation over a margin, so a point on or next to the hyperplane
+    (sampled gates can land there by rounding: digits, pairs of pixels) made ``t``
+    huge or infinite.  A pattern whose gap is at rounding level (rows on the
+    hyperplane, split by the rounding of the sampler's products) is first
+    recomputed from this product, with those rows inactive.
+    A gate that would not reproduce its pattern exactly after the move
+    (rounding) is kept.
+
+    Returns the patterns and the gates.
+    """
+    proj = Xt @ gates
+    lo = np.where(D, -np.inf, proj).max(axis=0)
+    hi = np.where(D, proj, np.inf).min(axis=0)
+    # a gap at rounding level of the projections is no gap
+    tol = 1e-9 * np.abs(proj).max(axis=0)
+    split = lo >= hi - tol
+    if split.any():
+        D = D.copy()
+        D[:, split] = proj[:, split] > tol[split]
+        lo = np.where(D, -np.inf, proj).max(axis=0)
+        hi = np.where(D, proj, np.inf).min(axis=0)
+    shift = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), 0.0)
+    moved = gates.copy()
+    moved[-1] -= shift
+    moved /= np.linalg.norm(moved, axis=0)
+    same = ((Xt @ moved > 0) == D).all(axis=0)
+    return D, np.where(same[None], moved, gates)
+
+
 def _constraint_violation(Xt, S, U, keep, cache_bytes=4 << 20):
     """Largest ``max(-S_i X̃ u, 0)`` over the kept units, relative to each unit's ``max|X̃ u|``.
 
@@ -1045,7 +1081,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         # a gate's weight on a constant (zero) column changes no pattern: zero it, so
         # that the cone split (which moves units along their gates) ignores the feature
         gates[:-1][const] = 0.0
-        gates = gates / np.maximum(np.linalg.norm(gates, axis=0), 1e-300)
+        D, gates = _centre_gates(Xt, D, gates / np.maximum(np.linalg.norm(gates, axis=0),
+                                                           1e-300))
         P = D.shape[1]
         Df = D.astype(np.float64)
         S = 2.0 * Df - 1.0

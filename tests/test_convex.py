@@ -399,3 +399,31 @@ def test_constant_features_get_zero_weights():
     reg = ConvexReLURegressor(random_state=0).fit(Xc, y)
     assert np.all(reg.coefs_[0][1] == 0.0)
     assert reg.score(Xc, y) > 0.9 and reg.optimality_gap_ <= 10 * reg.tol
+
+
+def test_gates_are_centred_in_their_gaps_and_ties_on_the_hyperplane_go_inactive():
+    from sktrunc._convex import _centre_gates
+
+    Xt = np.column_stack([[0.0, 0.0, 1.0, 2.0, -1.0], np.ones(5)])
+    gates = np.array([[1.0, 1.0], [0.0, -0.4]]) / np.array([1.0, np.hypot(1, 0.4)])
+    # column 0: two equal rows on the hyperplane, split by rounding; column 1: a clean cut
+    D = np.array([[1, 0], [0, 0], [1, 1], [1, 1], [0, 0]], dtype=bool)
+    D2, g2 = _centre_gates(Xt, D, gates)
+    assert np.array_equal(D2[:, 0], [False, False, True, True, False])
+    assert np.array_equal(D2[:, 1], D[:, 1])
+    proj = Xt @ g2
+    assert np.array_equal(proj > 0, D2) and np.allclose(np.linalg.norm(g2, axis=0), 1.0)
+    # both hyperplanes half-way between the last inactive and the first active row
+    assert np.allclose(proj[[1, 2], 0], [-proj[2, 0], proj[2, 0]])
+    assert np.isclose(-proj[0, 1], proj[2, 1])
+
+
+def test_digits_regressor_network_is_finite_on_pixel_pair_gates():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    # seed 21: a pair gate's hyperplane passed through training points (its cone
+    # split was infinite before the gates were centred)
+    reg = ConvexReLURegressor(random_state=21).fit(X, y.astype(float))
+    assert all(np.isfinite(c).all() for c in reg.coefs_ + reg.intercepts_)
+    assert reg.score(X, y) > 0.8 and reg.constraint_violation_ <= 1e-9
