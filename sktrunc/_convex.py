@@ -222,6 +222,8 @@ _MIN_PATTERNS = 20
 # noise-adaptive penalty of the regressor: lam = _NOISE_C σ sqrt(m / N)
 _NOISE_C = 0.4
 _MAX_NOISE_ROUNDS = 6
+# steps after which a settled objective stops the gated solver whatever its gap
+_SETTLED_STEPS = 300
 # N * units above which the iterations run in float32
 _FLOAT32_SIZE = 20_000
 
@@ -688,7 +690,11 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     # is far below |A|²/N, dominated by the patterns' nearly parallel intercept columns
     L_max, L = L, L / 8.0
     history = [best[0]]
-    slack = 1e-6 if work is np.float32 or use_gram else 1e-12
+    # rounding of the loss values: float32 products, or the Gram's expansion
+    # ½(uᵀHu - 2uᵀb + |y|²), whose error scales with |y|², not with the loss (a
+    # well-fitted target, loss 1e-3 |y|²: a slack relative to the loss failed the
+    # test on rounding, doubled L up to 60 times a step and stalled the solver)
+    slack = 1e-6 * max(0.5 * yy, 1e-300) if work is np.float32 or use_gram else 0.0
     while n_iter < max_iter:
         f_v, rr_v, ry_v = value(V, img_v)
         grad = gradient(img_v)
@@ -708,13 +714,13 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             quad = f_v + float(np.vdot(grad, delta)) + 0.5 * L * float(np.vdot(delta, delta))
             # no cap: the power iteration's L may be below |A|²/N, and the test holds
             # for every L above it (the 60 doublings only guard against rounding)
-            if f_new <= quad + slack * abs(f_v) or doublings == 60:
+            if f_new <= quad + max(slack, 1e-12 * abs(f_v)) or doublings == 60:
                 break
             L, doublings = 2.0 * L, doublings + 1
         n_iter += 1
         obj = f_new + lam * float(shrunk.sum())
         if obj < best[0]:
-            best = (obj, U_new)
+            best, rechecked = (obj, U_new), False
         step = U_new - Uf
         t_new = 0.5 * (1.0 + (1.0 + 4.0 * t * t) ** 0.5)  # a float: keeps float32 images
         if np.vdot(V - U_new, step) > 0 or n_iter % 100 == 0:
@@ -735,13 +741,21 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                 certified = bound
             gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
             # the objective has settled: its relative decrease over the last ten
-            # steps is below tol / 10; the gap is then reported as certified, not awaited
-            old = history[-11] if len(history) > 10 else np.inf
+            # steps is below tol / 10; the gap is then reported as certified, not awaited.
+            # Not before 30 steps: from a warm start the momentum builds up slowly and
+            # the first ten steps can move less than that (Friedman #1 at 1e5 rows: a
+            # stop after ten steps with the gap at 0.28)
+            old = history[-11] if len(history) > 30 else np.inf
             settled = settle_tol > 0 and old - best[0] <= settle_tol * abs(best[0])
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
                       f"{bound:.6g}, relative gap {gap:.2e}, step 1/{L / L_max:.3f}L")
-            if (gap <= tol or settled) and not exact and certify:
+            # a settled objective stops a certified solve with the gap within the warning
+            # level, 10 tol (the settling is a heuristic, the gap is the contract), or
+            # after _SETTLED_STEPS steps, when the bound lags for good (the fit warns)
+            done = gap <= tol or (settled and (not certify or gap <= 10.0 * tol
+                                               or n_iter >= _SETTLED_STEPS))
+            if done and not exact and certify:
                 # float32 residuals are accurate to ~1e-7 of |y|, the Gram's expansion
                 # of |r|² to rounding of |y|²: the test is redone in float64 on the data
                 obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam,
@@ -749,7 +763,9 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                 rechecked = True
                 best, certified = (obj64, best[1]), max(certified, bound64)
                 gap = (obj64 - certified) / max(abs(obj64), 1e-300)
-            if gap <= tol or settled:
+                done = gap <= tol or (settled and (gap <= 10.0 * tol
+                                                   or n_iter >= _SETTLED_STEPS))
+            if done:
                 break
     return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
                                       "lower_bound": certified, "gap": gap,
