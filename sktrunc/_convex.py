@@ -222,6 +222,9 @@ _MIN_PATTERNS = 20
 # noise-adaptive penalty of the regressor: lam = _NOISE_C σ sqrt(m / N)
 _NOISE_C = 0.4
 _MAX_NOISE_ROUNDS = 6
+# a gate whose hyperplane is nearer a training point than this fraction of half its
+# pattern's gap is moved to the middle of the gap
+_CENTRE_BELOW = 0.01
 # steps after which a settled objective stops the gated solver whatever its gap
 _SETTLED_STEPS = 300
 # N * units above which the iterations run in float32
@@ -844,7 +847,8 @@ def solve_cvxpy_gated(Xt, D, Y, lam, solver="CLARABEL", verbose=0):
 
 
 def _centre_gates(Xt, D, gates):
-    """Move each gate's hyperplane, along its bias, to the middle of its pattern's gap.
+    """Move a gate's hyperplane that nearly touches a training point, along its bias,
+    to the middle of its pattern's gap.
 
     The pattern ``D_i`` is the same for every offset between the largest
     projection ``x̃·g`` of its inactive rows and the smallest of its active ones;
@@ -871,12 +875,16 @@ def _centre_gates(Xt, D, gates):
         D[:, split] = proj[:, split] > tol[split]
         lo = np.where(D, -np.inf, proj).max(axis=0)
         hi = np.where(D, proj, np.inf).min(axis=0)
-    shift = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), 0.0)
+    # only gates within 1% of the gap from a training point move: the others keep
+    # the sampler's offset (moving them all changed nothing on average, but every
+    # held-out prediction near a hyperplane)
+    near = np.minimum(hi, -lo) < _CENTRE_BELOW * 0.5 * (hi - lo)
+    shift = np.where(np.isfinite(lo) & np.isfinite(hi) & near, 0.5 * (lo + hi), 0.0)
     moved = gates.copy()
     moved[-1] -= shift
     moved /= np.linalg.norm(moved, axis=0)
     same = ((Xt @ moved > 0) == D).all(axis=0)
-    return D, np.where(same[None], moved, gates)
+    return D, np.where((same & (shift != 0))[None], moved, gates)
 
 
 def _ridge_start(Xt, D, Y, lam):

@@ -401,21 +401,24 @@ def test_constant_features_get_zero_weights():
     assert reg.score(Xc, y) > 0.9 and reg.optimality_gap_ <= 10 * reg.tol
 
 
-def test_gates_are_centred_in_their_gaps_and_ties_on_the_hyperplane_go_inactive():
+def test_gates_near_a_point_are_centred_and_ties_on_the_hyperplane_go_inactive():
     from sktrunc._convex import _centre_gates
 
     Xt = np.column_stack([[0.0, 0.0, 1.0, 2.0, -1.0], np.ones(5)])
-    gates = np.array([[1.0, 1.0], [0.0, -0.4]]) / np.array([1.0, np.hypot(1, 0.4)])
-    # column 0: two equal rows on the hyperplane, split by rounding; column 1: a clean cut
-    D = np.array([[1, 0], [0, 0], [1, 1], [1, 1], [0, 0]], dtype=bool)
+    gates = np.array([[1.0, 1.0, 1.0], [0.0, -0.4, -0.999]])
+    gates /= np.linalg.norm(gates, axis=0)
+    # column 0: two equal rows on the hyperplane, split by rounding; column 1: a cut well
+    # inside its gap; column 2: a cut 0.001 above a point
+    D = np.array([[1, 0, 0], [0, 0, 0], [1, 1, 1], [1, 1, 1], [0, 0, 0]], dtype=bool)
     D2, g2 = _centre_gates(Xt, D, gates)
     assert np.array_equal(D2[:, 0], [False, False, True, True, False])
-    assert np.array_equal(D2[:, 1], D[:, 1])
+    assert np.array_equal(D2[:, 1:], D[:, 1:])
     proj = Xt @ g2
     assert np.array_equal(proj > 0, D2) and np.allclose(np.linalg.norm(g2, axis=0), 1.0)
-    # both hyperplanes half-way between the last inactive and the first active row
-    assert np.allclose(proj[[1, 2], 0], [-proj[2, 0], proj[2, 0]])
-    assert np.isclose(-proj[0, 1], proj[2, 1])
+    # columns 0 and 2 half-way between the last inactive and the first active row
+    for i in (0, 2):
+        assert np.isclose(-proj[1, i], proj[2, i])
+    assert np.array_equal(g2[:, 1], gates[:, 1])
 
 
 def test_digits_regressor_network_is_finite_on_pixel_pair_gates():
