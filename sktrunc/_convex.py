@@ -880,11 +880,16 @@ def _centre_gates(Xt, D, gates):
     # held-out prediction near a hyperplane)
     near = np.minimum(hi, -lo) < _CENTRE_BELOW * 0.5 * (hi - lo)
     shift = np.where(np.isfinite(lo) & np.isfinite(hi) & near, 0.5 * (lo + hi), 0.0)
-    moved = gates.copy()
-    moved[-1] -= shift
+    cols = np.flatnonzero(shift != 0)
+    if len(cols) == 0:
+        return D, gates
+    moved = gates[:, cols].copy()
+    moved[-1] -= shift[cols]
     moved /= np.linalg.norm(moved, axis=0)
-    same = ((Xt @ moved > 0) == D).all(axis=0)
-    return D, np.where((same & (shift != 0))[None], moved, gates)
+    same = ((Xt @ moved > 0) == D[:, cols]).all(axis=0)
+    gates = gates.copy()
+    gates[:, cols[same]] = moved[:, same]
+    return D, gates
 
 
 def _ridge_start(Xt, D, Y, lam):
