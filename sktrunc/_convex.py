@@ -563,7 +563,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     is the step's).  Every ``check_every`` steps it stops when the relative
     duality gap is below ``tol``, or when the objective has settled -- it
     decreased by less than ``settle_tol`` (relative; default ``tol / 10``)
-    over the last ten steps, at least 30 steps into the call -- and the gap
+    over the last ten steps, at least 30 steps into a certified call -- and the gap
     is within ``10 tol`` (or ``_SETTLED_STEPS`` = 300 steps have been taken:
     the caller then warns).  The dual bound of this group lasso lags the
     objective by hundreds of steps after the predictions stop changing
@@ -754,10 +754,10 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
             # the objective has settled: its relative decrease over the last ten
             # steps is below tol / 10; the gap is then reported as certified, not awaited.
-            # Not before 30 steps: from a warm start the momentum builds up slowly and
-            # the first ten steps can move less than that (Friedman #1 at 1e5 rows: a
-            # stop after ten steps with the gap at 0.28)
-            old = history[-11] if len(history) > 30 else np.inf
+            # A certified solve not before 30 steps: from a warm start the momentum
+            # builds up slowly and the first ten steps can move less than that
+            # (Friedman #1 at 1e5 rows: a stop after ten steps with the gap at 0.28)
+            old = history[-11] if len(history) > (30 if certify else 10) else np.inf
             settled = settle_tol > 0 and old - best[0] <= settle_tol * abs(best[0])
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
