@@ -430,3 +430,21 @@ def test_digits_regressor_network_is_finite_on_pixel_pair_gates():
     reg = ConvexReLURegressor(random_state=21).fit(X, y.astype(float))
     assert all(np.isfinite(c).all() for c in reg.coefs_ + reg.intercepts_)
     assert reg.score(X, y) > 0.8 and reg.constraint_violation_ <= 1e-9
+
+
+def test_noise_rounds_on_a_subsample_reach_the_same_penalty_and_a_certified_fit(monkeypatch):
+    import sktrunc._convex as convex
+
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-1, 1, (3000, 3))
+    y = np.abs(X[:, 0]) + np.maximum(X[:, 1], 0) - 0.5 * X[:, 2] + 0.3 * rng.normal(size=3000)
+    whole = ConvexReLURegressor(random_state=0).fit(X, y)
+    monkeypatch.setattr(convex, "_SUBSAMPLE_FROM", 2000)
+    monkeypatch.setattr(convex, "_SUBSAMPLE_ROWS", 500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        sub = ConvexReLURegressor(random_state=0).fit(X, y)
+    # the fixed point of the noise level read on every 6th row, then on all rows
+    assert sub.alpha_ == pytest.approx(whole.alpha_, rel=0.1)
+    assert sub.optimality_gap_ <= 10 * sub.tol
+    assert sub.score(X, y) == pytest.approx(whole.score(X, y), abs=0.01)
