@@ -349,6 +349,10 @@ def test_cell_sums_gram_and_certificate_through_the_cells_are_the_plain_ones():
     assert np.array_equal(E[inverse], D)
     H0, b0 = _gram(Xt, D.astype(float), Y)
     H1, b1 = _gram(Xt, D.astype(float), Y, cells=cells)
+    # the independent reference: the design A = [D_1 X̃, ..., D_P X̃] written out
+    A = (D[:, :, None] * Xt[:, None, :]).reshape(len(Xt), -1)
+    assert np.allclose(H0, A.T @ A / len(A), rtol=0, atol=1e-12)
+    assert np.allclose(b0, A.T @ Y / len(A), rtol=0, atol=1e-12)
     assert np.allclose(H1, H0, rtol=0, atol=1e-12) and np.allclose(b1, b0, rtol=0, atol=1e-12)
     U = rng.normal(size=(4, D.shape[1], 2))
     plain = gated_certificate(Xt, D, Y, U, 0.05)
