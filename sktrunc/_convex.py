@@ -452,11 +452,14 @@ def _shared_cells(D):
     return cells if len(cells[0]) <= D.shape[0] / 2 else None
 
 
-def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None):
+def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None, by_pairs=None):
     """``AᵀA / N`` and ``AᵀY / N`` of ``A = [D_1 X̃, ..., D_P X̃]`` (columns pattern-major).
 
     ``cells``: the rows' activation vectors grouped (:func:`_cells`), ``AtY`` the
-    products ``(D_i X̃)ᵀ Y`` when known (:func:`_design_products`).  Rows of one
+    products ``(D_i X̃)ᵀ Y`` when known (:func:`_design_products`); without cells,
+    ``by_pairs`` forces (or not) one product per pair of patterns over their common
+    active rows instead of one symmetric product of ``A`` (``None``: by a cost
+    estimate).  Rows of one
     cell share their pattern vector ``e_c``, so ``AᵀA = Σ_c (e_c e_cᵀ) ⊗ S_c`` with
     the cell's moment ``S_c = Σ_{n ∈ c} x̃_n x̃_nᵀ``: ``N m² + C P² m² / 2``
     multiply-adds instead of ``N P² m²``, the same sums in another order (clustered
@@ -469,12 +472,35 @@ def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None):
     # stopping test is redone in float64 on the data anyway
     if dtype is None:
         dtype = np.float32 if N >= 20_000 else np.float64
+    Db = np.asarray(D, dtype=bool)
+    Pm = P * m
+    # seconds, roughly: a symmetric product of A at ~3e10 multiply-adds a second, or a
+    # product per pair of patterns over the rows active in both (a quarter of the
+    # multiply-adds for patterns active on half the rows, at half the rate, plus
+    # ~10 µs a product)
+    if by_pairs is None:
+        by_pairs = (-(-N // chunk) * P * (P + 1) / 2 * 1e-5 + N * Pm * Pm / 8 / 1.5e10
+                    < N * Pm * Pm / 2 / 3e10)
+    if cells is None and not by_pairs:
+        # one product per chunk (numpy takes Aᵀ A as a symmetric rank-k update), summed
+        # in float64 over the chunks
+        H, b = 0.0, 0.0
+        Dw = D.astype(dtype)
+        for start in range(0, N, chunk):
+            rows = slice(start, start + chunk)
+            A = (Dw[rows, :, None] * Xt[rows, None, :].astype(dtype)).reshape(-1, Pm)
+            AtA, AtY_c = A.T @ A, A.T @ Y[rows].astype(dtype)
+            if start == 0:
+                H, b = AtA, AtY_c
+            else:
+                H = H + AtA.astype(np.float64)
+                b = b + AtY_c.astype(np.float64)
+        H /= N
+        return H, np.asarray(b, dtype=np.float64) / N
     if cells is None:
         # block (i, j) is X̃ᵀ diag(d_i d_j) X̃: one product over the rows active in both
-        # patterns, for j >= i (the rest by symmetry), a quarter of the multiply-adds
-        # of AᵀA for patterns active on half the rows (digits: 10 ms against 28 ms);
-        # chunks of rows summed in float64
-        Db = np.asarray(D, dtype=bool)
+        # patterns, for j >= i (the rest by symmetry; digits: 10 ms against 28 ms for
+        # the symmetric product); chunks of rows summed in float64
         H = np.zeros((P, m, P, m), dtype=np.float64 if N > chunk else dtype)
         for start in range(0, N, chunk):
             rows = slice(start, start + chunk)

@@ -353,8 +353,13 @@ def test_cell_sums_gram_and_certificate_through_the_cells_are_the_plain_ones():
     A = (D[:, :, None] * Xt[:, None, :]).reshape(len(Xt), -1)
     assert np.allclose(H0, A.T @ A / len(A), rtol=0, atol=1e-12)
     assert np.allclose(b0, A.T @ Y / len(A), rtol=0, atol=1e-12)
-    H2, _ = _gram(Xt, D.astype(float), Y, chunk=100)  # rows in nine chunks
-    assert np.allclose(H2, H0, rtol=0, atol=1e-12)
+    for by_pairs in (False, True):
+        # one symmetric product, or one per pair of patterns; rows in nine chunks
+        H2, b2 = _gram(Xt, D.astype(float), Y, chunk=100, by_pairs=by_pairs)
+        H3, _ = _gram(Xt, D.astype(float), Y, by_pairs=by_pairs)
+        for H in (H2, H3):
+            assert np.allclose(H, H0, rtol=0, atol=1e-12)
+        assert np.allclose(b2, b0, rtol=0, atol=1e-12)
     assert np.allclose(H1, H0, rtol=0, atol=1e-12) and np.allclose(b1, b0, rtol=0, atol=1e-12)
     U = rng.normal(size=(4, D.shape[1], 2))
     plain = gated_certificate(Xt, D, Y, U, 0.05)
