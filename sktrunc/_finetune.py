@@ -4,9 +4,11 @@ One entry point, :func:`fine_tune`: it builds the construction on part of the
 training data, exports it as a scikit-learn MLP whose predictions are the
 construction's, rescales it so that it is not needlessly sharp
 (:func:`balance_layers`), widens it, and runs epochs of ``partial_fit`` that keep
-the best weights on the held-out part, epoch 0 (the construction) included.
+the best weights on the held-out part, epoch 0 (the construction) included; a kept
+construction is built again on all the rows.
 """
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -90,7 +92,7 @@ _SHARP_DRAWS = 5
 # MLP parameters fine_tune sets itself
 _OWN_PARAMS = ("hidden_layer_sizes", "activation", "learning_rate_init", "early_stopping",
                "validation_fraction", "max_iter", "n_iter_no_change", "random_state",
-               "warm_start")
+               "warm_start", "tol")
 
 
 def _widen_for_descent(coefs, intercepts, shapes, X):
@@ -127,24 +129,32 @@ def _widen_for_descent(coefs, intercepts, shapes, X):
     return coefs, intercepts
 
 
-def _export(est, X_fit, X_val, y_val, *, widen, softening, random_state, mlp_params):
-    """The construction as a fitted-state MLP: logits calibrated, balanced, widened.
+def _temperature(est, X_val, y_val, softening):
+    """The temperature of the exported logits: the one that calibrates the
+    construction's scores on rows it was not built on, times ``softening``.
+
+    A construction that interpolates its training rows is confident on them, and
+    a calibrated or saturated softmax there leaves the log-loss nothing to descend
+    on.  None for a regressor.
+    """
+    from ._base import fit_temperature
+
+    if not is_classifier(est):
+        return None
+    unit = est._score_unit()
+    scores = est._scores(est.network_.forward(np.asarray(X_val, dtype=np.float64)))
+    return fit_temperature(scores / unit, np.searchsorted(est.classes_, y_val)) * unit * softening
+
+
+def _export(est, X_fit, *, temperature, widen, random_state, mlp_params):
+    """The construction as a fitted-state MLP: logits at ``temperature``, balanced, widened.
 
     Returns the MLP and the construction's ``(n_in, n_out)`` per hidden layer.
     """
-    from ._base import fit_temperature
     from ._network import ReLUNetwork
 
-    if is_classifier(est):
-        # the temperature that calibrates the construction on rows it was not built
-        # on, times ``softening``: a construction that interpolates its training rows
-        # is confident on them, and a calibrated or saturated softmax there leaves
-        # the log-loss nothing to descend on
-        unit = est._score_unit()
-        scores = est._scores(est.network_.forward(np.asarray(X_val, dtype=np.float64)))
-        t = fit_temperature(scores / unit, np.searchsorted(est.classes_, y_val))
-        mlp = est.to_mlp(temperature=t * unit * softening, random_state=random_state,
-                         **mlp_params)
+    if temperature is not None:
+        mlp = est.to_mlp(temperature=temperature, random_state=random_state, **mlp_params)
     else:
         mlp = est.to_mlp(random_state=random_state, **mlp_params)
     coefs, intercepts = balance_layers(mlp.coefs_, mlp.intercepts_)
@@ -203,45 +213,137 @@ def _weights(mlp):
     return [c.copy() for c in mlp.coefs_], [b.copy() for b in mlp.intercepts_]
 
 
-def _descend(mlp, X_fit, y_fit, X_val, y_val, *, max_iter, n_iter_no_change, frozen, rng):
-    """Epochs of ``partial_fit`` that keep the best validation weights, epoch 0 included.
+class _FrozenView:
+    """What learns in a frozen construction, as a one-hidden-layer MLP.
 
-    The validation log-likelihood is the smooth signal: it sets the patience and
-    ranks the epochs.  An epoch is only eligible when its validation accuracy is
-    at least epoch 0's, so the weights kept never score below the construction
-    on the validation rows.
+    With the construction's hidden units and every deeper hidden layer held
+    fixed, the network is the output layer on two sets of features: the
+    construction's last hidden layer ``h(x)``, a fixed function of ``x``, and
+    the new units of the first hidden layer, carried unchanged through the
+    deeper layers by their copies.  The same function, with the same gradient
+    for every weight that learns, is a one-hidden-layer MLP on ``[x, h(x)]``
+    whose hidden layer is ``h`` (identity weights, held fixed) beside the new
+    units (weights from ``x``; from ``h``, zero and held fixed).  ``h`` is
+    computed once, so an epoch backpropagates through one hidden layer instead
+    of all of them (the sequential network on digits has ten).
     """
-    score0, lik0 = _score_key(mlp, X_val, y_val)
-    scores, liks = [score0], [lik0]
-    best_iter, best_lik, best_seen, since = 0, lik0, lik0, 0
-    best_weights = _weights(mlp)
+
+    def __init__(self, mlp, shapes):
+        self.shapes = shapes
+        n_first, n_last = shapes[0][1], shapes[-1][1]
+        n_features = mlp.coefs_[0].shape[0]
+        n_new = mlp.coefs_[0].shape[1] - n_first
+        c0 = np.zeros((n_features + n_last, n_last + n_new))
+        c0[n_features:, :n_last] = np.eye(n_last)
+        c0[:n_features, n_last:] = mlp.coefs_[0][:, n_first:]
+        b0 = np.concatenate([np.zeros(n_last), mlp.intercepts_[0][n_first:]])
+        small = copy.deepcopy(mlp)
+        small.hidden_layer_sizes = (n_last + n_new,)
+        small.n_layers_ = 3
+        small.n_features_in_ = n_features + n_last
+        small.coefs_ = [c0, mlp.coefs_[-1].copy()]
+        small.intercepts_ = [b0, mlp.intercepts_[-1].copy()]
+        small._best_coefs, small._best_intercepts = _weights(small)
+        self.mlp = small
+        self._n_features = n_features
+        self._fixed = (c0[:, :n_last].copy(), c0[n_features:, n_last:].copy())
+        self._blocks = [(c[:n_in, :n_out], b[:n_out])
+                        for c, b, (n_in, n_out) in zip(mlp.coefs_, mlp.intercepts_, shapes)]
+
+    def features(self, X):
+        """``[x, h(x)]``: the construction's hidden units alone (their weights from
+        the new units are zero)."""
+        a = X
+        for c, b in self._blocks:
+            a = np.maximum(a @ c + b, 0.0)
+        return np.hstack([X, a])
+
+    def restore(self):
+        """Put the fixed weights back (a step of adam moved them)."""
+        n_features, n_last = self._n_features, self.shapes[-1][1]
+        self.mlp.coefs_[0][:, :n_last] = self._fixed[0]
+        self.mlp.coefs_[0][n_features:, n_last:] = self._fixed[1]
+        self.mlp.intercepts_[0][:n_last] = 0.0
+
+    def write_back(self, mlp, coefs, intercepts):
+        """Set ``mlp``'s learning weights from the view's ``coefs``, ``intercepts``."""
+        n_first, n_last, n_features = self.shapes[0][1], self.shapes[-1][1], self._n_features
+        mlp.coefs_[0][:, n_first:] = coefs[0][:n_features, n_last:]
+        mlp.intercepts_[0][n_first:] = intercepts[0][n_last:]
+        mlp.coefs_[-1] = coefs[1].copy()
+        mlp.intercepts_[-1] = intercepts[1].copy()
+        for key in ("n_iter_", "t_", "loss_curve_"):
+            if hasattr(self.mlp, key):
+                setattr(mlp, key, copy.copy(getattr(self.mlp, key)))
+
+
+def _epoch(net, X, y, view, n_batch, rng):
+    """One epoch of ``partial_fit``; a frozen view gets one call per mini-batch,
+    each followed by putting its fixed weights back."""
+    if view is None:
+        net.partial_fit(X, y)
+        return
+    order = rng.permutation(len(y))
+    for lo in range(0, len(order), n_batch):
+        rows = order[lo:lo + n_batch]
+        net.partial_fit(X[rows], y[rows])
+        view.restore()
+
+
+def _descend(mlp, shapes, X_fit, y_fit, X_val, y_val, *, max_iter, n_iter_no_change, tol,
+             frozen, rng):
+    """Epochs of ``partial_fit``, keeping the best validation weights, epoch 0 included.
+
+    The validation log-likelihood is the smooth signal: it sets the patience
+    (an epoch counts as progress when it lowers the best validation log-loss by
+    more than ``tol`` times itself) and ranks the epochs.  An epoch is eligible
+    when its validation accuracy is at least epoch 0's, and strictly above it
+    when epoch 0 is right on every validation row: a tie there is no evidence
+    (the log-likelihood improves anyway, by sharpening the softened logits), so
+    the weights kept never score below the construction on the validation rows.
+    """
+    view = _FrozenView(mlp, shapes) if frozen else None
+    net = mlp if view is None else view.mlp
+    X_check = X_val
+    if view is not None:
+        X_fit, X_val = view.features(X_fit), view.features(X_val)
     n_batch = min(200, len(y_fit)) if mlp.batch_size == "auto" else min(mlp.batch_size,
                                                                           len(y_fit))
+    score0, lik0 = _score_key(net, X_val, y_val)
+    scores, liks = [score0], [lik0]
+    # a regressor's "likelihood" is R², whose loss is 1 - R²
+    regressor = not is_classifier(mlp)
+    best_iter, best_lik = 0, lik0
+    best_loss = (1.0 - lik0) if regressor else -lik0
+    best_weights = _weights(net)
+    since = 0
     for epoch in range(1, max_iter + 1):
-        if not frozen:
-            mlp.partial_fit(X_fit, y_fit)
-        else:
-            # one partial_fit per mini-batch, each followed by putting the frozen
-            # weights back: only the new units and the output layer move
-            order = rng.permutation(len(y_fit))
-            for lo in range(0, len(order), n_batch):
-                rows = order[lo:lo + n_batch]
-                mlp.partial_fit(X_fit[rows], y_fit[rows])
-                for ell, c, b in frozen:
-                    mlp.coefs_[ell][:, :c.shape[1]] = c
-                    mlp.intercepts_[ell][:b.shape[0]] = b
-        score, lik = _score_key(mlp, X_val, y_val)
+        _epoch(net, X_fit, y_fit, view, n_batch, rng)
+        score, lik = _score_key(net, X_val, y_val)
         scores.append(score)
         liks.append(lik)
-        if lik > best_lik and score >= score0:
-            best_iter, best_lik, best_weights = epoch, lik, _weights(mlp)
-        if lik > best_seen:
-            best_seen, since = lik, 0
+        if lik > best_lik and (score > score0 or (score == score0 and score0 < 1.0)):
+            best_iter, best_lik, best_weights = epoch, lik, _weights(net)
+        loss = (1.0 - lik) if regressor else -lik
+        if loss < best_loss * (1.0 - tol):
+            best_loss, since = loss, 0
         else:
+            best_loss = min(best_loss, loss)
             since += 1
             if since >= n_iter_no_change:
                 break
-    mlp.coefs_, mlp.intercepts_ = best_weights
+    if view is None:
+        mlp.coefs_, mlp.intercepts_ = best_weights
+    elif best_iter > 0:
+        start = _weights(mlp)
+        view.write_back(mlp, *best_weights)
+        # the kept epoch's score from the whole network's own forward pass: the
+        # view sums in another order, and a near-tie it flips must not break the
+        # guarantee
+        scores[best_iter] = _score_key(mlp, X_check, y_val)[0]
+        if scores[best_iter] < score0 or (scores[best_iter] == score0 == 1.0):
+            mlp.coefs_, mlp.intercepts_ = start
+            best_iter = 0
     mlp.validation_scores_ = scores
     mlp.validation_log_likelihoods_ = liks
     mlp.best_validation_score_ = scores[best_iter]
@@ -258,13 +360,15 @@ def _descend(mlp, X_fit, y_fit, X_val, y_val, *, max_iter, n_iter_no_change, fro
      "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
      "max_iter": [Interval(Integral, 0, None, closed="left")],
      "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+     "tol": [Interval(Real, 0, 1, closed="left")],
      "refit": ["boolean"],
+     "fold_back": ["boolean"],
      "mlp_params": [dict, None],
      "random_state": ["random_state"]},
     prefer_skip_nested_validation=False)
 def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=5.0,
               freeze="auto", validation_fraction=0.1, max_iter=200, n_iter_no_change=10,
-              refit=True, mlp_params=None, random_state=None):
+              tol=1e-2, refit=True, fold_back=True, mlp_params=None, random_state=None):
     """Construct, export and fine-tune: gradient descent that starts from a construction.
 
     The recipe of the user guide's fine-tuning page, in one call:
@@ -274,11 +378,11 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
        the rest: a construction that separates its training rows would be
        perfect on validation rows it was built on, and the held-out score could
        never improve.  An estimator with a ``split`` parameter (the convex
-       networks) is built with ``split="min_norm"``: the same function with
-       small weights, where the default split's nearly cancelling pairs make
-       the first gradient steps destructive (measured on digits: tuned test
-       accuracy 0.967 with the default split, frozen; 0.978 with
-       ``"min_norm"``, unfrozen).
+       networks) is built with ``split="min_norm"``: the same function on
+       the training rows with small weights, where the default split's nearly
+       cancelling pairs make the first gradient steps destructive (measured on
+       digits: tuned test accuracy 0.967 with the default split, frozen; 0.978
+       with ``"min_norm"``, unfrozen).
     2. Export it with ``estimator.to_mlp``: an ``MLPClassifier`` (an
        ``MLPRegressor`` for a regressor) with the construction's predictions.
        A classifier's logits are the decision scores divided by the temperature
@@ -291,12 +395,25 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
        features of the input in the first hidden layer, at the scale of the
        construction's activations, copied unchanged through the deeper layers.
     5. Run epochs of adam (``partial_fit``, ``learning_rate_init``) on the
-       non-validation rows; keep the epoch with the best validation
-       log-likelihood among those whose validation accuracy is at least epoch
-       0's (epoch 0 included), and stop after ``n_iter_no_change`` epochs
-       without a better log-likelihood.  With ``freeze`` the construction's
-       hidden units and the copies are held fixed: only the new units of the
-       first hidden layer and the output layer learn.
+       non-validation rows.  An epoch may replace the construction only when
+       its validation log-likelihood is higher and its validation accuracy at
+       least epoch 0's, strictly higher when epoch 0 is right on every
+       validation row (a tie there is no evidence: the log-likelihood rises
+       anyway as descent sharpens the softened logits); the eligible epoch
+       with the best log-likelihood is kept, epoch 0 when there is none.  The
+       run stops after ``n_iter_no_change`` epochs that do not lower the best
+       validation log-loss by more than ``tol`` times itself (scikit-learn's
+       ``n_iter_no_change``/``tol`` rule, relative: the log-loss of a sharpening
+       network keeps falling by ever smaller amounts).  With ``freeze`` the
+       construction's hidden units and the copies are held fixed: only the new
+       units of the first hidden layer and the output layer learn, and the
+       epochs run on that part alone, a one-hidden-layer network on the input
+       and the construction's last hidden layer (computed once).
+    6. With ``fold_back`` (and ``refit``), when epoch 0 is kept, hand back the
+       same construction built on all of ``(X, y)``, validation rows included,
+       exported in the same way: the validation rows chose the construction,
+       and a construction gains from every row (clustered network on breast
+       cancer, 3 seeds: test accuracy 0.955 built on 90 %, 0.959 on all rows).
 
     Epoch 0 of the result is the construction: its predictions are
     ``construction_.predict``'s exactly.
@@ -329,10 +446,21 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
     max_iter : int, default=200
         Epochs at most.
     n_iter_no_change : int, default=10
-        Patience, in epochs without a better validation log-likelihood.
+        Patience, in epochs without progress of the validation log-loss.
+    tol : float in [0, 1), default=1e-2
+        Relative progress: an epoch whose validation log-loss (``1 - R²`` for
+        a regressor) is not below ``(1 - tol)`` times the best so far counts
+        against the patience.  0 counts every improvement.
     refit : bool, default=True
         Build the construction on the non-validation rows (a clone of
         ``estimator``); False exports the fitted ``estimator`` as it is.
+    fold_back : bool, default=True
+        When no epoch replaced the construction, hand back ``estimator`` built
+        on all rows (with ``refit`` only).  A descended network stays the one
+        trained on the non-validation rows: running the kept number of epochs
+        again on all rows changed the digits test accuracy by -0.006 to +0.004
+        (3 seeds, per construction) and costs the epochs twice (199 for the
+        clustered network, against ``MLPClassifier()``'s 148).
     mlp_params : dict, default=None
         Further ``MLPClassifier``/``MLPRegressor`` parameters (``alpha``,
         ``batch_size``, ``beta_1``, ...); the solver must be ``"adam"`` (the
@@ -346,9 +474,10 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
     mlp : MLPClassifier or MLPRegressor
         Fitted, holding the kept epoch's weights, with ``best_iter_`` (0 when the
         construction was kept), ``validation_scores_`` and
-        ``validation_log_likelihoods_`` (epoch 0 first),
-        ``best_validation_score_``, ``frozen_`` and ``construction_`` (the
-        exported estimator).
+        ``validation_log_likelihoods_`` (epoch 0 first, on the held-out rows),
+        ``best_validation_score_``, ``frozen_``, ``folded_back_`` (the
+        construction built on all rows was handed back) and ``construction_``
+        (the exported estimator: the result's epoch 0).
 
     Examples
     --------
@@ -368,6 +497,7 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
     if mlp_params["solver"] not in ("adam", "sgd"):
         raise ValueError("fine_tune runs partial_fit epochs: mlp_params['solver'] must be "
                          f"'adam' or 'sgd'; got {mlp_params['solver']!r}.")
+    mlp_params["learning_rate_init"] = learning_rate_init
     classifier = is_classifier(estimator)
     # plain arrays from here on: the exported MLP knows no feature names; NaN/inf rejected
     X = check_array(X, dtype=[np.float64, np.float32])
@@ -377,33 +507,41 @@ def fine_tune(estimator, X, y, *, widen=128, learning_rate_init=1e-3, softening=
         X, y, test_size=validation_fraction, random_state=random_state,
         stratify=y if classifier else None)
     if refit:
-        est = clone(estimator)
-        if "split" in est.get_params():
-            est.set_params(split="min_norm")
-        est = est.fit(X_fit, y_fit)
+        template = clone(estimator)
+        if "split" in template.get_params():
+            template.set_params(split="min_norm")
+        est = clone(template).fit(X_fit, y_fit)
     else:
         check_is_fitted(estimator)
         est = estimator
-    mlp, shapes = _export(est, X_fit, X_val, y_val, widen=widen, softening=softening,
-                          random_state=random_state,
-                          mlp_params={**mlp_params, "learning_rate_init": learning_rate_init})
+    temperature = _temperature(est, X_val, y_val, softening)
+    mlp, shapes = _export(est, X_fit, temperature=temperature, widen=widen,
+                          random_state=random_state, mlp_params=mlp_params)
     rng = check_random_state(random_state)
     if freeze == "auto":
         freeze = _is_sharp(mlp, shapes, X_val, y_val, rng)
-    frozen = None
-    if freeze:
-        # the construction's units in the first hidden layer; every deeper hidden layer
-        # whole: the construction's units with their (zero) weights from new units, and
-        # the new units' copies of the layer below.  What learns is then the output
-        # layer on the construction's last features and on one hidden layer of new
-        # units: a one-hidden-layer MLP beside the construction.  (Letting the copies
-        # learn too: the sequential network on digits ended at 0.952, not 0.964.)
-        frozen = [(0, mlp.coefs_[0][:, :shapes[0][1]].copy(),
-                   mlp.intercepts_[0][:shapes[0][1]].copy())]
-        frozen += [(ell, mlp.coefs_[ell].copy(), mlp.intercepts_[ell].copy())
-                   for ell in range(1, len(shapes))]
-    mlp = _descend(mlp, X_fit, y_fit, X_val, y_val, max_iter=max_iter,
-                   n_iter_no_change=n_iter_no_change, frozen=frozen, rng=rng)
+    # frozen: the construction's units in the first hidden layer and every deeper hidden
+    # layer whole (the construction's units with their zero weights from new units, and
+    # the new units' copies of the layer below).  What learns is then the output layer on
+    # the construction's last features and on one hidden layer of new units: a
+    # one-hidden-layer MLP beside the construction.  (Letting the copies learn too: the
+    # sequential network on digits ended at 0.952, not 0.964.)
+    mlp = _descend(mlp, shapes, X_fit, y_fit, X_val, y_val, max_iter=max_iter,
+                   n_iter_no_change=n_iter_no_change, tol=tol, frozen=freeze, rng=rng)
+    folded = bool(fold_back and refit and mlp.best_iter_ == 0)
+    if folded:
+        # no epoch beat the construction on the held-out rows: hand back the same
+        # construction built on every row (a refit after a validation search), at the
+        # same temperature and width; the record is the choice's
+        record = {key: getattr(mlp, key) for key in (
+            "validation_scores_", "validation_log_likelihoods_", "best_validation_score_",
+            "best_iter_")}
+        est = clone(template).fit(X, y)
+        mlp, _ = _export(est, X, temperature=temperature, widen=widen,
+                         random_state=random_state, mlp_params=mlp_params)
+        for key, value in record.items():
+            setattr(mlp, key, value)
     mlp.frozen_ = bool(freeze)
+    mlp.folded_back_ = folded
     mlp.construction_ = est
     return mlp

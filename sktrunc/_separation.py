@@ -11,7 +11,10 @@ when candidates stay on the wrong side, the QP decides them.  A hard-margin
 problem that is infeasible on a subset is infeasible on the whole set, so
 separability is decided exactly, and the infeasible subset is returned as a
 certificate that the sequential construction reuses while its points stay put.
-With the default solver the QP goes to Clarabel directly; other cvxpy solvers
+A certificate of a few points is first looked for as a point common to their
+convex hulls (nonnegative least squares, :func:`_hulls_meet`), several times
+cheaper than the infeasible QP.  With the default solver the QP goes to Clarabel
+directly; other cvxpy solvers
 share one compiled, parametrized problem per (padded) shape.  When no
 hyperplane separates, the soft-margin hyperplane of
 :class:`sklearn.svm.LinearSVC`'s primal squared hinge, solved by the same
@@ -24,6 +27,7 @@ from collections import OrderedDict
 import cvxpy as cp
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg.lapack import dpotrf, dpotrs
 from scipy.optimize import linprog
 
 __all__ = ["strictly_separable", "max_margin_hyperplane", "soft_margin_hyperplane"]
@@ -120,15 +124,27 @@ def _clarabel_qp(A_neg, A_pos):
     import clarabel
     from scipy import sparse
 
-    d = A_neg.shape[1]
-    A = np.vstack([np.column_stack([A_neg, np.ones(len(A_neg))]),
-                   -np.column_stack([A_pos, np.ones(len(A_pos))])])
-    P = sparse.diags(np.r_[np.full(d, 2.0), 0.0]).tocsc()
+    (n_neg, d), m = A_neg.shape, len(A_neg) + len(A_pos)
+    # the constraint matrix [[A_neg, 1], [-A_pos, -1]] column by column (CSC, its exact
+    # zeros dropped), and P = diag(2, ..., 2, 0), built directly: scipy.sparse's
+    # constructors cost more than Clarabel's solve on a certificate's 2 (d + 2) points
+    A = np.empty((d + 1, m))
+    A[:d, :n_neg] = A_neg.T
+    A[:d, n_neg:] = -A_pos.T
+    A[d, :n_neg] = 1.0
+    A[d, n_neg:] = -1.0
+    data = A.ravel()
+    nonzero = data != 0
+    indptr = np.zeros(d + 2, dtype=np.int64)
+    np.cumsum(np.count_nonzero(A, axis=1), out=indptr[1:])
+    A_csc = sparse.csc_matrix((data[nonzero], np.tile(np.arange(m), d + 1)[nonzero], indptr),
+                              shape=(m, d + 1))
+    P = sparse.csc_matrix((np.full(d, 2.0), np.arange(d), np.r_[np.arange(d + 1), d]),
+                          shape=(d + 1, d + 1))
     settings = clarabel.DefaultSettings()
     settings.verbose = False
-    solution = clarabel.DefaultSolver(P, np.zeros(d + 1), sparse.csc_matrix(A),
-                                      -np.ones(len(A)), [clarabel.NonnegativeConeT(len(A))],
-                                      settings).solve()
+    solution = clarabel.DefaultSolver(P, np.zeros(d + 1), A_csc, -np.ones(m),
+                                      [clarabel.NonnegativeConeT(m)], settings).solve()
     status = str(solution.status)
     if status in ("Solved", "AlmostSolved"):
         return cp.OPTIMAL, np.asarray(solution.x, dtype=np.float64)
@@ -170,6 +186,54 @@ def _hard_margin_qp(A_neg, A_pos, solver):
         raise ValueError(f"The cvxpy solver {solver!r} returned status {status!r} on the "
                          f"max-margin problem; {hint}.")
     return np.asarray(w, dtype=np.float64), float(b)
+
+
+# residual of the hull-intersection system below which the two hulls meet (rounding level
+# on data of unit spread: 1e-17 to 3e-16 measured on overlapping tables), and above which
+# they are apart (a separating hyperplane exists); in between, the QP decides
+_HULL_MEET = 1e-12
+_HULL_APART = 1e-8
+
+
+def _hulls_meet(A_neg, A_pos):
+    """Whether the convex hulls of two point sets meet, and a certificate when they do.
+
+    Nonnegative least squares (Lawson-Hanson, :func:`scipy.optimize.nnls`) on
+    ``Σ λ_i a_i - Σ μ_j b_j = 0``, ``Σ λ = Σ μ = 1``, a convex problem solved to
+    its minimum: a residual at rounding level is a point of both hulls, so no
+    hyperplane separates the sets (Farkas), and the points with positive weight
+    (at most ``d + 2`` at a vertex of the system) are the certificate; a
+    residual well above it means the hulls are apart, so the hard-margin
+    problem is feasible.  7-9x cheaper than the hard-margin QP on the
+    certificates of the sequential construction (0.1 ms against 0.8 ms in 17
+    dimensions, 0.8 against 6.5 ms in 56).  Data of unit spread (centred and
+    scaled) is expected.
+
+    Returns
+    -------
+    meet : bool or None
+        True when the hulls meet, False when they are apart, None when the
+        residual is in between (or the solver stopped early): the QP decides.
+    support : tuple (ndarray, ndarray) or None
+        When they meet, the indices of the weighted points of each set.
+    """
+    from scipy.optimize import nnls
+
+    k, d = A_neg.shape
+    M = np.zeros((d + 2, k + len(A_pos)))
+    M[:d, :k] = A_neg.T
+    M[:d, k:] = -A_pos.T
+    M[d, :k] = 1.0
+    M[d + 1, k:] = 1.0
+    rhs = np.zeros(d + 2)
+    rhs[d:] = 1.0
+    try:
+        weights, residual = nnls(M, rhs)
+    except RuntimeError:  # iteration limit: no answer, the QP decides
+        return None, None
+    if residual <= _HULL_MEET:
+        return True, (np.flatnonzero(weights[:k] > 0), np.flatnonzero(weights[k:] > 0))
+    return (False if residual > _HULL_APART else None), None
 
 
 def _solve(problem, solver, A_neg, A_pos):
@@ -304,12 +368,17 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     """
     X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
     anchors = np.empty((0, X_neg.shape[1])) if anchors_pos is None else anchors_pos
-    X_pos = np.vstack([X_pos, anchors])
+    return _soft_margin(X_neg, np.vstack([X_pos, anchors]), len(anchors), C, warm_start)
+
+
+def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None):
+    """:func:`soft_margin_hyperplane` with the anchors the last ``n_anchors`` rows of
+    ``X_pos`` (the sequential construction's sides hold them there: no copy)."""
     center, scale = _scaling(X_neg, X_pos)
     Z, y = _design(X_neg, X_pos, center, scale)
     weight = np.ones(len(y))
-    if len(anchors):
-        weight[-len(anchors):] = 10.0 * len(y)
+    if n_anchors:
+        weight[-n_anchors:] = 10.0 * len(y)
     # LinearSVC's primal squared hinge (intercept penalised as liblinear does, which
     # on overlapping classes also shrinks it), by Newton's method with an exact line
     # search: the same solution without liblinear's set-up and tolerance
@@ -348,6 +417,10 @@ def _design(X_neg, X_pos, center, scale):
     return Z, y
 
 
+# kinks sorted at first by the exact line search (more when the root lies beyond them)
+_KINKS = 32
+
+
 def _line_search(w_dot, dw2, r, delta, c):
     """Exact minimiser ``t > 0`` of ``φ(t)`` along a descent direction.
 
@@ -355,40 +428,52 @@ def _line_search(w_dot, dw2, r, delta, c):
     piecewise linear, with a kink where a point crosses the margin
     (``t = r_i / δ_i``).  Its sign at the full step ``t = 1`` tells on which
     side of 1 the root lies; walking the sorted kinks on that side only (few,
-    near a solution) with cumulative sums finds the piece that holds it.
+    near a solution) with cumulative sums finds the piece that holds it.  The
+    kinks are computed for the points that cross on that side only: those
+    whose side of the margin differs at ``t = 0`` and ``t = 1``, or, beyond 1,
+    an active point moving out (``r > δ > 0``) or an inactive one moving in
+    (``r < δ < 0``).
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kink = r / delta
-    # φ'(t) = A + B t on the piece just after t = 1
-    on = r - delta > 0
-    cd = c[on] * delta[on]
-    A = w_dot - float(cd @ r[on])
-    B = dw2 + float(cd @ delta[on])
+    cd = c * delta
+    cdr, cdd = cd * r, cd * delta
+    # φ'(t) = A + B t on the piece just after t = 1 (sums over a mask as products with
+    # it: 3x faster than indexing on thousands of rows)
+    at1 = r > delta
+    A = w_dot - float(np.dot(cdr, at1))
+    B = dw2 + float(np.dot(cdd, at1))
     if A + B >= 0:
         # the root is in (0, 1]: start from the piece after 0, walk kinks below 1
-        on = r > 0
-        cd = c[on] * delta[on]
-        A = w_dot - float(cd @ r[on])
-        B = dw2 + float(cd @ delta[on])
-        ahead = (kink > 0) & (kink < 1.0)
+        at0 = r > 0
+        A = w_dot - float(np.dot(cdr, at0))
+        B = dw2 + float(np.dot(cdd, at0))
+        moves = np.flatnonzero(at0 != at1)
     else:
-        ahead = kink > 1.0
-    # kinks ahead: an active point leaving (δ > 0) or an inactive one entering (δ < 0)
-    moves = np.flatnonzero(ahead & np.isfinite(kink))
+        moves = np.flatnonzero(np.where(at1, delta > 0, (delta < 0) & (r < delta)))
     if moves.size:
-        moves = moves[np.argsort(kink[moves])]
-        sign = np.where(delta[moves] > 0, -1.0, 1.0)  # leaving subtracts its terms
-        cd = c[moves] * delta[moves]
-        A_k, B_k = np.empty(moves.size + 1), np.empty(moves.size + 1)
-        A_k[0], B_k[0] = A, B
-        np.cumsum(-sign * cd * r[moves], out=A_k[1:])
-        np.cumsum(sign * cd * delta[moves], out=B_k[1:])
-        A_k[1:] += A
-        B_k[1:] += B
-        # φ' just before each kink, on the piece that ends there
-        slope_at = A_k[:-1] + B_k[:-1] * kink[moves]
-        past = slope_at >= 0
-        k = int(np.argmax(past)) if past.any() else moves.size
+        kinks = r[moves] / delta[moves]
+        # the root is usually within the first few kinks: sort the nearest ones only, and
+        # more when the root lies beyond them (beyond 1, thousands of points may cross)
+        m = min(moves.size, _KINKS)
+        while True:
+            if m < moves.size:
+                near = np.argpartition(kinks, m - 1)[:m]
+                near = near[np.argsort(kinks[near])]
+            else:
+                near = np.argsort(kinks)
+            idx, kink = moves[near], kinks[near]
+            sign = np.where(delta[idx] > 0, -1.0, 1.0)  # leaving subtracts its terms
+            A_k, B_k = np.empty(m + 1), np.empty(m + 1)
+            A_k[0], B_k[0] = A, B
+            np.cumsum(-sign * cdr[idx], out=A_k[1:])
+            np.cumsum(sign * cdd[idx], out=B_k[1:])
+            A_k[1:] += A
+            B_k[1:] += B
+            # φ' just before each kink, on the piece that ends there
+            past = A_k[:-1] + B_k[:-1] * kink >= 0
+            if past.any() or m == moves.size:
+                break
+            m = min(moves.size, 4 * m)
+        k = int(np.argmax(past)) if past.any() else m
         A, B = A_k[k], B_k[k]
     if B <= 0:
         return 1.0
@@ -428,37 +513,141 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     v = np.array(v, dtype=float)
     reg = np.ones(d1)
     reg[-1] = intercept_penalty
-    prev = None
     margins = y * (Z @ v)
+    cy = c * y
+    was, HA = None, None
     for _ in range(max_iter):
-        active = margins < 1.0
-        idx = np.flatnonzero(active)
-        ZA, cA = Z.take(idx, axis=0), c[idx]
-        grad = reg * v - ZA.T @ (cA * y[idx] * (1.0 - margins[idx]))
-        H = ZA.T @ (ZA * cA[:, None])
+        r = 1.0 - margins
+        active = r > 0
+        # the gradient over every row (inactive rows weigh 0): no copy of the active rows
+        grad = reg * v - Z.T @ np.where(active, cy * r, 0.0)
+        # the Hessian of the active rows, updated by the rows that entered or left the
+        # margin when they are fewer than the active rows (a few per step near the end)
+        moved = None if was is None else np.flatnonzero(active != was)
+        if moved is None or 2 * moved.size >= np.count_nonzero(active):
+            if active.all():  # a cold start: every row, no copy of them
+                HA = Z.T @ (Z * c[:, None])
+            else:
+                idx = np.flatnonzero(active)
+                ZA = Z.take(idx, axis=0)
+                HA = ZA.T @ (ZA * c[idx, None])
+        elif moved.size:
+            ZM = Z.take(moved, axis=0)
+            HA = HA + ZM.T @ (ZM * np.where(active[moved], c[moved], -c[moved])[:, None])
+        was = active
+        H = HA.copy()
         H.flat[::d1 + 1] += reg
         # a free intercept with no active point (or all on one side) leaves H
         # singular in b: a tiny ridge there, relative to the rest of H
         H[-1, -1] += 1e-12 * (1.0 + H[-1, -1])
-        try:  # H is symmetric positive definite (the ridge above): Cholesky
-            step = -cho_solve(cho_factor(H, check_finite=False), grad, check_finite=False)
-        except np.linalg.LinAlgError:
+        # H is symmetric positive definite (the ridge above): Cholesky, by LAPACK directly
+        # (scipy.linalg's wrappers cost more than the factorisation at d = 65)
+        factor, info = dpotrf(H, lower=0, clean=0)
+        if info == 0:
+            step = -dpotrs(factor, grad)[0]
+        else:
             step = -np.linalg.lstsq(H, grad, rcond=None)[0]
         delta = y * (Z @ step)
-        t = _line_search(float((reg * v) @ step), float((reg * step) @ step),
-                         1.0 - margins, delta, c)
+        t = _line_search(float((reg * v) @ step), float((reg * step) @ step), r, delta, c)
         v += t * step
         margins += t * delta
-        key = active.tobytes()
-        if key == prev and abs(t - 1.0) < 1e-9:
+        if moved is not None and moved.size == 0 and abs(t - 1.0) < 1e-9:
             break  # the active set is settled and the full step reached its minimum
         # Newton decrement: the predicted decrease, relative to the objective (the
         # rounding of margins at exactly 1 can keep the active set flickering)
         decrement = -float(grad @ step)
         if decrement <= 1e-13 * (float(v[:-1] @ v[:-1]) + 1e-300):
             break
-        prev = key
     return v, margins
+
+
+def ovr_squared_hinge(Z, y_idx, n_classes, C):
+    """One-vs-rest :class:`~sklearn.svm.LinearSVC` (squared hinge), solved exactly.
+
+    The primal problem liblinear solves for ``LinearSVC(C=C)`` with its defaults
+    (``loss="squared_hinge"``, intercept penalised as ``intercept_scaling=1``),
+    ``min ½|w|² + ½b² + C Σ_i max(0, 1 - s_i (x_i·w + b))²`` per class ``k``
+    with ``s_i = ±1`` (class ``k`` or not), by the finite Newton method of
+    :func:`_newton_svm`.  Newton's first step from ``(w, b) = 0`` (every point
+    inside the margin) is the same ridge system for every class: it is solved
+    once, for all classes, from the Gram matrix, and each class then starts
+    from its own solution of it (on standardised digits: 5 more steps per class
+    on a few hundred active rows; 3x faster than liblinear, which stops at its
+    tolerance ``1e-4`` short of this optimum).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+    y_idx : ndarray of int of shape (n_samples,)
+        Class indices in ``range(n_classes)``.
+    n_classes : int
+        At least 2; with 2 the single problem of class 1 against class 0, as
+        ``LinearSVC`` solves it.
+    C : float
+
+    Returns
+    -------
+    W : ndarray of shape (n_features, n_problems)
+    b : ndarray of shape (n_problems,)
+        ``n_problems`` is 1 for two classes, else ``n_classes``.
+    """
+    n, d = Z.shape
+    Z1 = np.empty((n, d + 1))
+    Z1[:, :d] = Z
+    Z1[:, d] = 1.0
+    ks = [1] if n_classes == 2 else list(range(n_classes))
+    V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C)
+    return V[:-1], V[-1]
+
+
+def _shared_first_step(Z1, S, C):
+    """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
+    the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
+    ridge system for every column, solved once; each problem then goes on alone.
+    Returns ``V`` of shape ``(d + 1, n_problems)``."""
+    d1 = Z1.shape[1]
+    # Newton's first step from 0: (2C Z1ᵀZ1 + I) v = 2C Z1ᵀ s, for every column at once
+    H = 2.0 * C * (Z1.T @ Z1)
+    H.flat[::d1 + 1] += 1.0
+    rhs = 2.0 * C * (Z1.T @ S)
+    try:
+        V0 = cho_solve(cho_factor(H, check_finite=False), rhs, check_finite=False)
+    except np.linalg.LinAlgError:
+        V0 = np.linalg.lstsq(H, rhs, rcond=None)[0]
+    return np.column_stack([_newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
+                                        max_iter=200)[0] for i in range(S.shape[1])])
+
+
+def _first_soft_margins(X, labels, candidates, C):
+    """``_soft_margin(X[labels == j], X[labels != j], 0, C)`` for every candidate ``j``.
+
+    The first peeling step of the sequential construction: every candidate's sides
+    hold all the rows (its own on the negative side), so the design, its scaling and
+    Newton's first step are the same for all (:func:`_shared_first_step`); the
+    solutions are those of the candidates one by one (the problems are strictly
+    convex), up to rounding.
+
+    Returns
+    -------
+    list of (w, b, n_wrong)
+    """
+    center, scale = _scaling(X[:0], X)
+    n, d = X.shape
+    Z1 = np.empty((n, d + 1))
+    Z1[:, :d] = X
+    Z1[:, :d] -= center
+    Z1[:, :d] /= scale
+    Z1[:, d] = 1.0
+    negative = labels[:, None] == np.asarray(candidates)[None, :]
+    V = _shared_first_step(Z1, np.where(negative, -1.0, 1.0), C)
+    out = []
+    for i in range(len(candidates)):
+        w = V[:-1, i] / scale
+        b = float(V[-1, i] - w @ center)
+        side = X @ w + b
+        neg = negative[:, i]
+        out.append((w, b, int(np.sum(side[neg] >= 0) + np.sum(side[~neg] <= 0))))
+    return out
 
 
 # the squared-hinge penalties of the continuation toward the hard margin (on data of unit
@@ -516,7 +705,7 @@ def _nearest(score, k):
     return np.argpartition(score, k - 1)[:k]
 
 
-def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
+def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hint=None):
     """:func:`_max_margin` found by Newton's method on the squared hinge, where it can.
 
     Works on a candidate set grown by violators, as :func:`_max_margin` does.
@@ -530,6 +719,13 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
     hard-margin problem on it certifies that no hyperplane separates the
     sides (the certificate :func:`_max_margin` returns).  Anything else goes to
     :func:`_max_margin`.
+
+    ``hint``, a soft-margin hyperplane ``(w, b)`` of the same sides, when it
+    leaves points on the wrong side, names the likely certificate: the
+    ``2 (d + 2)`` points of each side nearest it (a certificate needs at most
+    ``d + 2`` points), tried first by the QP (on the overlapping 5000 x 17
+    table it certifies every candidate, in about 1 ms against 1.3-5 ms for
+    the Newton route).
     """
     X_neg, X_pos = np.asarray(X_neg, float), np.asarray(X_pos, float)
     n_neg, d = X_neg.shape
@@ -540,6 +736,21 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
     if n_neg == 0 or len(X_pos) == 0:
         return _max_margin(X_neg, X_pos, solver, n_candidates)
     center, scale = _scaling(X_neg, X_pos)
+    if hint is not None:
+        w, b = hint
+        s_neg, s_pos = X_neg @ w + b, X_pos @ w + b
+        if s_neg.max() >= 0 or s_pos.min() <= 0:
+            # twice the d + 2 points a certificate needs: in 56 dimensions the d + 2
+            # nearest are separable, 2 (d + 2) are not (2000 x 56 table: fit 176 ms
+            # against 211 ms; the same on the 5000 x 17 table)
+            k = 2 * (d + 2)
+            near_neg, near_pos = _nearest(np.abs(s_neg), k), _nearest(np.abs(s_pos), k)
+            A_neg, A_pos = (X_neg[near_neg] - center) / scale, (X_pos[near_pos] - center) / scale
+            meet, support = _hulls_meet(A_neg, A_pos)
+            if meet:
+                return None, near_neg[support[0]], near_pos[support[1]]
+            if meet is None and _hard_margin_qp(A_neg, A_pos, solver) is None:
+                return None, near_neg, near_pos
 
     def design(idx):
         # the scaled rows (x, 1) of the candidates only (the sides stacked, negative
@@ -593,9 +804,14 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100):
                 # at most d + 2 points; 2000 x 56: 4 ms against 20 ms for all candidates)
                 near = np.argsort(np.abs(m))
                 near_neg, near_pos = near[sides[near]][:d + 2], near[~sides[near]][:d + 2]
-                if (near_neg.size + near_pos.size < active.size and _hard_margin_qp(
-                        Za[near_neg, :-1], Za[near_pos, :-1], solver) is None):
-                    return None, active[near_neg], active[near_pos] - n_neg
+                if near_neg.size + near_pos.size < active.size:
+                    meet, support = _hulls_meet(Za[near_neg, :-1], Za[near_pos, :-1])
+                    if meet:
+                        return (None, active[near_neg[support[0]]],
+                                active[near_pos[support[1]]] - n_neg)
+                    if meet is None and _hard_margin_qp(Za[near_neg, :-1], Za[near_pos, :-1],
+                                                        solver) is None:
+                        return None, active[near_neg], active[near_pos] - n_neg
                 start = (active[sides], active[~sides] - n_neg)
                 first = _hard_margin_qp(Za[sides, :-1], Za[~sides, :-1], solver)
                 if first is None:

@@ -12,8 +12,6 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
@@ -35,12 +33,18 @@ from ._geometry import (
     affine_rank,
     axial_coordinates,
     class_statistics,
+    cone_lambda,
     cone_margin,
     data_scale,
     lift_until,
     theta_n,
 )
-from ._separation import _fast_max_margin, soft_margin_hyperplane
+from ._separation import (
+    _fast_max_margin,
+    _first_soft_margins,
+    _soft_margin,
+    ovr_squared_hinge,
+)
 from ._truncation import truncate
 from ._validation import check_cvxpy_solver
 from .exceptions import AssumptionWarning, ConditioningWarning
@@ -54,6 +58,12 @@ __all__ = ["SequentialSeparableClassifier"]
 # liblinear does not terminate
 _MIN_C = 1e-10
 
+# cones of condition number at most this let the last layer be fitted on the truncated
+# positions instead of a forward pass: the two differ by 1e-15 relative on digits (cones
+# of condition 3), 1e-12 on the 5000 x 17 table's fallback (1.1e4) and 4e-11 on the
+# 2000 x 56 table's (3.8e5), with the same predictions; past this, the forward pass
+_POSITIONS_MAX_COND = 1e6
+
 # condition number sqrt(n - 1) tan(θ/2) of eq. (37) at which max_aperture="auto" caps
 # the cones (see the class docstring for the measurements behind it)
 _AUTO_CONDITION = 3.0
@@ -61,10 +71,10 @@ _AUTO_CONDITION = 3.0
 _AUTO_KEEP_CONDITION = 300.0
 
 
-def _separate(X_neg, X_pos, solver):
+def _separate(X_neg, X_pos, solver, hint=None):
     """Module-level task for joblib: the hard-margin hyperplane or None, and the
     active points (a certificate of non-separability when None)."""
-    return _fast_max_margin(X_neg, X_pos, solver)
+    return _fast_max_margin(X_neg, X_pos, solver, hint=hint)
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
@@ -121,8 +131,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         has condition at most 300 (the small exact problems of the tests reach
         120; standardised digits 2000), else (cones of an exact order only) the cap
         of condition 3, ``θ ≤ 2 arctan(3 / sqrt(n - 1))``.  On a fixed digits
-        split, caps of condition 3 / 10 / 30 / none give test accuracy 0.965 /
-        0.946 / 0.939 / 0.935 and lose 0.005 / 0.002 / 0.043 / 0.84 of it under
+        split, caps of condition 3 / 10 / 30 / none give test accuracy 0.967 /
+        0.946 / 0.939 / 0.935 and lose 0.007 / 0.002 / 0.043 / 0.84 of it under
         1e-3 weight noise (``benchmarks/bench_sequential.py --noise``); on
         digits the default cones then send no training point to an apex: the
         network is ten well-conditioned truncations (each bends part of one
@@ -135,9 +145,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         C = 1 / 10 / 100 against 0.947 for ``LinearSVC``, with 5-fold CV 0.913 /
         0.893 / 0.900; the default ``n_prototypes="auto"`` cross-validates at
         0.940 for each.  At least 1e-10: the hyperplanes are fitted on
-        ``X / max |x|``, where a smaller ``C`` gives ``w = 0`` (from 1e-20 on)
-        and liblinear (the output layer's ``LinearSVC``) does not terminate at
-        1e-300.
+        ``X / max |x|``, where a smaller ``C`` gives ``w = 0`` (from 1e-20 on).
     n_prototypes : "auto", int or array-like of int of shape (n_classes,), \
             default="auto"
         Prototypes (sub-classes) per class: each class is split into that many
@@ -154,7 +162,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         Last layer when some step is not separable (when all are, the last layer
         maps the base points exactly onto the targets and this is ignored):
         least squares on the truncated training data, a layer reproducing a
-        one-vs-rest ``LinearSVC`` on it (one-hot-like targets), or ``"auto"``,
+        one-vs-rest ``LinearSVC`` on it (one-hot-like targets; its problem solved
+        to optimality by Newton's method), or ``"auto"``,
         the best in training accuracy, then cost, of these and the exact map of
         the base points.
     fit_intercept : bool, default=True
@@ -165,9 +174,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         Budget of hyperplane problems for the order search; ``4 * n_classes``
         when None.
     random_state : int, RandomState instance or None, default=None
-        Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``,
-        the lift and the output layer's ``LinearSVC`` fit (liblinear visits
-        coordinates in random order).
+        Seeds k-means (prototypes), the held-out split of ``n_prototypes="auto"``
+        and the lift.
     verbose : int, default=0
         Print the order search's progress when positive.
 
@@ -402,11 +410,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         one = super()._without_search(X, y_idx, check_random_state(self.random_state))
         if all(layer.n_wrong_side == 0 for layer in one[0].layers):
             return one
-        self._built_one = one  # handed to the base class's search, not kept
+        # handed to the base class's search, not kept: the construction, and that some
+        # class overlaps the others (every candidate's first step is then certified from
+        # its soft margin, see _hyperplanes)
+        self._built_one, self._overlapping = one, True
         try:
             return super()._build(X, y_idx)
         finally:
-            del self._built_one
+            del self._built_one, self._overlapping
 
     def _without_search(self, X, y_idx, rng):
         """The one-prototype construction :meth:`_build` already made, if any."""
@@ -438,7 +449,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         xbar = space.barycenter @ basis - center @ basis
         budget = 4 * n_sub if self.max_solves is None else self.max_solves
         # the data of one fit travels in this object, never on the estimator
-        state = _Peeling(Z, sub, protos.owner, means, xbar, budget, rng)
+        state = _Peeling(Z, sub, protos.owner, means, xbar, budget, rng,
+                         overlapping=getattr(self, "_overlapping", False))
         state.capped = self.max_aperture != "auto"
         if not isinstance(self.order, str):
             layers = self._peel(state, self._explicit_order(protos))
@@ -464,7 +476,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 truncated[sub == layer.prototype] = layer.base_point
             name, output = self._output_layer(steps, truncated, y_idx, rng)
         else:
-            name, output = self._output_on_hidden(steps, X, y_idx, (center, basis), lift, rng)
+            name, output = self._output_on_hidden(steps, X, y_idx, (center, basis), lift, rng,
+                                                  positions=layers[-1].positions)
         return ConeNetwork(steps, output, name, center, basis, lift), protos, stats
 
     def _embedding(self, X, sub, n_sub, stats, rng):
@@ -482,6 +495,30 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             X, lambda H: affine_rank(class_statistics(H, sub, n_sub).means) >= need,
             max(2 * n_sub, _MIN_LIFT_UNITS), rng, keep_linear=True)
         return (coef, intercept), H, class_statistics(H, sub, n_sub)
+
+    def _held_out_nearest(self, construction, X):
+        """Class indices a candidate predicts for held-out rows, without assembling it.
+
+        With well-conditioned cones (every condition number at most
+        ``_POSITIONS_MAX_COND``) the network's output is the last layer on the
+        truncated cone coordinates (eq. 23-24, Proposition 3.2), computed
+        layer by layer with the rows each cone leaves in place skipped; the
+        assembly of the real layers (eq. 21-22) is then not needed to score a
+        candidate.  Otherwise the assembled network's forward pass.
+        """
+        layers = construction.layers
+        if not all(_cone_condition(layer) <= _POSITIONS_MAX_COND
+                   for layer in layers):
+            return super()._held_out_nearest(construction, X)
+        H = X
+        if construction.lift is not None:
+            coef, intercept = construction.lift
+            H = np.maximum(X @ coef + intercept, 0.0)
+        Z = (H - construction.center) @ construction.components
+        for layer in layers:
+            Z = _truncated(Z, layer)[0]
+        W, b = construction.output
+        return self._nearest(Z @ W + b)
 
     # -- order search -------------------------------------------------------------
 
@@ -508,8 +545,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             keep = _members(state.y, remaining, j)
         else:
             keep = state.y != j
-        pos = np.vstack([X[keep]] + [np.asarray(base_points).reshape(-1, X.shape[1])]
-                        + [state.xbar[None, :]])
+        extra = np.asarray(base_points).reshape(-1, X.shape[1])
+        n_keep = np.count_nonzero(keep)
+        # the rows taken straight into the side's array (one copy of the data, not two)
+        pos = np.empty((n_keep + len(extra) + 1, X.shape[1]))
+        np.compress(keep, X, axis=0, out=pos[:n_keep])
+        pos[n_keep:-1] = extra
+        pos[-1] = state.xbar
         return neg, pos
 
     def _hyperplanes(self, state, candidates, remaining, base_points, positions=None):
@@ -529,15 +571,33 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 if not _certified(state.certificates.get(j), X, state.y, j, remaining,
                                   positions is None, extras)]
         state.solves += len(todo)
+        hints = [None] * len(candidates)
+        if positions is None and not base_points and (state.certificates or state.overlapping):
+            # the first step, where some class already overlaps the others (here, or in
+            # the one-prototype construction of n_prototypes="auto"): the soft-margin
+            # hyperplane the peel would fit to these very sides next (kept, taken over
+            # by the peel) names the points of a certificate of overlap, which the QP
+            # checks first
+            if not state.first_soft_done:
+                # every candidate at once: the same rows, one first Newton step
+                state.first_soft_done = True
+                for j, (w, b, n_wrong) in zip(remaining, _first_soft_margins(
+                        state.X, state.y, remaining, self.C)):
+                    state.soft[j] = (w, b)
+                    state.first_soft[j] = (n_wrong, (w, b), None)
+            for i in todo:
+                n_wrong, hyperplane, _ = state.first_soft[candidates[i]]
+                state.first_soft[candidates[i]] = (n_wrong, hyperplane, tasks[i])
+                hints[i] = hyperplane if n_wrong else None
         if len(todo) > 1 and effective_n_jobs(self.n_jobs) > 1:
             # threads by default: Clarabel and numpy release the GIL, and worker
             # processes would pay their start-up and a copy of the data on every step
             # (blobs N = 1e4, M = 50, Q = 10: 3.8 s with two threads, 13.4 s with two
             # fresh processes, 6.8 s serial); parallel_config(backend=...) overrides
             found = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_separate)(*tasks[i], self.solver) for i in todo)
+                delayed(_separate)(*tasks[i], self.solver, hints[i]) for i in todo)
         else:
-            found = [_separate(*tasks[i], self.solver) for i in todo]
+            found = [_separate(*tasks[i], self.solver, hints[i]) for i in todo]
         sols = [None] * len(candidates)
         for i, (sol, active_neg, active_pos) in zip(todo, found):
             sols[i] = sol
@@ -603,8 +663,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                      np.vstack([positions[state.y != j], state.xbar[None, :]]))
             new = self._layer(state, j, step.hyperplane, sides, separable=True)
             layer = new.layer
-            positions = truncate(positions, layer.cumulative_coef, layer.cumulative_intercept)
-            new.positions = positions
+            positions = new.positions = _truncated(positions, layer)[0]
             out.append(new)
         return out
 
@@ -650,12 +709,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 j, step = self._lazy_step(state, cands, remaining, base_points, positions,
                                           stale)
             layer = step.layer
-            coef, intercept = layer.cumulative_coef, layer.cumulative_intercept
             # a cone narrowed by max_aperture may hold no training point at its apex:
             # then the apex constrains no later cone (kept forward, it would push every
             # later apex further back, and the activations' offset with it)
-            holds = layer.collapsed or _holds_any(layer, positions)
-            positions = truncate(positions, coef, intercept)
+            positions, holds = _truncated(positions, layer)
+            holds = holds or layer.collapsed
             step.positions = positions
             layers.append(step)
             if holds:
@@ -673,6 +731,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     else (stale.get(k, -1), 1, order[k]))
             if j in fresh:
                 break
+            if len(remaining) == len(state.owner) and j in state.first_soft:
+                # the first step's sides, whose soft margin the search already fitted
+                _legacy_draw(state)
+                n_wrong, hyperplane, sides = state.first_soft.pop(j)
+                if sides is None:
+                    sides = self._sides(state, j, remaining, base_points, positions)
+                fresh[j] = (n_wrong, hyperplane, sides)
+                continue
             sides = self._sides(state, j, remaining, base_points, positions)
             w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
             state.soft[j] = (w, b)
@@ -706,10 +772,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         costs accuracy (on iris it sits between versicolor and virginica).
         """
         neg, pos = sides
-        return soft_margin_hyperplane(neg, pos[:-n_anchors - 1], C=self.C,
-                                      anchors_pos=pos[-n_anchors - 1:-1],
-                                      random_state=state.rng.randint(np.iinfo(np.int32).max),
-                                      warm_start=warm_start)
+        _legacy_draw(state)
+        return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start)
 
     # -- one layer ------------------------------------------------------------------
 
@@ -802,7 +866,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                              "target vectors of equal norm (e.g. one-hot).")
         return choose_output_layer(candidates, truncated, Y, y_idx)
 
-    def _output_on_hidden(self, steps, X, y_idx, coordinates, lift, rng):
+    def _output_on_hidden(self, steps, X, y_idx, coordinates, lift, rng, positions=None):
         """The last layer of a soft-margin network, fitted to its real last hidden layer.
 
         With cones of aperture near π the real layers chained through
@@ -811,7 +875,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         the forward pass computes.  So the hidden layers are assembled first, the
         candidates are fitted and compared on the activations of the last one,
         and the chosen layer ``h ↦ h A + c`` is written in cone coordinates
-        (``h = z W^(L)ᵀ + b^(L)``) for the assembler.
+        (``h = z W^(L)ᵀ + b^(L)``) for the assembler.  When every cone is well
+        conditioned (at most ``_POSITIONS_MAX_COND``), the forward pass is
+        ``positions W^(L)ᵀ + b^(L)`` to rounding (eq. 23, Proposition 3.2) and
+        the truncated ``positions`` the peel kept stand for it.
 
         Returns
         -------
@@ -820,11 +887,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             In cone coordinates.
         """
         dim, d = steps[-1].axis.shape[0], self.targets_.shape[1]
-        dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates, lift)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConditioningWarning)  # warned once, on the result
-            hidden = _cone_network(dummy)[0].hidden_outputs(X)[-1]
         M, b_last = steps[-1].cumulative_coef, steps[-1].cumulative_intercept
+        if positions is not None and all(
+                _cone_condition(layer) <= _POSITIONS_MAX_COND for layer in steps):
+            hidden = np.maximum(positions @ M + b_last, 0.0)
+        else:
+            dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates,
+                                lift)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConditioningWarning)  # warned once, on the result
+                hidden = _cone_network(dummy)[0].hidden_outputs(X)[-1]
         name, (A, c) = self._output_layer(steps, hidden, y_idx, rng, to_hidden=(M, b_last))
         return name, (M @ A, b_last @ A + c)
 
@@ -834,12 +906,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         With one-hot-like targets the prediction is the argmax of the outputs, so
         outputs ``α·decision_function + β`` reproduce one-vs-rest ``LinearSVC``.
         """
-        svc = LinearSVC(C=self.C, max_iter=20_000, random_state=rng.randint(np.iinfo(np.int32).max))
-        with warnings.catch_warnings():
-            # a candidate layer, kept only if it classifies the training data best
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            svc.fit(truncated, y_idx)
-        W, b = svc.coef_.T, svc.intercept_
+        # LinearSVC's problem solved to its optimum by Newton's method (3x faster than
+        # liblinear on digits); the seed liblinear took is still drawn, so that the
+        # k-means splits drawn after it stay those of earlier versions
+        rng.randint(np.iinfo(np.int32).max)
+        W, b = ovr_squared_hinge(truncated, y_idx, len(self.classes_), self.C)
         if W.shape[1] == 1:  # binary: the decision d stands for class 1 against class 0
             W, b = np.hstack([-W / 2, W / 2]), np.array([-b[0] / 2, b[0] / 2])
         return scaled_score_layer(W, b, truncated, self.targets_, y_idx)
@@ -914,10 +985,37 @@ def _frontier(a, rho, *, backward):
     return Items(a[order[keep]], rho[order[keep]])
 
 
-def _holds_any(layer, points):
-    """Whether the layer sends any of these points (cone coordinates) to its apex."""
-    pre = points @ layer.cumulative_coef + layer.cumulative_intercept
-    return bool(np.any(np.all(pre <= 0, axis=1)))
+def _legacy_draw(state):
+    """Draw the seed the soft-margin solver once took (it is deterministic now), so that
+    the random numbers drawn after it (k-means, the lift) stay those of earlier versions."""
+    state.rng.randint(np.iinfo(np.int32).max)
+
+
+def _cone_condition(layer):
+    """Condition number of a cone layer's weight ``W_θ R``: ``1/λ(θ)`` (eq. 37, ``R``
+    orthogonal, ``W_θ = λ I + (1 - λ) e eᵀ``), without the singular values."""
+    return 1.0 / cone_lambda(layer.theta, layer.axis.shape[0])
+
+
+def _truncated(positions, layer):
+    """The positions after a truncation layer, and whether it sends any of them to its apex.
+
+    A point whose preactivations are all positive is kept where it is (the
+    truncation map of eq. 18 is the identity on the interior of the cone's
+    forward part, the weight being invertible): :func:`~sktrunc._truncation.truncate`
+    is applied to the other rows only, the few a cone collapses or bends (on
+    digits, a tenth of the rows per layer).  The preactivations come from the
+    factored weight, never a dense one.
+    """
+    form, intercept = layer.cumulative_factors, layer.cumulative_intercept
+    pre = positions @ form
+    pre += intercept
+    nonpositive = pre <= 0
+    moved = np.flatnonzero(nonpositive.any(axis=1))
+    out = positions.copy()
+    if moved.size:
+        out[moved] = truncate(positions[moved], form, intercept)
+    return out, bool(nonpositive[moved].all(axis=1).any())
 
 
 def _forward_safe_cone(inside, outside, theta, base_point):
@@ -965,7 +1063,12 @@ class _Peeling:
     solves: int = 0
     certificates: dict = field(default_factory=dict)
     soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
+    # candidate -> (points on the wrong side, (w, b), sides or None) of its soft margin at
+    # the first step, fitted by the search (all candidates at once), taken over by the peel
+    first_soft: dict = field(default_factory=dict)
+    first_soft_done: bool = False
     capped: bool = True  # whether max_aperture applies to the cones built now
+    overlapping: bool = False  # whether the data is known to overlap (see _hyperplanes)
 
 
 def _members(y, remaining, j):

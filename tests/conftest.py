@@ -6,7 +6,13 @@ network object or a stored value.  Import them as ``from conftest import
 forward, cost`` (pytest puts this folder on ``sys.path``).
 """
 
-import numpy as np
+import os
+
+# scikit-learn's check_array_api_input runs only with SciPy's array API support on,
+# which SciPy reads once at import: set it before anything imports scipy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
 
 ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
                "softplus": lambda z: np.logaddexp(0.0, z)}

@@ -103,21 +103,42 @@ def _validation_rows(X, y, seed):
 def test_fine_tune_keeps_epoch_0_when_every_epoch_is_worse(data):
     X, y = data
     # a step far too large for every weight: each epoch ends worse than the construction
-    mlp = fine_tune(ShallowBoundClassifier(), X, y, learning_rate_init=50.0, freeze=False,
-                    max_iter=4, n_iter_no_change=4, random_state=0)
+    kw = {"learning_rate_init": 50.0, "freeze": False, "max_iter": 4, "n_iter_no_change": 4,
+          "random_state": 0}
+    mlp = fine_tune(ShallowBoundClassifier(), X, y, fold_back=False, **kw)
     assert mlp.best_iter_ == 0 and len(mlp.validation_scores_) == 5
     assert min(mlp.validation_scores_[1:]) < mlp.validation_scores_[0]
     X_val, y_val = _validation_rows(X, y, 0)
     # the weights handed back are epoch 0's: a genuine forward pass says so
     np.testing.assert_array_equal(mlp.predict(X), mlp.construction_.predict(X))
     assert mlp.score(X_val, y_val) == mlp.validation_scores_[0]
+    # folded back: the same choice, and the construction built on every row
+    folded = fine_tune(ShallowBoundClassifier(), X, y, **kw)
+    assert folded.best_iter_ == 0 and folded.validation_scores_ == mlp.validation_scores_
+    np.testing.assert_array_equal(folded.predict(X),
+                                  ShallowBoundClassifier().fit(X, y).predict(X))
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fine_tune_never_ends_below_epoch_0_on_validation(seed, data):
+def _eligible(mlp):
+    """The epochs the selection may keep: validation accuracy at least epoch 0's,
+    strictly above it when epoch 0 is perfect, and a better log-likelihood."""
+    s0, l0 = mlp.validation_scores_[0], mlp.validation_log_likelihoods_[0]
+    return [e for e, (s, lik) in enumerate(zip(mlp.validation_scores_,
+                                               mlp.validation_log_likelihoods_))
+            if e > 0 and lik > l0 and (s > s0 or (s == s0 < 1.0))]
+
+
+@pytest.mark.parametrize("est, freeze, seed", [
+    (ShallowBoundClassifier(), "auto", 0), (ShallowBoundClassifier(), "auto", 1),
+    (ShallowBoundClassifier(), "auto", 2),
+    # frozen: the epochs run on the one-hidden-layer view, the score is the whole network's
+    (SequentialSeparableClassifier(random_state=0), True, 0)], ids=str)
+def test_fine_tune_never_ends_below_epoch_0_on_validation(est, freeze, seed, data):
     X, y = data
-    mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=16, max_iter=40,
-                    random_state=seed)
+    mlp = _quiet(lambda: fine_tune(est, X, y, widen=16, max_iter=40, freeze=freeze,
+                                   fold_back=False, random_state=seed))
+    if freeze is True:  # not vacuous: a deep network that did descend
+        assert mlp.frozen_ and len(mlp.coefs_) > 2 and mlp.best_iter_ > 0
     X_val, y_val = _validation_rows(X, y, seed)
     start = mlp.construction_.score(X_val, y_val)
     assert mlp.validation_scores_[0] == start
@@ -125,9 +146,65 @@ def test_fine_tune_never_ends_below_epoch_0_on_validation(seed, data):
     end = float(np.mean(np.argmax(forward(mlp, X_val), axis=1)
                         == np.searchsorted(mlp.classes_, y_val)))
     assert end == mlp.best_validation_score_ >= start
-    assert mlp.validation_log_likelihoods_[mlp.best_iter_] == max(
-        lik for lik, s in zip(mlp.validation_log_likelihoods_, mlp.validation_scores_)
-        if s >= start)
+    eligible = _eligible(mlp)
+    if eligible:
+        assert mlp.validation_log_likelihoods_[mlp.best_iter_] == max(
+            mlp.validation_log_likelihoods_[e] for e in eligible)
+    else:
+        assert mlp.best_iter_ == 0
+
+
+def test_a_tie_with_a_perfect_epoch_0_keeps_the_construction():
+    # separated classes: the construction is right on every validation row, so no
+    # epoch can show more; descent still raises the validation log-likelihood (it
+    # sharpens the softened logits), which is no evidence of better predictions
+    X, y = make_blobs(n_samples=200, centers=3, n_features=4, cluster_std=0.5,
+                      random_state=0)
+    kw = {"widen": 8, "max_iter": 30, "random_state": 0}
+    mlp = fine_tune(ShallowBoundClassifier(), X, y, fold_back=False, **kw)
+    assert mlp.validation_scores_[0] == 1.0
+    assert max(mlp.validation_log_likelihoods_) > mlp.validation_log_likelihoods_[0]
+    assert mlp.best_iter_ == 0 and not _eligible(mlp)
+    # and what is handed back is the construction built on every row
+    folded = fine_tune(ShallowBoundClassifier(), X, y, **kw)
+    assert folded.best_iter_ == 0
+    np.testing.assert_array_equal(folded.coefs_[-1], fine_tune(
+        ShallowBoundClassifier(), X, y, max_iter=0, **{k: v for k, v in kw.items()
+                                                        if k != "max_iter"}).coefs_[-1])
+    np.testing.assert_array_equal(folded.predict(X),
+                                  ShallowBoundClassifier().fit(X, y).predict(X))
+
+
+@pytest.mark.parametrize("tol", [0.01, 0.05])
+def test_patience_counts_epochs_without_relative_progress(tol, data):
+    # recomputed from the stored curve: an epoch is progress when it lowers the best
+    # validation log-loss by more than tol times itself; the run ends after
+    # n_iter_no_change epochs without progress
+    X, y = data
+    mlp = fine_tune(ShallowBoundClassifier(), X, y, widen=8, max_iter=150,
+                    n_iter_no_change=5, tol=tol, fold_back=False, random_state=0)
+    losses = [-lik for lik in mlp.validation_log_likelihoods_]
+    best, since, stop = losses[0], 0, None
+    for epoch, loss in enumerate(losses[1:], start=1):
+        if loss < best * (1.0 - tol):
+            best, since = loss, 0
+        else:
+            best, since = min(best, loss), since + 1
+            if since == 5:
+                stop = epoch
+                break
+    assert stop is not None and stop == len(losses) - 1
+
+
+def test_fold_back_only_replaces_a_kept_construction(data):
+    X, y = data
+    kw = {"widen": 16, "max_iter": 40, "freeze": False, "random_state": 1}
+    split = fine_tune(ShallowBoundClassifier(), X, y, fold_back=False, **kw)
+    folded = fine_tune(ShallowBoundClassifier(), X, y, **kw)
+    # an epoch beat the construction: the descended network is handed back as it is
+    assert split.best_iter_ > 0 and not folded.folded_back_ and not split.folded_back_
+    for a, b in zip(folded.coefs_, split.coefs_):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_fine_tune_improves_a_construction_that_descent_can_improve(data):
@@ -141,7 +218,8 @@ def test_freeze_moves_only_the_new_units_and_the_output():
     X, y = make_blobs(n_samples=200, centers=3, n_features=4, cluster_std=3.0,
                       random_state=1)
     kw = {"widen": 6, "random_state": 0}
-    start = fine_tune(ClusteredTruncationClassifier(random_state=0), X, y, max_iter=0, **kw)
+    start = fine_tune(ClusteredTruncationClassifier(random_state=0), X, y, max_iter=0,
+                      fold_back=False, **kw)
     mlp = fine_tune(ClusteredTruncationClassifier(random_state=0), X, y, freeze=True,
                     max_iter=5, n_iter_no_change=5, **kw)
     assert mlp.frozen_
@@ -206,6 +284,9 @@ def test_balance_layers_keeps_the_function_bit_for_bit():
     ({"freeze": "always"}, "freeze"),
     ({"validation_fraction": 1.0}, "validation_fraction"),
     ({"n_iter_no_change": 0}, "n_iter_no_change"),
+    ({"tol": 1.0}, "tol"),
+    ({"fold_back": "yes"}, "fold_back"),
+    ({"mlp_params": {"tol": 1e-3}}, "set by fine_tune"),
     ({"mlp_params": {"hidden_layer_sizes": (5,)}}, "set by fine_tune"),
     ({"mlp_params": {"early_stopping": True}}, "set by fine_tune"),
     ({"mlp_params": {"solver": "lbfgs"}}, "partial_fit"),
@@ -252,9 +333,57 @@ def test_convex_constructions_are_built_with_the_small_weight_split(data):
     # the default split's nearly cancelling pairs would make the first steps destructive
     X, y = data
     est = ConvexReLUClassifier(n_patterns=10, random_state=0)
-    tuned = _quiet(lambda: fine_tune(est, X, y, max_iter=0, random_state=0))
+    tuned = _quiet(lambda: fine_tune(est, X, y, max_iter=0, fold_back=False,
+                                     random_state=0))
     assert tuned.construction_.split == "min_norm"
     assert est.split == "gate"  # the user's estimator is left as it was
+    # kept at epoch 0 and folded back: the same construction, built on every row
+    folded = _quiet(lambda: fine_tune(est, X, y, max_iter=0, random_state=0))
+    assert folded.folded_back_ and folded.construction_.split == "min_norm"
+    np.testing.assert_array_equal(folded.predict(X), folded.construction_.predict(X))
+    np.testing.assert_array_equal(
+        folded.predict(X), _quiet(lambda: clone(est).set_params(split="min_norm").fit(
+            X, y)).predict(X))
     w_min = max(np.abs(c).max() for c in tuned.construction_.coefs_[:-1])
     gate = _quiet(lambda: clone(est).fit(X, y))
     assert w_min < max(np.abs(c).max() for c in gate.coefs_[:-1])
+
+
+def test_the_frozen_view_descends_as_the_whole_frozen_network():
+    # reference: partial_fit on the whole deep network, one call per mini-batch, the
+    # frozen weights put back after each; the view must keep the same weights
+    from sktrunc._finetune import _descend, _export, _temperature
+
+    X, y = make_blobs(n_samples=300, centers=4, n_features=6, cluster_std=4.0,
+                      random_state=2)
+    X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.2, random_state=0,
+                                                  stratify=y)
+    est = _quiet(lambda: SequentialSeparableClassifier(random_state=0).fit(X_fit, y_fit))
+    kw = {"temperature": _temperature(est, X_val, y_val, 5.0), "widen": 5,
+          "random_state": 0, "mlp_params": {"learning_rate_init": 1e-3}}
+    ref, shapes = _export(est, X_fit, **kw)
+    assert len(shapes) > 1
+    view, _ = _export(est, X_fit, **kw)
+    start = [c.copy() for c in view.coefs_]
+    n_first = shapes[0][1]
+    fixed = [(ref.coefs_[0][:, :n_first].copy(), ref.intercepts_[0][:n_first].copy())]
+    fixed += [(c.copy(), b.copy()) for c, b in zip(ref.coefs_[1:-1], ref.intercepts_[1:-1])]
+    rng = np.random.RandomState(0)
+    epochs = [[c.copy() for c in ref.coefs_ + ref.intercepts_]]
+    for _ in range(6):
+        order = rng.permutation(len(y_fit))
+        for lo in range(0, len(order), 200):
+            rows = order[lo:lo + 200]
+            ref.partial_fit(X_fit[rows], y_fit[rows])
+            ref.coefs_[0][:, :n_first], ref.intercepts_[0][:n_first] = fixed[0]
+            for ell, (c, b) in enumerate(fixed[1:], start=1):
+                ref.coefs_[ell][...], ref.intercepts_[ell][...] = c, b
+        epochs.append([c.copy() for c in ref.coefs_ + ref.intercepts_])
+    _descend(view, shapes, X_fit, y_fit, X_val, y_val, max_iter=6, n_iter_no_change=6,
+             tol=0.0, frozen=True, rng=np.random.RandomState(0))
+    assert view.best_iter_ > 0
+    for a, b in zip(view.coefs_ + view.intercepts_, epochs[view.best_iter_]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12 * np.abs(b).max())
+    # and they moved: the first layer's new units and the output layer learned
+    assert not np.array_equal(view.coefs_[0][:, n_first:], start[0][:, n_first:])
+    assert not np.array_equal(view.coefs_[-1], start[-1])

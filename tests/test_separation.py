@@ -109,3 +109,67 @@ def test_margin_order_search_on_a_dask_cluster_matches_the_serial_one():
     np.testing.assert_array_equal(serial.order_, on_dask.order_)
     for a, b in zip(serial.coefs_ + serial.intercepts_, on_dask.coefs_ + on_dask.intercepts_):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_ovr_squared_hinge_is_linear_svc_at_its_optimum(n_classes):
+    # the sequential output layer's one-vs-rest squared hinge: liblinear's primal problem
+    # (intercept penalised, intercept_scaling=1), solved exactly by Newton's method
+    from sklearn.svm import LinearSVC
+
+    from sktrunc._separation import ovr_squared_hinge
+
+    rng = np.random.default_rng(n_classes)
+    y = rng.integers(n_classes, size=400)
+    X = rng.normal(size=(400, 6)) + 1.5 * np.eye(6)[y % 6]
+    W, b = ovr_squared_hinge(X, y, n_classes, 100.0)
+    svc = LinearSVC(C=100.0, dual=False, tol=1e-12, max_iter=100_000).fit(X, y)
+    assert W.shape == (6, 1 if n_classes == 2 else n_classes)
+    np.testing.assert_allclose(W, svc.coef_.T, rtol=1e-4, atol=1e-6 * np.abs(W).max())
+    np.testing.assert_allclose(b, svc.intercept_, rtol=1e-4, atol=1e-6 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("shift", [0.3, 6.0])
+def test_a_soft_margin_hint_certifies_overlap_and_leaves_the_max_margin_alone(shift):
+    from sktrunc._separation import _fast_max_margin
+
+    rng = np.random.default_rng(3)
+    neg = rng.normal(size=(300, 5))
+    pos = rng.normal(size=(500, 5)) + shift * np.eye(5)[0]
+    w, b, n_wrong = soft_margin_hyperplane(neg, pos, C=100.0)
+    hinted = _fast_max_margin(neg, pos, "CLARABEL", hint=(w, b))
+    plain = _fast_max_margin(neg, pos, "CLARABEL")
+    assert (hinted[0] is None) == (plain[0] is None) == (not strictly_separable(neg, pos))
+    if hinted[0] is None:
+        assert n_wrong > 0
+        # the points the hint named admit no separating hyperplane: a certificate
+        assert not strictly_separable(neg[hinted[1]], pos[hinted[2]])
+    else:
+        np.testing.assert_allclose(hinted[0][0], plain[0][0], rtol=1e-10)
+
+
+def test_first_step_soft_margins_are_those_of_each_candidate_alone():
+    from sktrunc._separation import _first_soft_margins, _soft_margin
+
+    rng = np.random.default_rng(5)
+    labels = rng.integers(4, size=600)
+    X = rng.normal(size=(600, 7)) + 0.8 * np.eye(7)[labels]
+    for j, (w, b, n_wrong) in zip([0, 2, 3], _first_soft_margins(X, labels, [0, 2, 3], 100.0)):
+        w1, b1, n1 = _soft_margin(X[labels == j], X[labels != j], 0, 100.0)
+        np.testing.assert_allclose(w, w1, rtol=1e-8, atol=1e-10 * np.abs(w1).max())
+        assert b == pytest.approx(b1, rel=1e-8, abs=1e-10) and n_wrong == n1 > 0
+
+
+@pytest.mark.parametrize("d", [3, 17, 56])
+def test_hulls_meet_only_when_no_hyperplane_separates(d):
+    from sktrunc._separation import _hulls_meet
+
+    rng = np.random.default_rng(d)
+    neg, pos = rng.normal(size=(2 * d + 4, d)), rng.normal(size=(2 * d + 4, d))
+    meet, support = _hulls_meet(neg, pos)  # overlapping clouds: the hulls meet
+    assert meet and 0 < len(support[0]) + len(support[1]) <= d + 2
+    assert not strictly_separable(neg[support[0]], pos[support[1]])  # it certifies
+    apart = pos + 3.0 * np.eye(d)[0]
+    while strictly_separable(neg, apart) is False:
+        apart = apart + np.eye(d)[0]
+    assert _hulls_meet(neg, apart) == (False, None)  # separable: apart

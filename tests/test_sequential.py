@@ -422,3 +422,85 @@ def test_cones_are_decided_by_the_pareto_frontier():
         theta = 2 * np.arctan(1 / (0.5 * c))
         full = cone_margin(0.0, theta, (a_in, r_in, 0.0), (a_out, r_out, 0.0))
         assert cone_margin(0.0, theta, inside.as_tuple(), outside.as_tuple()) == full
+
+
+# -- shortcuts of the fit, each against the long way ------------------------------------------
+
+
+def test_truncating_the_moved_rows_only_is_the_truncation_map():
+    from sktrunc._sequential import _truncated
+    from sktrunc._truncation import truncate
+
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    Z = (X - clf.center_) @ clf.components_
+    for layer in clf.layers_:
+        fast, holds = _truncated(Z, layer)
+        slow = truncate(Z, layer.cumulative_coef, layer.cumulative_intercept)
+        np.testing.assert_allclose(fast, slow, atol=1e-12 * np.abs(Z).max())
+        pre = Z @ layer.cumulative_coef + layer.cumulative_intercept
+        assert holds == bool(np.any(np.all(pre <= 0, axis=1)))
+        Z = slow
+
+
+@pytest.mark.parametrize("lifted", [False, True])
+def test_held_out_scoring_without_assembly_predicts_as_the_network(lifted):
+    from sktrunc._base import BaseConeClassifier
+    from sktrunc._prototypes import split_classes
+
+    corners = np.array([[0, 0, 0], [4, 0, 0], [0, 4, 0], [4, 4, 0]], dtype=float)
+    X, y = make_blobs(n_samples=300, centers=corners, random_state=0)
+    y = y % 2  # two classes, each two far-apart blobs (an XOR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        clf = SequentialSeparableClassifier(random_state=0).fit(X, y)
+        rng = np.random.RandomState(0)
+        # 4 prototypes in 3 dimensions need no lift, 8 do
+        protos = split_classes(X, y, 2, [4, 4] if lifted else [2, 2], rng)
+        construction = clf._construct(X, y, protos, rng)[0]
+    assert (construction.lift is not None) == lifted
+    X_new = np.random.default_rng(1).uniform(-2, 6, size=(500, 3))
+    fast = clf._held_out_nearest(construction, X_new)
+    slow = BaseConeClassifier._held_out_nearest(clf, construction, X_new)
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_last_layer_on_kept_positions_is_the_one_on_the_forward_pass(monkeypatch):
+    import sktrunc._sequential as seq
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    kept = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    monkeypatch.setattr(seq, "_POSITIONS_MAX_COND", 0.0)  # always the forward pass
+    forward_pass = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    assert kept.output_layer_ == forward_pass.output_layer_ == "svc"
+    np.testing.assert_array_equal(kept.predict(X), forward_pass.predict(X))
+    np.testing.assert_allclose(kept.coefs_[-1], forward_pass.coefs_[-1], rtol=1e-8,
+                               atol=1e-10 * np.abs(forward_pass.coefs_[-1]).max())
+
+
+def test_overlap_certified_from_the_soft_margin_gives_the_same_network(monkeypatch):
+    from sklearn.datasets import make_classification
+
+    import sktrunc._sequential as seq
+
+    X, y = make_classification(400, 5, n_informative=3, flip_y=0.05, random_state=0)
+    plain_separate, hints = seq._separate, []
+
+    def counting(neg, pos, solver, hint=None):
+        hints.append(hint is not None)
+        return plain_separate(neg, pos, solver, hint)
+
+    monkeypatch.setattr(seq, "_separate", counting)
+    with pytest.warns(AssumptionWarning):
+        hinted = SequentialSeparableClassifier(n_prototypes=3, random_state=0).fit(X, y)
+    assert sum(hints) >= 4  # after the first overlapping candidate, every one is hinted
+    monkeypatch.setattr(seq, "_separate", lambda neg, pos, solver, hint=None:
+                        plain_separate(neg, pos, solver))
+    with pytest.warns(AssumptionWarning):
+        plain = SequentialSeparableClassifier(n_prototypes=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(hinted.order_, plain.order_)
+    np.testing.assert_array_equal(hinted.predict(X), plain.predict(X))
+    for a, b in zip(hinted.coefs_, plain.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9 * np.abs(b).max())
