@@ -434,15 +434,17 @@ def _pattern_products(Xt, Df, R):
 def _cells(D):
     """The distinct activation vectors (cells of the gates' arrangement) of the rows.
 
-    Returns ``E`` (C, P) bool, the cell of each row (N,), the rows per cell and
-    the rows sorted by cell.
+    Returns ``E`` (C, P) bool, the cell of each row (N,), the rows per cell,
+    the rows sorted by cell and a dict where :func:`_cell_sums` keeps ``X̃``
+    sorted by cell.
     """
     packed = np.ascontiguousarray(np.packbits(D, axis=1))
     keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
                                           return_counts=True)
     inverse = inverse.ravel()
-    return D[first], inverse, counts, np.argsort(inverse, kind="stable")
+    # the last element keeps the rows of X̃ sorted by cell (see _cell_sums)
+    return D[first], inverse, counts, np.argsort(inverse, kind="stable"), {}
 
 
 def _shared_cells(D):
@@ -547,12 +549,14 @@ def _cell_sums(Xt, V, cells):
     chunks that stay in cache, each chunk reducing its runs of equal cells
     (``np.add.reduceat``; a cell split between two chunks is summed twice).
     """
-    E, inverse, counts, order = cells
+    E, inverse, counts, order, memo = cells
     N, m = Xt.shape
     k = V.shape[1]
     out = np.zeros((len(E), m * k))
     if N >= 32 * len(E):
-        Xs, Vs = Xt[order], V[order]
+        if memo.get("X") is not Xt:  # the same design in every call of a fit
+            memo["X"], memo["Xs"] = Xt, Xt[order]
+        Xs, Vs = memo["Xs"], (memo["Xs"] if V is Xt else V[order])
         ends = np.cumsum(counts)
         for c, (a, b) in enumerate(zip(ends - counts, ends)):
             out[c] = (Xs[a:b].T @ Vs[a:b]).ravel()
