@@ -1773,6 +1773,6 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
         else:
             coef, intercept, out = self._fit_program(X, Y - y_mean)
         self._set_network(ReLUNetwork([coef, out], [intercept, y_mean]))
-        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
-        self.temperature_ = self._fit_temperature(X, y_idx)
+        (self.training_cost_, self.training_accuracy_,
+         self.temperature_) = self._training_statistics(X, y_idx)
         return self
