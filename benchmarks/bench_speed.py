@@ -63,7 +63,7 @@ SCALES = ("ClusteredTruncationClassifier", "SequentialSeparableClassifier",
           "ShallowBoundClassifier", "ShallowBoundRegressor")
 # fitted at every size: they refuse what they cannot do, and the row says so
 REFUSES = ("OverparamInterpolator",)
-# the convex estimators' scale target is N = 1e5 (5-26 s there, bench_convex.py --large);
+# the convex estimators' scale target is N = 1e5 (0.4-0.9 s there; bench_convex.py --large);
 # at N = 1e6 a fit is minutes, so this table stops at 1e5 for them
 SMALL_ONLY = ("ConvexReLUClassifier", "ConvexReLURegressor")
 # stop repeating a fit once one run took this long (seconds)

@@ -519,12 +519,6 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         np.fill_diagonal(d2, np.inf)
         return 0.5 * float(d2.min())
 
-    def _fit_temperature(self, X, y_idx):
-        """``temperature_`` from an evenly spaced subset of the training rows."""
-        step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
-        rows = slice(None, None, step)
-        scores = self._scores(self.network_.forward(X[rows])) / self._score_unit()
-        return fit_temperature(scores, y_idx[rows])
 
     def predict(self, X):
         """Class of the target vector nearest to the network's output (eq. 2.61).
@@ -574,11 +568,14 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             pred[start:start + block] = np.argmax(out, axis=1)
         return pred
 
-    def _training_cost(self, X, y_idx, block=65_536):
-        """Cost (14) and accuracy of a genuine forward pass of the fitted network.
+    def _training_statistics(self, X, y_idx, block=65_536):
+        """Cost (14), accuracy and ``temperature_`` from one genuine forward pass.
 
         Runs ``network_.forward`` on row blocks and reduces each block at once, so
-        the outputs and residuals never exist for all rows together.
+        the outputs and residuals never exist for all rows together.  The
+        temperature is fitted on an evenly spaced subset of the rows (every
+        ``n_samples // 5000``-th), whose scores are kept from the same pass: one
+        forward pass instead of two (about 5 % of a convex fit on digits).
 
         Returns
         -------
@@ -586,18 +583,25 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             ``½ Σ_i |f(x_i) - y_{j(i)}|²`` (eq. 14).
         accuracy : float
             Fraction of rows whose nearest target is their own (eq. 2.61).
+        temperature : float
+            The softmax temperature of ``predict_proba`` (:func:`fit_temperature`).
         """
         Y = self.targets_
         half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
-        cost, correct = 0.0, 0
+        step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
+        cost, correct, kept = 0.0, 0, []
         for start in range(0, X.shape[0], block):
             out = self.network_.forward(X[start:start + block])
             idx = y_idx[start:start + block]
             r = out - Y[idx]
             cost += 0.5 * float(np.einsum("ij,ij->", r, r))
-            pred = np.argmax(out @ Y.T - half_sq, axis=1)
-            correct += int(np.count_nonzero(pred == idx))
-        return cost, correct / X.shape[0]
+            scores = out @ Y.T - half_sq
+            correct += int(np.count_nonzero(np.argmax(scores, axis=1) == idx))
+            # rows start, start + step, ... of the whole array that fall in this block
+            kept.append(scores[(-start) % step::step])
+        scores = np.concatenate(kept) / self._score_unit()
+        temperature = fit_temperature(scores, y_idx[::step])
+        return cost, correct / X.shape[0], temperature
 
 
 @dataclass
@@ -836,8 +840,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         self.lifted_ = construction.lift is not None
         self.condition_numbers_ = cond
         self.output_layer_ = construction.output_name
-        self.training_cost_, self.training_accuracy_ = self._training_cost(X, y_idx)
-        self.temperature_ = self._fit_temperature(X, y_idx)
+        (self.training_cost_, self.training_accuracy_,
+         self.temperature_) = self._training_statistics(X, y_idx)
         return self
 
     def truncate(self, X, layer=None):

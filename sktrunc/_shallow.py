@@ -1251,8 +1251,7 @@ class ShallowBoundClassifier(_ShallowConstruction, BaseConstructedClassifier):
         """
         X, group = self._validate_labels(X, y)
         self._construct(X, self.targets_[group], group, len(self.classes_))
-        _, self.training_accuracy_ = self._training_cost(X, group)
-        self.temperature_ = self._fit_temperature(X, group)
+        _, self.training_accuracy_, self.temperature_ = self._training_statistics(X, group)
         return self
 
     def metric_predict(self, X):

@@ -329,3 +329,133 @@ def test_min_norm_split_is_exact_small_and_robust():
 
     assert agreement(small) >= 0.99
     assert agreement(small) > agreement(gate)
+
+
+def test_cell_sums_gram_and_certificate_through_the_cells_are_the_plain_ones():
+    from sktrunc._convex import _cell_sums, _cells, _gram, _shared_cells
+
+    rng = np.random.default_rng(3)
+    # clustered rows: few distinct activation vectors (cells)
+    centers = rng.normal(size=(6, 3)) * 3
+    X = centers[rng.integers(0, 6, 900)] + 0.05 * rng.normal(size=(900, 3))
+    Z = (X - X.mean(0)) / X.std(0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 9, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    Y = rng.normal(size=(900, 2))
+    cells = _shared_cells(D)
+    assert cells is not None and len(cells[0]) <= 30
+    E, inverse = cells[0], cells[1]
+    assert np.array_equal(E[inverse], D)
+    H0, b0 = _gram(Xt, D.astype(float), Y)
+    H1, b1 = _gram(Xt, D.astype(float), Y, cells=cells)
+    # the independent reference: the design A = [D_1 X̃, ..., D_P X̃] written out
+    A = (D[:, :, None] * Xt[:, None, :]).reshape(len(Xt), -1)
+    assert np.allclose(H0, A.T @ A / len(A), rtol=0, atol=1e-12)
+    assert np.allclose(b0, A.T @ Y / len(A), rtol=0, atol=1e-12)
+    for by_pairs in (False, True):
+        # one symmetric product, or one per pair of patterns; rows in nine chunks
+        H2, b2 = _gram(Xt, D.astype(float), Y, chunk=100, by_pairs=by_pairs)
+        H3, _ = _gram(Xt, D.astype(float), Y, by_pairs=by_pairs)
+        for H in (H2, H3):
+            assert np.allclose(H, H0, rtol=0, atol=1e-12)
+        assert np.allclose(b2, b0, rtol=0, atol=1e-12)
+    assert np.allclose(H1, H0, rtol=0, atol=1e-12) and np.allclose(b1, b0, rtol=0, atol=1e-12)
+    U = rng.normal(size=(4, D.shape[1], 2))
+    plain = gated_certificate(Xt, D, Y, U, 0.05)
+    assert gated_certificate(Xt, D, Y, U, 0.05, cells=cells) == pytest.approx(plain, rel=1e-12)
+    # both ways of summing (one product per cell; runs of outer products in chunks)
+    for inv in (rng.integers(0, 20, 900), rng.integers(0, 400, 900)):
+        fake = _cells(np.eye(inv.max() + 1, dtype=bool)[inv])
+        ref = np.zeros((len(fake[0]), 4, 2))
+        np.add.at(ref, fake[1], Xt[:, :, None] * Y[:, None, :])
+        assert np.allclose(_cell_sums(Xt, Y, fake), ref, rtol=0, atol=1e-12)
+    # the solver on the cells' Gram matrix: within its certified gap of CLARABEL's optimum
+    lam = 0.02
+    p_star = gated_certificate(Xt, D, Y, solve_cvxpy_gated(Xt, D, Y, lam)[0], lam)[0]
+    U, info = solve_gated_fista(Xt, D, Y, lam, tol=1e-4, gram=True, settle_tol=0.0,
+                                cache={"cells": cells}, max_iter=3000)
+    obj, bound = gated_certificate(Xt, D, Y, U, lam)
+    assert obj == pytest.approx(info["objective"], rel=1e-9)
+    assert bound <= p_star * (1 + 1e-7) and info["lower_bound"] <= p_star * (1 + 1e-7)
+    assert obj - p_star <= info["gap"] * obj * (1 + 1e-7) and info["gap"] <= 1e-4
+
+
+def test_float32_gram_path_and_data_path_certify_each_other():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:700], y[:700]
+    sd = X.std(0)
+    Z = (X - X.mean(0)) / np.where(sd > 0, sd, 1.0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 12, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    Y = np.eye(10)[y] - np.eye(10)[y].mean(0)
+    lam = 0.01
+    # 700 x 13 x 10 > _FLOAT32_SIZE: both paths iterate in float32
+    runs = [solve_gated_fista(Xt, D, Y, lam, tol=1e-2, gram=g, max_iter=400) for g in (1, 0)]
+    for (U, info), (_, other) in zip(runs, runs[::-1]):
+        obj, bound = gated_certificate(Xt, D, Y, U, lam)
+        assert obj == pytest.approx(info["objective"], rel=1e-9) and info["float64"]
+        # float64 bounds: each run's bound is below the other's objective
+        assert info["lower_bound"] <= other["objective"] and info["gap"] <= 0.1
+
+
+def test_constant_features_get_zero_weights():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3))
+    y = np.abs(X[:, 0]) + X[:, 1]
+    Xc = np.column_stack([X[:, :1], np.full(150, 7.0), X[:, 1:]])
+    reg = ConvexReLURegressor(random_state=0).fit(Xc, y)
+    assert np.all(reg.coefs_[0][1] == 0.0)
+    assert reg.score(Xc, y) > 0.9 and reg.optimality_gap_ <= 10 * reg.tol
+
+
+def test_gates_near_a_point_are_centred_and_ties_on_the_hyperplane_go_inactive():
+    from sktrunc._convex import _centre_gates
+
+    Xt = np.column_stack([[0.0, 0.0, 1.0, 2.0, -1.0], np.ones(5)])
+    gates = np.array([[1.0, 1.0, 1.0], [0.0, -0.4, -0.999]])
+    gates /= np.linalg.norm(gates, axis=0)
+    # column 0: two equal rows on the hyperplane, split by rounding; column 1: a cut well
+    # inside its gap; column 2: a cut 0.001 above a point
+    D = np.array([[1, 0, 0], [0, 0, 0], [1, 1, 1], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    D2, g2 = _centre_gates(Xt, D, gates)
+    assert np.array_equal(D2[:, 0], [False, False, True, True, False])
+    assert np.array_equal(D2[:, 1:], D[:, 1:])
+    proj = Xt @ g2
+    assert np.array_equal(proj > 0, D2) and np.allclose(np.linalg.norm(g2, axis=0), 1.0)
+    # columns 0 and 2 half-way between the last inactive and the first active row
+    for i in (0, 2):
+        assert np.isclose(-proj[1, i], proj[2, i])
+    assert np.array_equal(g2[:, 1], gates[:, 1])
+
+
+def test_digits_regressor_network_is_finite_on_pixel_pair_gates():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    # seed 21: a pair gate's hyperplane passed through training points (its cone
+    # split was infinite before the gates were centred)
+    reg = ConvexReLURegressor(random_state=21).fit(X, y.astype(float))
+    assert all(np.isfinite(c).all() for c in reg.coefs_ + reg.intercepts_)
+    assert reg.score(X, y) > 0.8 and reg.constraint_violation_ <= 1e-9
+
+
+def test_noise_rounds_on_a_subsample_reach_the_same_penalty_and_a_certified_fit(monkeypatch):
+    import sktrunc._convex as convex
+
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-1, 1, (3000, 3))
+    y = np.abs(X[:, 0]) + np.maximum(X[:, 1], 0) - 0.5 * X[:, 2] + 0.3 * rng.normal(size=3000)
+    whole = ConvexReLURegressor(random_state=0).fit(X, y)
+    monkeypatch.setattr(convex, "_SUBSAMPLE_FROM", 2000)
+    monkeypatch.setattr(convex, "_SUBSAMPLE_ROWS", 500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        sub = ConvexReLURegressor(random_state=0).fit(X, y)
+    # the fixed point of the noise level read on every 6th row, then on all rows
+    assert sub.alpha_ == pytest.approx(whole.alpha_, rel=0.1)
+    assert sub.optimality_gap_ <= 10 * sub.tol
+    assert sub.score(X, y) == pytest.approx(whole.score(X, y), abs=0.01)

@@ -139,3 +139,23 @@ def test_two_class_prediction_is_the_argmax_of_the_scores_ties_and_nan_included(
     np.testing.assert_array_equal(clf.predict(X[: len(out)]),
                                   clf.classes_[np.argmax(scores, axis=1)])
     np.testing.assert_array_equal(clf.predict(X[:3]), clf.classes_[[1, 0, 0]])
+
+
+def test_one_forward_pass_gives_the_cost_accuracy_and_temperature_in_any_block_size():
+    # 12,001 rows: the temperature uses every 2nd row, so row blocks of odd length
+    # start at odd and even offsets and must pick the same rows as one block does
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(12_001, 5, centers=4, cluster_std=9.0, random_state=0)
+    est = ShallowBoundClassifier().fit(X, y)
+    y_idx = np.searchsorted(est.classes_, y)
+    whole = est._training_statistics(X, y_idx)
+    blocks = est._training_statistics(X, y_idx, block=777)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-12)
+    # against the long way: a forward pass for the accuracy, one on the subset for T
+    out = est.network_.forward(X)
+    assert whole[1] == np.mean(est.classes_[np.argmax(est._scores(out), axis=1)] == y)
+    sub = est._scores(est.network_.forward(X[::2])) / est._score_unit()
+    assert whole[2] > 0.1  # not the lower bound, which any subset would reach
+    assert whole[2] == pytest.approx(fit_temperature(sub, y_idx[::2]), rel=1e-12)
+    assert whole[0] == pytest.approx(0.5 * np.sum((out - est.targets_[y_idx]) ** 2), rel=1e-10)
