@@ -724,8 +724,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         positions, out = state.X.copy(), []
         for step in steps:
             j = step.layer.prototype
-            sides = (positions[state.y == j],
-                     np.vstack([positions[state.y != j], state.xbar[None, :]]))
+            # every other point forward, then the barycenter (one copy of the rows)
+            sides = self._sides(state, j, None, [], positions)
             new = self._layer(state, j, step.hyperplane, sides, separable=True)
             layer = new.layer
             positions = new.positions = _truncated(positions, layer)[0]
