@@ -628,8 +628,20 @@ def _shared_first_step(Z1, S, C):
         V0 = cho_solve(cho_factor(H, check_finite=False), rhs, check_finite=False)
     except np.linalg.LinAlgError:
         V0 = np.linalg.lstsq(H, rhs, rcond=None)[0]
-    return np.column_stack([_newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
-                                        max_iter=200)[0] for i in range(S.shape[1])])
+    V = np.empty_like(V0)
+    for i in range(S.shape[1]):
+        # two classes sharing every row (the first step of a binary problem): the second
+        # problem is the first with every sign flipped, and each operation of Newton's
+        # method commutes exactly with negation (rounding to nearest is symmetric), so
+        # its solution is the negated first one, bit for bit, when its start is
+        mirror = next((k for k in range(i) if np.array_equal(S[:, i], -S[:, k])
+                       and np.array_equal(V0[:, i], -V0[:, k])), None)
+        if mirror is not None:
+            V[:, i] = -V[:, mirror]
+        else:
+            V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
+                                  max_iter=200)[0]
+    return V
 
 
 def _first_soft_margins(X, labels, candidates, C):

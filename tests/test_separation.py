@@ -197,3 +197,20 @@ def test_decided_qp_is_the_qp_on_grown_candidate_sets():
     margins = np.r_[-(neg @ w + b), pos @ w + b]
     assert margins.min() == pytest.approx(1.0, abs=1e-6)
     assert _clarabel_qp(neg, pos)[0] == "optimal"
+
+
+def test_first_soft_margins_of_two_classes_mirror_each_other():
+    # two classes sharing every row: the second problem is the first with the signs
+    # flipped; its solution is taken as the negated first one, which is what Newton's
+    # method gives for it (compared with the problem solved on its own)
+    from sktrunc._separation import _newton_svm, _shared_first_step
+
+    rng = np.random.default_rng(3)
+    Z1 = np.column_stack([rng.normal(size=(400, 5)), np.ones(400)])
+    s = np.where(Z1[:, 0] + 0.5 * rng.normal(size=400) > 0, 1.0, -1.0)
+    V = _shared_first_step(Z1, np.column_stack([s, -s]), 10.0)
+    np.testing.assert_array_equal(V[:, 1], -V[:, 0])
+    alone = _shared_first_step(Z1, -s[:, None], 10.0)[:, 0]
+    np.testing.assert_allclose(V[:, 1], alone, rtol=1e-10, atol=1e-12)
+    v = _newton_svm(Z1, -s, 10.0, -V[:, 0], intercept_penalty=1.0)[0]
+    np.testing.assert_allclose(v, V[:, 1], rtol=1e-10, atol=1e-12)  # it is the optimum
