@@ -729,7 +729,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 np.sqrt(max(n - 1, 1)) * np.tan(step.layer.theta / 2) <= _AUTO_KEEP_CONDITION
                 for step in steps):
             return steps  # Theorem 5.2's network is well enough conditioned: keep it exact
-        positions, out = state.X.copy(), []
+        positions, out = state.X, []  # read only, as in _peel
         for step in steps:
             j = step.layer.prototype
             # every other point forward, then the barycenter (one copy of the rows)
@@ -757,7 +757,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         ``strict=True`` decides every candidate exactly by the hard margin.
         """
         fixed = not isinstance(self.order, str)
-        positions = state.X.copy()
+        # not a copy: every layer's positions are a new array (_truncated), nothing
+        # writes into them
+        positions = state.X
         remaining, base_points, layers = list(sequence), [], []
         stale = {}  # candidate -> points on the wrong side at an earlier step
         while remaining:
