@@ -1645,16 +1645,8 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
         (20 patterns; pixels share few values, and pairs of them give few
         distinct patterns), breast cancer 0.977 / 0.974 / 0.974.
     split : {"gate", "min_norm"}, default="gate"
-        How ``program="gated"`` writes each gated unit ``u`` as ``v - w``
-        with ``v, w`` in its pattern's cone (:func:`cone_decompose`).
-        ``"gate"``: along the pattern's gate, ``w = t g``, one matrix product;
-        the gate's hyperplane passes close to some training points, so ``t``
-        and the pair are large and nearly cancel (digits: the network's test
-        accuracy drops by ~40 points under 1e-3 relative weight noise).
-        ``"min_norm"``: the smallest such ``w``, a least distance program per
-        unit (non-negative least squares over the training points, ~20 ms per
-        unit at 1,400 rows); 30-70x smaller ``|w|`` on digits.  Both give a
-        network equal to the gated model on every training point.
+        See :class:`ConvexReLURegressor` (:func:`fine_tune` builds with
+        ``"min_norm"``: the same function with small weights).
     max_neurons : int, default=None
         Keep only the hidden units of largest norm.
     solver : {"auto", "cvxpy", "fista"}, default="auto"
