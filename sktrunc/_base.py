@@ -14,6 +14,10 @@ One meaning per name, in every estimator:
     training data (``y_i`` the target vector of the point's class).
 ``training_accuracy_``
     Accuracy of ``predict`` on the training data (classifiers).
+``temperature_``
+    Softmax temperature of ``predict_proba`` (classifiers): fitted on the
+    held-out outputs of the ``n_prototypes="auto"`` search when it ran (at least
+    0.03), on the training rows otherwise (at least 0.1).
 ``output_layer`` / ``output_layer_``
     Which last layer to use when the construction does not map the data
     exactly (``"auto"``: the candidate with the highest training accuracy, then
@@ -222,6 +226,10 @@ _MIN_TEMPERATURE = 0.1
 _MAX_TEMPERATURE = 1e3
 # rows used to fit the temperature: a 1-D problem needs no more
 _TEMPERATURE_ROWS = 5_000
+# held-out outputs are not separated by construction, so the bound can be lower; not
+# zero: a search whose folds predict every held-out row would still drive T to it
+# (the fitted values on digits, wine, breast cancer and blobs are 0.04-0.09)
+_HELD_OUT_MIN_TEMPERATURE = 0.03
 
 
 def fit_temperature(scores, y_idx, *, min_temperature=_MIN_TEMPERATURE):
@@ -476,9 +484,13 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
 
         ``p_j(x) ∝ exp(-½|f(x) - y_j|² / (T s))``, where ``s`` is the smallest
         separation ``½|y_i - y_j|²`` of the target vectors and the temperature
-        ``T = temperature_`` minimises the log-loss on the training data, kept at
-        least 0.1 so that a network with zero training loss is not infinitely
-        confident.  Its argmax is :meth:`predict`.  These are scores turned into
+        ``T = temperature_`` minimises the log-loss on held-out data where the
+        ``n_prototypes="auto"`` search made some (the outputs of its fold networks on
+        the rows they were not built on; at least 0.03), and otherwise on the
+        training data, kept at least 0.1 so that a network with zero training loss
+        is not infinitely confident (5-fold held-out log-loss on digits, clustered
+        network: 0.39 with the training temperature, 0.24 with the held-out one;
+        ``LogisticRegression`` 0.25).  Its argmax is :meth:`predict`.  These are scores turned into
         probabilities, not calibrated ones: wrap the estimator in
         :class:`~sklearn.calibration.CalibratedClassifierCV` for calibration on
         held-out data.
@@ -568,7 +580,7 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             pred[start:start + block] = np.argmax(out, axis=1)
         return pred
 
-    def _training_statistics(self, X, y_idx, block=65_536):
+    def _training_statistics(self, X, y_idx, block=65_536, held_out=None):
         """Cost (14), accuracy and ``temperature_`` from one genuine forward pass.
 
         Runs ``network_.forward`` on row blocks and reduces each block at once, so
@@ -584,7 +596,11 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         accuracy : float
             Fraction of rows whose nearest target is their own (eq. 2.61).
         temperature : float
-            The softmax temperature of ``predict_proba`` (:func:`fit_temperature`).
+            The softmax temperature of ``predict_proba`` (:func:`fit_temperature`),
+            fitted on ``held_out`` instead when it is given.
+        held_out : list of (ndarray, ndarray), default=None
+            Outputs of networks on rows they were not built on, with the rows' class
+            indices (the folds of ``n_prototypes="auto"``).
         """
         Y = self.targets_
         half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
@@ -599,8 +615,14 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
             correct += int(np.count_nonzero(np.argmax(scores, axis=1) == idx))
             # rows start, start + step, ... of the whole array that fall in this block
             kept.append(scores[(-start) % step::step])
-        scores = np.concatenate(kept) / self._score_unit()
-        temperature = fit_temperature(scores, y_idx[::step])
+        bound = _MIN_TEMPERATURE
+        if held_out:
+            scores = self._scores(np.vstack([out for out, _ in held_out]))
+            truth = np.concatenate([idx for _, idx in held_out])
+            bound = _HELD_OUT_MIN_TEMPERATURE
+        else:
+            scores, truth = np.concatenate(kept), y_idx[::step]
+        temperature = fit_temperature(scores / self._score_unit(), truth, min_temperature=bound)
         return cost, correct / X.shape[0], temperature
 
 
@@ -684,6 +706,7 @@ class BaseConeClassifier(BaseConstructedClassifier):
         """
         n_classes = len(self.classes_)
         rng = check_random_state(self.random_state)
+        self._held_out = None  # no held-out outputs unless the search below makes some
         if not isinstance(self.n_prototypes, str):
             counts = _prototype_counts(self.n_prototypes, n_classes)
             return self._construct(X, y_idx, split_classes(X, y_idx, n_classes, counts, rng),
@@ -695,15 +718,23 @@ class BaseConeClassifier(BaseConstructedClassifier):
                 return one
             built[1] = one
         fallback = None
-        for k, exact_in_folds in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
-            if fallback is not None and not exact_in_folds:
-                continue  # built only for a chance of being exact, which the folds deny
-            if k not in built:
-                built[k] = self._construct_candidate(X, y_idx, k, rng)
-            if _is_exact(built[k][0]):
-                return built[k]
-            fallback = fallback or built[k]
-        return fallback
+        self._held_out_by_candidate = {}
+        try:
+            for k, exact_in_folds in self._auto_prototypes(X, y_idx)[:_AUTO_TRIES]:
+                if fallback is not None and not exact_in_folds:
+                    continue  # built only for a chance of being exact, which the folds deny
+                if k not in built:
+                    built[k] = self._construct_candidate(X, y_idx, k, rng)
+                if _is_exact(built[k][0]):
+                    fallback = k
+                    break
+                fallback = k if fallback is None else fallback
+            # the chosen candidate's held-out outputs, for the temperature (see
+            # _set_cone_network); a candidate stopped before scoring has none
+            self._held_out = self._held_out_by_candidate.get(fallback)
+        finally:
+            self.__dict__.pop("_held_out_by_candidate", None)
+        return built[fallback]
 
     def _without_search(self, X, y_idx, rng):
         """One prototype per class, built before the search; kept when it is exact.
@@ -726,13 +757,17 @@ class BaseConeClassifier(BaseConstructedClassifier):
             protos = split_classes(X, y_idx, n_classes, np.full(n_classes, candidate), rng)
         return self._construct(X, y_idx, protos, rng)
 
-    def _held_out_nearest(self, construction, X):
-        """Class indices a construction predicts for ``X`` (scoring a candidate).
+    def _held_out_output(self, construction, X):
+        """The network output of a construction on ``X`` (scoring a candidate).
 
-        Only the decision is needed, not the fitted estimator: no temperature,
+        Only the function is needed, not the fitted estimator: no temperature,
         no cost.  Subclasses may evaluate it without assembling the network.
         """
-        return self._nearest(_cone_network(construction)[0].forward(X))
+        return _cone_network(construction)[0].forward(X)
+
+    def _held_out_nearest(self, construction, X):
+        """Class indices a construction predicts for ``X``."""
+        return self._nearest(self._held_out_output(construction, X))
 
     def _auto_prototypes(self, X, y_idx):
         """Candidates that predict held-out data best (internal 3-fold CV).
@@ -784,6 +819,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
         n_scored = sum(len(val) for _, val in splits)
         X_rows, y_rows = X[rows], y_idx[rows]
         scores, exact, worse = {}, {}, 0
+        # each candidate's held-out outputs: the chosen one's fit the temperature
+        held = self.__dict__.setdefault("_held_out_by_candidate", {})
         for k in self._auto_candidates:
             if self._auto_patience is not None and worse >= self._auto_patience:
                 break
@@ -800,8 +837,9 @@ class BaseConeClassifier(BaseConstructedClassifier):
                         X_rows[train], y_rows[train], k, rng,
                         protos=None if protos is None else protos.subset(train),
                         search=True)[0]
-                    pred = self._held_out_nearest(construction, X_rows[val])
-                correct += np.sum(pred == y_rows[val])
+                    out = self._held_out_output(construction, X_rows[val])
+                correct += np.sum(self._nearest(out) == y_rows[val])
+                held.setdefault(k, []).append((out, y_rows[val]))
                 exact[k] = exact[k] and _is_exact(construction)
             score = correct / n_scored
             top = max(scores.values(), default=score)
@@ -840,8 +878,12 @@ class BaseConeClassifier(BaseConstructedClassifier):
         self.lifted_ = construction.lift is not None
         self.condition_numbers_ = cond
         self.output_layer_ = construction.output_name
+        # the temperature from the n_prototypes="auto" search's held-out outputs when
+        # there are some (the training rows of an interpolating network would drive
+        # it to its lower bound)
         (self.training_cost_, self.training_accuracy_,
-         self.temperature_) = self._training_statistics(X, y_idx)
+         self.temperature_) = self._training_statistics(
+             X, y_idx, held_out=self.__dict__.pop("_held_out", None))
         return self
 
     def truncate(self, X, layer=None):

@@ -514,8 +514,8 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             return None
         return super()._without_search(X, y_idx, rng)
 
-    def _held_out_nearest(self, construction, X):
-        """The construction's decision on ``X`` from the truncation maps themselves.
+    def _held_out_output(self, construction, X):
+        """The construction's output on ``X`` from the truncation maps themselves.
 
         ``τ(z) = W⁻¹(σ(W z + b) - b) = z + W⁻¹ σ(-(W z + b))`` layer after layer
         (eq. 18, cone coordinates, ``W`` invertible), then the last layer: the
@@ -533,7 +533,7 @@ class ClusteredTruncationClassifier(BaseConeClassifier):
             if hit.any():
                 Z[hit] += np.maximum(-pre[hit], 0.0) @ W.inv().T
         W_out, b_out = construction.output
-        return self._nearest(Z @ W_out + b_out)
+        return Z @ W_out + b_out
 
     def _requested_collapse(self, n_classes):
         if isinstance(self.collapse, str):

@@ -443,6 +443,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         """
         if not (isinstance(self.n_prototypes, str) and isinstance(self.order, str)):
             return super()._build(X, y_idx)
+        self._held_out = None  # kept without a search: no held-out outputs
         one = super()._without_search(X, y_idx, check_random_state(self.random_state))
         if all(layer.n_wrong_side == 0 for layer in one[0].layers):
             return one
@@ -535,8 +536,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             max(2 * n_sub, _MIN_LIFT_UNITS), rng, keep_linear=True)
         return (coef, intercept), H, class_statistics(H, sub, n_sub)
 
-    def _held_out_nearest(self, construction, X):
-        """Class indices a candidate predicts for held-out rows, without assembling it.
+    def _held_out_output(self, construction, X):
+        """A candidate's output on held-out rows, without assembling it.
 
         With well-conditioned cones (every condition number at most
         ``_POSITIONS_MAX_COND``) the network's output is the last layer on the
@@ -548,7 +549,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         layers = construction.layers
         if not all(_cone_condition(layer) <= _POSITIONS_MAX_COND
                    for layer in layers):
-            return super()._held_out_nearest(construction, X)
+            return super()._held_out_output(construction, X)
         H = X
         if construction.lift is not None:
             coef, intercept = construction.lift
@@ -557,7 +558,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         for layer in layers:
             Z = _truncated(Z, layer)[0]
         W, b = construction.output
-        return self._nearest(Z @ W + b)
+        return Z @ W + b
 
     # -- order search -------------------------------------------------------------
 
