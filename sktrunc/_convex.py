@@ -1652,12 +1652,7 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     solver : {"auto", "cvxpy", "fista"}, default="auto"
     cvxpy_solver : str, default="CLARABEL"
     tol : float, default=1e-2
-        Target certified relative optimality gap (see ``optimality_gap_``).
-        With ``program="gated"`` FISTA also stops once the objective has
-        settled (relative decrease below ``tol / 10`` over ten steps) with the
-        certified gap within ``10 * tol``, or after 300 settled steps; a
-        :class:`~sklearn.exceptions.ConvergenceWarning` says when the gap is
-        above ``10 * tol`` (``program="relu"``: above ``tol``).
+        Target certified relative optimality gap; see :class:`ConvexReLURegressor`.
     max_iter : int, default=1000
     random_state : int, RandomState instance or None, default=None
     n_jobs : int, default=None
