@@ -101,6 +101,7 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
         cert = None if sol is not None else _certificate(
             X, state.y, j, remaining, positions is None, sides, active_neg, active_pos)
         out.append((sides if keep_sides else None, sol, cert))
+        sides = None  # not alive while the next candidate's are allocated
     return out
 
 
