@@ -236,10 +236,11 @@ def ceiling_pair(spec):
               for _ in range(2)]
     for p in copies:
         p.start()
-    pair = max(times.get() for _ in copies)
     for p in copies:
-        p.join()
-    return pair
+        p.join()  # a float each: the queue's pipe holds it, joining first cannot block
+    if any(p.exitcode for p in copies):
+        raise RuntimeError("a copy of the serial fit failed")
+    return max(times.get() for _ in copies)
 
 
 if __name__ == "__main__":
