@@ -110,11 +110,9 @@ def _batches(items, n_batches):
     length when ``n_batches`` is given.
 
     One per task is what the order search sends: a worker takes the next candidate
-    as soon as it is free.  A candidate's problem takes 2-36 ms at N = 1e5 (the
-    rounds of violators vary), so two contiguous halves of a step end up to a
-    fifth apart: over the 19 parallel steps of blobs N = 1e5, M = 50, Q = 20 the
-    halves' longer side sums to 3.14 s of a serial 5.37 s, one candidate per task
-    to 2.77 s (2.68 s if perfectly even).
+    as soon as it is free, whatever each costs (3-118 ms at N = 1e5, M = 50,
+    Q = 20 serially).  In threads the workers stood idle 6-8 % of the parallel
+    steps this way, 7-8 % with contiguous halves (doc/parallel.rst).
     """
     if n_batches is None:
         return [items[i:i + 1] for i in range(len(items))]
