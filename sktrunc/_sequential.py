@@ -105,21 +105,6 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
     return out
 
 
-def _batches(items, n_batches):
-    """``items`` one per task, or cut into ``n_batches`` contiguous runs of near-equal
-    length when ``n_batches`` is given.
-
-    One per task is what the order search sends: a worker takes the next candidate
-    as soon as it is free, whatever each costs (3-118 ms at N = 1e5, M = 50,
-    Q = 20 serially).  In threads the workers stood idle 6-8 % of the parallel
-    steps this way, 7-8 % with contiguous halves (doc/parallel.rst).
-    """
-    if n_batches is None:
-        return [items[i:i + 1] for i in range(len(items))]
-    bounds = np.linspace(0, len(items), n_batches + 1).round().astype(int)
-    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-
-
 class SequentialSeparableClassifier(BaseConeClassifier):
     """ReLU network for sequentially linearly separable data (Theorem 5.2).
 
@@ -664,13 +649,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # threads by default: the copies of the sides and the products on all the
             # rows release the GIL, and worker processes would pay their start-up and a
             # copy of the data on every step; one candidate per task, each building its
-            # own sides, handed to whichever worker is free (the problems' times vary
-            # too much for fixed batches, see _batches); parallel_config(backend=...)
-            # overrides
+            # own sides, taken by whichever worker is free (a candidate costs 3-118 ms
+            # at N = 1e5, M = 50, Q = 20; the workers stood idle 6-8 % of the steps,
+            # 7-8 % with a fixed half of the candidates each, see doc/parallel.rst);
+            # parallel_config(backend=...) overrides
             batches = Parallel(n_jobs=n_jobs, prefer="threads")(
-                delayed(_separate_batch)(state, batch, remaining, base_points, positions,
+                delayed(_separate_batch)(state, [job], remaining, base_points, positions,
                                          self.solver, keep_sides or first_step)
-                for batch in _batches(jobs, None))
+                for job in jobs)
             found = [result for batch in batches for result in batch]
         else:
             found = _separate_batch(state, jobs, remaining, base_points, positions,

@@ -209,14 +209,3 @@ def test_the_margin_search_in_threads_takes_one_candidate_per_task(monkeypatch):
         np.testing.assert_array_equal(a, b)
     assert cost(threaded, X, y) < 1e-18
 
-
-def test_batches_keep_every_item_in_order():
-    from sktrunc._sequential import _batches
-
-    items = [(k, None) for k in range(7)]
-    assert _batches(items, None) == [[it] for it in items]
-    for n in (1, 2, 3, 7, 9):
-        runs = _batches(items, n)
-        assert [it for run in runs for it in run] == items
-        assert len(runs) == min(n, len(items))
-        assert max(map(len, runs)) - min(map(len, runs)) <= 1
