@@ -638,6 +638,12 @@ def _shared_first_step(Z1, S, C):
                        and np.array_equal(V0[:, i], -V0[:, k])), None)
         if mirror is not None:
             V[:, i] = -V[:, mirror]
+        elif np.all(S[:, i] * (Z1 @ V0[:, i]) < 1.0):
+            # every row still inside the margin: the objective is the quadratic whose
+            # minimum the first step solved, so it is the optimum (Newton's method would
+            # spend a step, its Hessian of every row, to find a step of zero; the
+            # one-vs-rest last layer of a two-class table, 0.8 ms)
+            V[:, i] = V0[:, i]
         else:
             V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
                                   max_iter=200)[0]

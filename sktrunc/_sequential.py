@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
+from scipy.linalg.lapack import dgeqrf, dormqr
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -692,7 +693,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             candidates = ((j, s, sides) for _, j, s, sides in ranked)
         else:
             candidates = ((j, *self._hyperplanes(state, [j], remaining, base_points)[0])
-                          for j in remaining)
+                          for j in remaining if not self._mirrored(state, j, remaining,
+                                                                   base_points))
         for j, sol, sides in candidates:
             if sol is None:
                 if state.solves >= state.budget:
@@ -712,6 +714,29 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if state.solves >= state.budget:
                 return None
         return None
+
+    @staticmethod
+    def _mirrored(state, j, remaining, base_points):
+        """Whether the other prototype's certificate settles ``j`` (two prototypes, first step).
+
+        Two prototypes whose hulls meet certify each other: the certificate of one
+        (rows of either class, no base point nor barycenter among them) is the
+        other's with its sides swapped, and it is recorded as such, saving a
+        hull test and a copy of the data (2000 x 56: 1 ms).  Counted as the solve
+        it replaces, so that the search's budget runs out where it did.
+        """
+        if len(state.owner) != 2 or base_points or len(remaining) != 2:
+            return False
+        other = remaining[0] if remaining[1] == j else remaining[1]
+        cert = state.certificates.get(other)
+        if j in state.certificates or cert is None or len(cert[4]):
+            return False
+        rows_neg, at_neg, rows_pos, at_pos, _ = cert
+        if not (np.all(state.y[rows_pos] == j) and np.all(state.y[rows_neg] == other)):
+            return False
+        state.certificates[j] = (rows_pos, at_pos, rows_neg, at_neg, cert[4])
+        state.solves += 1
+        return True
 
     def _recap(self, state, steps):
         """The layers of an exact order with their cones capped by ``max_aperture``.
@@ -934,7 +959,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         if self.output_layer in ("auto", "lstsq"):
             design = (np.column_stack([truncated, np.ones(len(truncated))]) if affine
                       else truncated)
-            sol = np.linalg.lstsq(design, Y[y_idx], rcond=None)[0]
+            sol = _lstsq(design, Y[y_idx])
             candidates["lstsq"] = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
         if self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y):
             candidates["svc"] = self._svc_layer(truncated, y_idx, rng)
@@ -1074,6 +1099,27 @@ def _cone_condition(layer):
     return 1.0 / cone_lambda(layer.theta, layer.axis.shape[0])
 
 
+def _lstsq(A, B):
+    """``np.linalg.lstsq(A, B, rcond=None)[0]``: the same minimum-norm solution, with the
+    same cut of the singular values (at ``eps max(m, n)`` times the largest), for a tall
+    ``A`` through Householder QR and the SVD of ``R`` (LAPACK's ``gelsd`` bidiagonalises
+    the whole of ``A``: 2000 x 57, 1.6 ms against 1.0 ms).  The last layer's designs are
+    often numerically rank-deficient (most rows collapsed onto a few apexes), so the
+    cut matters and the normal equations would not do."""
+    m, n = A.shape
+    if m < 2 * n or n == 0 or B.ndim != 2:
+        return np.linalg.lstsq(A, B, rcond=None)[0]
+    qr, tau, _, info = dgeqrf(A)
+    if info != 0:
+        return np.linalg.lstsq(A, B, rcond=None)[0]
+    QtB = dormqr("L", "T", qr, tau, B, lwork=max(1, 64 * B.shape[1]))[0][:n]
+    u, s, vt = np.linalg.svd(np.triu(qr[:n]))
+    keep = s > np.finfo(np.float64).eps * m * s[0]
+    if not np.all(np.isfinite(s)):
+        return np.linalg.lstsq(A, B, rcond=None)[0]
+    return vt[keep].T @ ((u[:, keep].T @ QtB) / s[keep, None])
+
+
 def _truncated(positions, layer):
     """The positions after a truncation layer, and whether it sends any of them to its apex.
 
@@ -1090,7 +1136,11 @@ def _truncated(positions, layer):
     nonpositive = pre <= 0
     moved = np.flatnonzero(nonpositive.any(axis=1))
     out = positions.copy()
-    if moved.size:
+    if moved.size and form.alpha > 0:
+        # truncate()'s own formula (the Woodbury inverse of the invertible cone weight)
+        # on the preactivations already computed: one product with the weight saved
+        out[moved] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
+    elif moved.size:
         out[moved] = truncate(positions[moved], form, intercept)
     return out, bool(nonpositive[moved].all(axis=1).any())
 
