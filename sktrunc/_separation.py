@@ -539,12 +539,16 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
         if moved is None or 2 * moved.size >= np.count_nonzero(active):
-            if active.all():  # a cold start: every row, no copy of them
-                HA = Z.T @ (Z * c[:, None])
+            # Σ c_i z_i z_iᵀ as Sᵀ S with S = √c z: matmul takes the product of a matrix
+            # with its own transpose to BLAS's syrk, which computes one triangle (on a
+            # few thousand rows in 18 to 65 dimensions, 25-30% less than Zᵀ (c Z))
+            if active.all():  # a cold start: every row
+                S = Z * np.sqrt(c)[:, None]
             else:
                 idx = np.flatnonzero(active)
-                ZA = Z.take(idx, axis=0)
-                HA = ZA.T @ (ZA * c[idx, None])
+                S = Z.take(idx, axis=0)
+                S *= np.sqrt(c[idx])[:, None]
+            HA = S.T @ S
         elif moved.size:
             ZM = Z.take(moved, axis=0)
             HA = HA + ZM.T @ (ZM * np.where(active[moved], c[moved], -c[moved])[:, None])
@@ -575,7 +579,7 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     return v, margins
 
 
-def ovr_squared_hinge(Z, y_idx, n_classes, C):
+def ovr_squared_hinge(Z, y_idx, n_classes, C, weight=None):
     """One-vs-rest :class:`~sklearn.svm.LinearSVC` (squared hinge), solved exactly.
 
     The primal problem liblinear solves for ``LinearSVC(C=C)`` with its defaults
@@ -598,6 +602,9 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C):
         At least 2; with 2 the single problem of class 1 against class 0, as
         ``LinearSVC`` solves it.
     C : float
+    weight : ndarray of shape (n_samples,), default=None
+        Multiplicity of each row: a row of weight ``m`` stands for ``m`` equal
+        rows of the same class (the same problem on fewer rows).
 
     Returns
     -------
@@ -610,20 +617,26 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C):
     Z1[:, :d] = Z
     Z1[:, d] = 1.0
     ks = [1] if n_classes == 2 else list(range(n_classes))
-    V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C)
+    V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C,
+                           weight)
     return V[:-1], V[-1]
 
 
-def _shared_first_step(Z1, S, C):
+def _shared_first_step(Z1, S, C, weight=None):
     """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
     the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
     ridge system for every column, solved once; each problem then goes on alone.
-    Returns ``V`` of shape ``(d + 1, n_problems)``."""
+    ``weight`` multiplies each row's loss.  Returns ``V`` of shape ``(d + 1, n_problems)``."""
     d1 = Z1.shape[1]
-    # Newton's first step from 0: (2C Z1ᵀZ1 + I) v = 2C Z1ᵀ s, for every column at once
-    H = 2.0 * C * (Z1.T @ Z1)
+    # Newton's first step from 0: (2C Z1ᵀ Ω Z1 + I) v = 2C Z1ᵀ Ω s, for every column at once
+    if weight is None:
+        H = 2.0 * C * (Z1.T @ Z1)
+        rhs = 2.0 * C * (Z1.T @ S)
+    else:
+        root = Z1 * np.sqrt(weight)[:, None]
+        H = 2.0 * C * (root.T @ root)
+        rhs = 2.0 * C * (Z1.T @ (S * weight[:, None]))
     H.flat[::d1 + 1] += 1.0
-    rhs = 2.0 * C * (Z1.T @ S)
     try:
         V0 = cho_solve(cho_factor(H, check_finite=False), rhs, check_finite=False)
     except np.linalg.LinAlgError:
@@ -645,8 +658,8 @@ def _shared_first_step(Z1, S, C):
             # one-vs-rest last layer of a two-class table, 0.8 ms)
             V[:, i] = V0[:, i]
         else:
-            V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
-                                  max_iter=200)[0]
+            V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], weight=weight,
+                                  intercept_penalty=1.0, max_iter=200)[0]
     return V
 
 

@@ -956,13 +956,24 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
             exact = (W_h, exact[1] - b_last @ W_h)
         candidates = {"exact": exact} if self.output_layer == "auto" else {}
+        # a soft-margin or collapsing layer sends many rows to the same point (on the
+        # 5000 x 17 table 530 distinct rows of 5000): the least-squares and linear-SVM
+        # problems are those of the distinct (row, class) pairs, each weighted by how
+        # often it occurs (the same objectives, the same Gram matrices)
+        groups = (_distinct_rows(truncated, y_idx)
+                  if any(layer.collapsed or layer.n_wrong_side for layer in layers) else None)
+        Z, labels, count = ((truncated, y_idx, None) if groups is None
+                            else (truncated[groups[0]], y_idx[groups[0]], groups[1]))
         if self.output_layer in ("auto", "lstsq"):
-            design = (np.column_stack([truncated, np.ones(len(truncated))]) if affine
-                      else truncated)
-            sol = _lstsq(design, Y[y_idx])
+            design = np.column_stack([Z, np.ones(len(Z))]) if affine else Z
+            T = Y[labels]
+            if count is not None:
+                root = np.sqrt(count)[:, None]
+                design, T = design * root, T * root
+            sol = _lstsq(design, T, n_rows=len(truncated))
             candidates["lstsq"] = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
         if self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y):
-            candidates["svc"] = self._svc_layer(truncated, y_idx, rng)
+            candidates["svc"] = self._svc_layer(truncated, y_idx, rng, (Z, labels, count))
         elif self.output_layer == "svc":
             raise ValueError("output_layer='svc' needs fit_intercept=True and orthogonal "
                              "target vectors of equal norm (e.g. one-hot).")
@@ -1002,17 +1013,20 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         name, (A, c) = self._output_layer(steps, hidden, y_idx, rng, to_hidden=(M, b_last))
         return name, (M @ A, b_last @ A + c)
 
-    def _svc_layer(self, truncated, y_idx, rng):
+    def _svc_layer(self, truncated, y_idx, rng, distinct=None):
         """Output layer whose decision is a linear SVM's on the truncated data.
 
         With one-hot-like targets the prediction is the argmax of the outputs, so
         outputs ``α·decision_function + β`` reproduce one-vs-rest ``LinearSVC``.
+        ``distinct = (rows, labels, counts)``, when given, are the distinct (row,
+        class) pairs of the data and their multiplicities (None: each row once).
         """
         # LinearSVC's problem solved to its optimum by Newton's method (3x faster than
         # liblinear on digits); the seed liblinear took is still drawn, so that the
         # k-means splits drawn after it stay those of earlier versions
         rng.randint(np.iinfo(np.int32).max)
-        W, b = ovr_squared_hinge(truncated, y_idx, len(self.classes_), self.C)
+        Z, labels, count = (truncated, y_idx, None) if distinct is None else distinct
+        W, b = ovr_squared_hinge(Z, labels, len(self.classes_), self.C, weight=count)
         if W.shape[1] == 1:  # binary: the decision d stands for class 1 against class 0
             W, b = np.hstack([-W / 2, W / 2]), np.array([-b[0] / 2, b[0] / 2])
         return scaled_score_layer(W, b, truncated, self.targets_, y_idx)
@@ -1099,25 +1113,59 @@ def _cone_condition(layer):
     return 1.0 / cone_lambda(layer.theta, layer.axis.shape[0])
 
 
-def _lstsq(A, B):
+def _lstsq(A, B, n_rows=None):
     """``np.linalg.lstsq(A, B, rcond=None)[0]``: the same minimum-norm solution, with the
     same cut of the singular values (at ``eps max(m, n)`` times the largest), for a tall
     ``A`` through Householder QR and the SVD of ``R`` (LAPACK's ``gelsd`` bidiagonalises
     the whole of ``A``: 2000 x 57, 1.6 ms against 1.0 ms).  The last layer's designs are
     often numerically rank-deficient (most rows collapsed onto a few apexes), so the
-    cut matters and the normal equations would not do."""
+    cut matters and the normal equations would not do.  ``n_rows`` is the ``m`` of the
+    cut when ``A`` stands for a taller matrix (its distinct rows, weighted: the same
+    singular values)."""
     m, n = A.shape
-    if m < 2 * n or n == 0 or B.ndim != 2:
-        return np.linalg.lstsq(A, B, rcond=None)[0]
+    rcond = np.finfo(np.float64).eps * max(m if n_rows is None else n_rows, n)
+    if m < 2 * n or n == 0:
+        return np.linalg.lstsq(A, B, rcond=rcond)[0]
     qr, tau, _, info = dgeqrf(A)
     if info != 0:
-        return np.linalg.lstsq(A, B, rcond=None)[0]
+        return np.linalg.lstsq(A, B, rcond=rcond)[0]
     QtB = dormqr("L", "T", qr, tau, B, lwork=max(1, 64 * B.shape[1]))[0][:n]
     u, s, vt = np.linalg.svd(np.triu(qr[:n]))
-    keep = s > np.finfo(np.float64).eps * m * s[0]
     if not np.all(np.isfinite(s)):
-        return np.linalg.lstsq(A, B, rcond=None)[0]
+        return np.linalg.lstsq(A, B, rcond=rcond)[0]
+    keep = s > rcond * s[0]
     return vt[keep].T @ ((u[:, keep].T @ QtB) / s[keep, None])
+
+
+# a fixed direction whose products with the rows tell rows apart (rows with equal
+# products are then compared entry by entry)
+_ROW_KEY = np.random.RandomState(0).standard_normal(4096)
+
+
+def _distinct_rows(A, labels):
+    """The distinct (row, label) pairs of ``A``: the index of one row of each and the
+    number of rows equal to it with its label, or None when fewer than a third of the
+    rows repeat (nothing to gain).
+
+    Rows are grouped by their product with a fixed random direction and the label, and
+    a group is kept only when its rows are equal entry by entry (else None).
+    """
+    n, d = A.shape
+    if n < 64 or d > _ROW_KEY.size:
+        return None
+    key = A @ _ROW_KEY[:d]
+    order = np.lexsort((key, labels))
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    new[1:] = (key[order[1:]] != key[order[:-1]]) | (labels[order[1:]] != labels[order[:-1]])
+    n_groups = int(np.count_nonzero(new))
+    if 3 * n_groups > 2 * n:
+        return None
+    group = np.cumsum(new) - 1
+    first = order[new]
+    if not np.array_equal(A[first[group]], A[order]):
+        return None  # equal keys of different rows: no grouping
+    return first, np.bincount(group, minlength=n_groups).astype(np.float64)
 
 
 def _truncated(positions, layer):
