@@ -553,7 +553,7 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         r = 1.0 - margins
         active = r > 0
         # the gradient over every row (inactive rows weigh 0): no copy of the active rows
-        grad = reg * v - Z.T @ np.where(active, cy * r, 0.0)
+        grad = reg * v - Z.T @ (cy * np.maximum(r, 0.0))
         # the Hessian of the active rows, updated by the rows that entered or left the
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
