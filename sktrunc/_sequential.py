@@ -1204,7 +1204,10 @@ def _truncated(positions, layer):
     factored weight, never a dense one.
     """
     form, intercept = layer.cumulative_factors, layer.cumulative_intercept
-    pre = positions @ form
+    # the cumulative factors of layer ℓ have rank up to 2ℓ: past half the width the dense
+    # weight is the cheaper product (16 layers on 17 features: 0.1 against 0.25 ms)
+    dense = 2 * form.rank >= form.shape[0]
+    pre = positions @ (form.dense() if dense else form)
     pre += intercept
     nonpositive = pre <= 0
     moved = np.flatnonzero(nonpositive.any(axis=1))
@@ -1214,7 +1217,7 @@ def _truncated(positions, layer):
         # on the preactivations already computed: one product with the weight saved;
         # a row with no positive preactivation goes to (0 - b) W^-1, the apex, computed
         # once for all of them (on a soft-margin step, most of the moved rows)
-        inverse = form.inv()
+        inverse = form.inv().dense() if dense else form.inv()
         dead = nonpositive[moved].all(axis=1)
         bent = moved[~dead]
         if bent.size:
