@@ -840,9 +840,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     sides = self._sides(state, j, remaining, base_points, positions)
                 fresh[j] = (n_wrong, hyperplane, sides)
                 continue
-            sides, count = _distinct_forward(
-                self._sides(state, j, remaining, base_points, positions), len(base_points))
-            w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j), count)
+            sides = self._sides(state, j, remaining, base_points, positions)
+            w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
             state.soft[j] = (w, b)
             fresh[j] = (n_wrong, (w, b), sides)
         stale.update({k: v[0] for k, v in fresh.items()})
@@ -867,19 +866,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             return float(self.max_aperture)
         return max(float(theta_n(n)), 2.0 * np.arctan(_AUTO_CONDITION / np.sqrt(max(n - 1, 1))))
 
-    def _soft(self, state, sides, n_anchors, warm_start=None, count=None):
+    def _soft(self, state, sides, n_anchors, warm_start=None):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
 
         The barycenter, which only places the base point on the segment of
         Definition 5.1, is left free: off the theorem's assumptions that constraint
         costs accuracy (on iris it sits between versicolor and virginica).
-        ``count`` is the multiplicity of each row of the sides (see
-        :func:`_distinct_forward`), None for once each.
         """
         neg, pos = sides
         _legacy_draw(state)
-        return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start,
-                            count=None if count is None else count[:-1])
+        return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start)
 
     # -- one layer ------------------------------------------------------------------
 
@@ -957,32 +953,28 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         if to_hidden is not None:
             # z W + b with z = (h - b^(L)) (W^(L)ᵀ)^-1
             M, b_last = to_hidden
-            form = getattr(M, "factors", None)
-            if form is not None and form.alpha > 0:
-                # a cone weight is invertible: its Woodbury inverse, O(n r) per column
-                W_h = form.inv() @ exact[0]
-            else:
-                W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
+            W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
             exact = (W_h, exact[1] - b_last @ W_h)
         candidates = {"exact": exact} if self.output_layer == "auto" else {}
-        # a soft-margin or collapsing layer sends many rows to the same point (on the
-        # 5000 x 17 table 530 distinct rows of 5000): the least-squares and linear-SVM
-        # problems are those of the distinct (row, class) pairs, each weighted by how
-        # often it occurs (the same objectives, the same Gram matrices)
-        groups = (_distinct_rows(truncated, y_idx)
-                  if any(layer.collapsed or layer.n_wrong_side for layer in layers) else None)
-        Z, labels, count = ((truncated, y_idx, None) if groups is None
-                            else (truncated[groups[0]], y_idx[groups[0]], groups[1]))
         if self.output_layer in ("auto", "lstsq"):
-            design = np.column_stack([Z, np.ones(len(Z))]) if affine else Z
-            T = Y[labels]
-            if count is not None:
-                root = np.sqrt(count)[:, None]
-                design, T = design * root, T * root
-            sol = _lstsq(design, T, n_rows=len(truncated))
+            # on all the rows: these designs are often numerically rank-deficient (most
+            # rows collapsed onto a few apexes), and the minimum-norm solution's part
+            # along the smallest singular values would follow any change of rounding
+            design = (np.column_stack([truncated, np.ones(len(truncated))]) if affine
+                      else truncated)
+            sol = _lstsq(design, Y[y_idx])
             candidates["lstsq"] = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
         if self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y):
-            candidates["svc"] = self._svc_layer(truncated, y_idx, rng, (Z, labels, count))
+            # a soft-margin or collapsing layer sends many rows to the same point (on the
+            # 5000 x 17 table 530 distinct rows of 5000): the linear SVM's problem is that
+            # of the distinct (row, class) pairs, each weighted by how often it occurs (the
+            # same strictly convex objective)
+            groups = (_distinct_rows(truncated, y_idx)
+                      if any(layer.collapsed or layer.n_wrong_side for layer in layers)
+                      else None)
+            distinct = (None if groups is None
+                        else (truncated[groups[0]], y_idx[groups[0]], groups[1]))
+            candidates["svc"] = self._svc_layer(truncated, y_idx, rng, distinct)
         elif self.output_layer == "svc":
             raise ValueError("output_layer='svc' needs fit_intercept=True and orthogonal "
                              "target vectors of equal norm (e.g. one-hot).")
@@ -1012,7 +1004,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         M, b_last = steps[-1].cumulative_coef, steps[-1].cumulative_intercept
         if positions is not None and all(
                 _cone_condition(layer) <= _POSITIONS_MAX_COND for layer in steps):
-            hidden = np.maximum(_times(positions, M) + b_last, 0.0)
+            hidden = np.maximum(positions @ M + b_last, 0.0)
         else:
             dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates,
                                 lift)
@@ -1122,17 +1114,15 @@ def _cone_condition(layer):
     return 1.0 / cone_lambda(layer.theta, layer.axis.shape[0])
 
 
-def _lstsq(A, B, n_rows=None):
+def _lstsq(A, B):
     """``np.linalg.lstsq(A, B, rcond=None)[0]``: the same minimum-norm solution, with the
     same cut of the singular values (at ``eps max(m, n)`` times the largest), for a tall
     ``A`` through Householder QR and the SVD of ``R`` (LAPACK's ``gelsd`` bidiagonalises
     the whole of ``A``: 2000 x 57, 1.6 ms against 1.0 ms).  The last layer's designs are
     often numerically rank-deficient (most rows collapsed onto a few apexes), so the
-    cut matters and the normal equations would not do.  ``n_rows`` is the ``m`` of the
-    cut when ``A`` stands for a taller matrix (its distinct rows, weighted: the same
-    singular values)."""
+    cut matters and the normal equations would not do."""
     m, n = A.shape
-    rcond = np.finfo(np.float64).eps * max(m if n_rows is None else n_rows, n)
+    rcond = np.finfo(np.float64).eps * max(m, n)
     if m < 2 * n or n == 0:
         return np.linalg.lstsq(A, B, rcond=rcond)[0]
     qr, tau, _, info = dgeqrf(A)
@@ -1177,35 +1167,6 @@ def _distinct_rows(A, labels=None):
     return order[starts], np.diff(np.append(starts, n)).astype(np.float64)
 
 
-def _times(A, M):
-    """``A @ M`` for a cumulative cone weight ``M``, through its factors ``alpha I + U Vᵀ``
-    when they are the cheaper (rank ``r`` below half the width: ``2 n d r`` operations
-    instead of ``n d²``; 2000 x 56 after two layers, 0.2 ms against 0.9 ms)."""
-    form = getattr(M, "factors", None)
-    if form is None or 2 * form.rank >= M.shape[0]:
-        return A @ M
-    return A @ form
-
-
-def _distinct_forward(sides, n_anchors):
-    """The sides with the forward side's data rows once each, and every row's count.
-
-    The forward side's rows of earlier classes sit, most of them, at their apexes: the
-    soft-margin problem of the distinct rows, each weighted by its count, is the same
-    (the 5000 x 17 table's second step: 2,800 rows instead of 5,000), and so is the
-    cone, which depends on the set of points only.  The base points and the
-    barycenter stay last.  Returns ``(sides, None)`` when few rows repeat.
-    """
-    neg, pos = sides
-    data = len(pos) - 1 - n_anchors
-    groups = _distinct_rows(pos[:data]) if data > 0 else None
-    if groups is None:
-        return sides, None
-    first, count = groups
-    rows = np.concatenate([pos[first], pos[data:]])
-    return (neg, rows), np.concatenate([np.ones(len(neg)), count, np.ones(n_anchors + 1)])
-
-
 def _truncated(positions, layer):
     """The positions after a truncation layer, and whether it sends any of them to its apex.
 
@@ -1217,28 +1178,16 @@ def _truncated(positions, layer):
     factored weight, never a dense one.
     """
     form, intercept = layer.cumulative_factors, layer.cumulative_intercept
-    # the cumulative factors of layer ℓ have rank up to 2ℓ: past half the width the dense
-    # weight is the cheaper product (16 layers on 17 features: 0.1 against 0.25 ms)
-    dense = 2 * form.rank >= form.shape[0]
-    pre = positions @ (form.dense() if dense else form)
+    pre = positions @ form
     pre += intercept
     nonpositive = pre <= 0
     moved = np.flatnonzero(nonpositive.any(axis=1))
     out = positions.copy()
     if moved.size and form.alpha > 0:
         # truncate()'s own formula (the Woodbury inverse of the invertible cone weight)
-        # on the preactivations already computed: one product with the weight saved;
-        # a row with no positive preactivation goes to (0 - b) W^-1, the apex, computed
-        # once for all of them (on a soft-margin step, most of the moved rows)
-        inverse = form.inv().dense() if dense else form.inv()
-        dead = nonpositive[moved].all(axis=1)
-        bent = moved[~dead]
-        if bent.size:
-            out[bent] = (np.maximum(pre[bent], 0.0) - intercept) @ inverse
-        if bent.size < moved.size:
-            out[moved[dead]] = (-intercept[None, :]) @ inverse
-        return out, bool(bent.size < moved.size)
-    if moved.size:
+        # on the preactivations already computed: one product with the weight saved
+        out[moved] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
+    elif moved.size:
         out[moved] = truncate(positions[moved], form, intercept)
     return out, bool(nonpositive[moved].all(axis=1).any())
 
