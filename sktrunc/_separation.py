@@ -36,12 +36,23 @@ _ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
 _INFEASIBLE = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE}
 
 
-def _scaling(X_neg, X_pos):
-    """Center and scale for the QP (better conditioned), without copying the data."""
+def _scaling(X_neg, X_pos, count=None):
+    """Center and scale for the QP (better conditioned), without copying the data.
+
+    ``count``, when given, is the multiplicity of each row of ``X_neg`` then ``X_pos``
+    (the center and scale of the point sets they stand for)."""
     n_neg, n_pos = len(X_neg), len(X_pos)
-    center = (X_neg.sum(axis=0) + X_pos.sum(axis=0)) / (n_neg + n_pos)
-    second = (np.einsum("ij,ij->", X_neg, X_neg) + np.einsum("ij,ij->", X_pos, X_pos))
-    var = second / ((n_neg + n_pos) * X_neg.shape[1]) - np.mean(center ** 2)
+    if count is None:
+        center = (X_neg.sum(axis=0) + X_pos.sum(axis=0)) / (n_neg + n_pos)
+        second = (np.einsum("ij,ij->", X_neg, X_neg) + np.einsum("ij,ij->", X_pos, X_pos))
+        var = second / ((n_neg + n_pos) * X_neg.shape[1]) - np.mean(center ** 2)
+        return center, (np.sqrt(var) if var > 0 else 1.0)
+    c_neg, c_pos = count[:n_neg], count[n_neg:]
+    total = float(count.sum())
+    center = (c_neg @ X_neg + c_pos @ X_pos) / total
+    second = (c_neg @ np.einsum("ij,ij->i", X_neg, X_neg)
+              + c_pos @ np.einsum("ij,ij->i", X_pos, X_pos))
+    var = second / (total * X_neg.shape[1]) - np.mean(center ** 2)
     return center, (np.sqrt(var) if var > 0 else 1.0)
 
 
@@ -385,14 +396,18 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     return _soft_margin(X_neg, np.vstack([X_pos, anchors]), len(anchors), C, warm_start)
 
 
-def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None):
+def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None, count=None):
     """:func:`soft_margin_hyperplane` with the anchors the last ``n_anchors`` rows of
-    ``X_pos`` (the sequential construction's sides hold them there: no copy)."""
-    center, scale = _scaling(X_neg, X_pos)
+    ``X_pos`` (the sequential construction's sides hold them there: no copy).
+
+    ``count``, when given, is the multiplicity of each row of ``X_neg`` then ``X_pos``:
+    a row of count ``m`` stands for ``m`` equal rows (the same problem, its center,
+    scale and objective those of the rows it stands for, on fewer rows)."""
+    center, scale = _scaling(X_neg, X_pos, count)
     Z, y = _design(X_neg, X_pos, center, scale)
-    weight = np.ones(len(y))
+    weight = np.ones(len(y)) if count is None else np.array(count, dtype=np.float64)
     if n_anchors:
-        weight[-n_anchors:] = 10.0 * len(y)
+        weight[-n_anchors:] = 10.0 * (len(y) if count is None else float(count.sum()))
     # LinearSVC's primal squared hinge (intercept penalised as liblinear does, which
     # on overlapping classes also shrinks it), by Newton's method with an exact line
     # search: the same solution without liblinear's set-up and tolerance
@@ -403,7 +418,11 @@ def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None):
     v = _newton_svm(Z, y, C, v0, weight=weight, intercept_penalty=1.0)[0]
     w = v[:-1] / scale
     b = float(v[-1] - w @ center)
-    n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
+    if count is None:
+        n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
+    else:
+        wrong = np.concatenate([X_neg @ w + b >= 0, X_pos @ w + b <= 0])
+        n_wrong = int(round(float(count @ wrong)))
     return w, b, n_wrong
 
 

@@ -840,8 +840,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     sides = self._sides(state, j, remaining, base_points, positions)
                 fresh[j] = (n_wrong, hyperplane, sides)
                 continue
-            sides = self._sides(state, j, remaining, base_points, positions)
-            w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j))
+            sides, count = _distinct_forward(
+                self._sides(state, j, remaining, base_points, positions), len(base_points))
+            w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j), count)
             state.soft[j] = (w, b)
             fresh[j] = (n_wrong, (w, b), sides)
         stale.update({k: v[0] for k, v in fresh.items()})
@@ -866,16 +867,19 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             return float(self.max_aperture)
         return max(float(theta_n(n)), 2.0 * np.arctan(_AUTO_CONDITION / np.sqrt(max(n - 1, 1))))
 
-    def _soft(self, state, sides, n_anchors, warm_start=None):
+    def _soft(self, state, sides, n_anchors, warm_start=None, count=None):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
 
         The barycenter, which only places the base point on the segment of
         Definition 5.1, is left free: off the theorem's assumptions that constraint
         costs accuracy (on iris it sits between versicolor and virginica).
+        ``count`` is the multiplicity of each row of the sides (see
+        :func:`_distinct_forward`), None for once each.
         """
         neg, pos = sides
         _legacy_draw(state)
-        return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start)
+        return _soft_margin(neg, pos[:-1], n_anchors, self.C, warm_start,
+                            count=None if count is None else count[:-1])
 
     # -- one layer ------------------------------------------------------------------
 
@@ -1165,6 +1169,25 @@ def _distinct_rows(A, labels=None):
     if 3 * starts.size > 2 * n:
         return None
     return order[starts], np.diff(np.append(starts, n)).astype(np.float64)
+
+
+def _distinct_forward(sides, n_anchors):
+    """The sides with the forward side's data rows once each, and every row's count.
+
+    The forward side's rows of earlier classes sit, most of them, at their apexes: the
+    soft-margin problem of the distinct rows, each weighted by its count, is the same
+    (the 5000 x 17 table's second step: 2,800 rows instead of 5,000), and so is the
+    cone, which depends on the set of points only.  The base points and the
+    barycenter stay last.  Returns ``(sides, None)`` when few rows repeat.
+    """
+    neg, pos = sides
+    data = len(pos) - 1 - n_anchors
+    groups = _distinct_rows(pos[:data]) if data > 0 else None
+    if groups is None:
+        return sides, None
+    first, count = groups
+    rows = np.concatenate([pos[first], pos[data:]])
+    return (neg, rows), np.concatenate([np.ones(len(neg)), count, np.ones(n_anchors + 1)])
 
 
 def _truncated(positions, layer):
