@@ -217,13 +217,20 @@ def test_first_soft_margins_of_two_classes_mirror_each_other():
 
 
 def test_weighted_rows_stand_for_repeated_rows():
-    # the one-vs-rest linear SVM on distinct rows weighted by their counts is the one on
-    # the rows repeated
-    from sktrunc._separation import ovr_squared_hinge
+    # soft margins and the one-vs-rest linear SVM on distinct rows weighted by their counts
+    # are those on the rows repeated
+    from sktrunc._separation import _soft_margin, ovr_squared_hinge
 
     rng = np.random.default_rng(7)
     neg, pos = rng.normal(size=(80, 4)), rng.normal(size=(40, 4)) + 0.7
     count = rng.integers(1, 6, size=40).astype(float)
+    anchor = np.array([[2.0, 2.0, 2.0, 2.0]])
+    full = _soft_margin(neg, np.vstack([np.repeat(pos, count.astype(int), axis=0), anchor]), 1,
+                        100.0)
+    weighted = _soft_margin(neg, np.vstack([pos, anchor]), 1, 100.0,
+                            count=np.r_[np.ones(80), count, 1.0])
+    np.testing.assert_allclose(weighted[0], full[0], rtol=1e-9)
+    assert weighted[1] == pytest.approx(full[1], rel=1e-9) and weighted[2] == full[2] > 0
     Z = np.vstack([neg, pos])
     labels = np.r_[rng.integers(3, size=80), rng.integers(3, size=40)]
     weight = np.r_[np.ones(80), count]

@@ -561,7 +561,7 @@ def test_distinct_rows_group_equal_rows_and_labels_only():
             assert count[np.all(A[first] == row, axis=1)].sum() == 100
 
 
-def test_linear_svm_layer_on_distinct_rows_is_the_one_on_all_rows(monkeypatch):
+def test_peel_and_linear_svm_layer_on_distinct_rows_are_those_on_all_rows(monkeypatch):
     import sktrunc._sequential as seq
 
     X, y = _overlapping_table()
@@ -570,13 +570,15 @@ def test_linear_svm_layer_on_distinct_rows_is_the_one_on_all_rows(monkeypatch):
 
     def counting(A, labels=None):
         out = plain(A, labels)
-        calls.append(out is not None)
+        calls.append((labels is not None, out is not None))
         return out
 
     monkeypatch.setattr(seq, "_distinct_rows", counting)
     with pytest.warns(AssumptionWarning):
         grouped = SequentialSeparableClassifier(n_prototypes=2, random_state=0).fit(X, y)
-    assert any(calls)  # the last layer's linear SVM was solved on the distinct rows
+    # the peel's soft margins (rows only) and the last layer's linear SVM (rows and
+    # classes) were solved on distinct rows
+    assert (False, True) in calls and (True, True) in calls
     monkeypatch.setattr(seq, "_distinct_rows", lambda A, labels=None: None)
     with pytest.warns(AssumptionWarning):
         every = SequentialSeparableClassifier(n_prototypes=2, random_state=0).fit(X, y)
