@@ -1013,7 +1013,15 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         M, b_last = steps[-1].cumulative_coef, steps[-1].cumulative_intercept
         if positions is not None and all(
                 _cone_condition(layer) <= _POSITIONS_MAX_COND for layer in steps):
-            hidden = np.maximum(positions @ M + b_last, 0.0)
+            # through the factors alpha I + U Vᵀ of the cumulative weight while they are the
+            # cheaper (rank r below half the width: 2 n d r operations instead of n d²;
+            # 2000 x 56 after two layers, 0.2 against 0.9 ms); not without an intercept,
+            # whose last layer follows the rounding of these values (see _output_layer)
+            form = getattr(M, "factors", None)
+            hidden = (positions @ form if self.fit_intercept and form is not None
+                      and 2 * form.rank < dim else positions @ M)
+            hidden += b_last
+            np.maximum(hidden, 0.0, out=hidden)
         else:
             dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates,
                                 lift)
