@@ -1223,8 +1223,20 @@ def _truncated(positions, layer):
     out = positions.copy()
     if moved.size and form.alpha > 0:
         # truncate()'s own formula (the Woodbury inverse of the invertible cone weight)
-        # on the preactivations already computed: one product with the weight saved
-        out[moved] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
+        # on the preactivations already computed: one product with the weight saved.  A
+        # row with no positive preactivation goes to (0 - b) W^-1, the apex: computed
+        # once, as one more row of the product of the others (a product of at least two
+        # rows, whose rows come out as in the product of all the moved rows; on a
+        # soft-margin step most of them are such rows)
+        dead = nonpositive[moved].all(axis=1)
+        bent = moved[~dead]
+        rows = np.empty((bent.size + max(1, 2 - bent.size), positions.shape[1]))
+        np.maximum(pre[bent], 0.0, out=rows[:bent.size])
+        rows[:bent.size] -= intercept
+        rows[bent.size:] = -intercept
+        rows = rows @ form.inv()
+        out[bent] = rows[:bent.size]
+        out[moved[dead]] = rows[-1]
     elif moved.size:
         out[moved] = truncate(positions[moved], form, intercept)
     return out, bool(nonpositive[moved].all(axis=1).any())

@@ -519,6 +519,31 @@ def _overlapping_table(n=600, d=8):
     return make_classification(n, d, n_informative=4, flip_y=0.05, random_state=0)
 
 
+def test_truncating_rows_sent_to_the_apex_is_the_truncation_map():
+    # soft-margin cones send most of their class to the apex (computed once for all)
+    from sktrunc._sequential import _truncated
+    from sktrunc._truncation import truncate
+
+    X, y = _overlapping_table()
+    with pytest.warns(AssumptionWarning):
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    Z, seen = (X - clf.center_) @ clf.components_, False
+    for layer in clf.layers_:
+        fast, holds = _truncated(Z, layer)
+        slow = truncate(Z, layer.cumulative_coef, layer.cumulative_intercept)
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12 * np.abs(Z).max())
+        pre = Z @ layer.cumulative_coef + layer.cumulative_intercept
+        dead = np.all(pre <= 0, axis=1)
+        assert holds == bool(dead.any())
+        if dead.any():  # every one of them at the apex, the same row
+            seen = True
+            assert np.all(fast[dead] == fast[dead][0])
+            np.testing.assert_allclose(fast[dead][0], layer.base_point, rtol=1e-10,
+                                       atol=1e-10 * np.abs(layer.base_point).max())
+        Z = slow
+    assert seen
+
+
 @pytest.mark.parametrize("rank", [6, 3])
 def test_lstsq_by_qr_is_numpys_minimum_norm_solution(rank):
     from sktrunc._sequential import _lstsq
