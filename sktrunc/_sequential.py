@@ -957,7 +957,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         if to_hidden is not None:
             # z W + b with z = (h - b^(L)) (W^(L)ᵀ)^-1
             M, b_last = to_hidden
-            W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
+            form = getattr(M, "factors", None)
+            if affine and form is not None and form.alpha > 0:
+                # a cone weight is invertible: its Woodbury inverse, O(n r) per column (not
+                # without an intercept: see the least squares below)
+                W_h = form.inv() @ exact[0]
+            else:
+                W_h = np.linalg.lstsq(M, exact[0], rcond=None)[0]
             exact = (W_h, exact[1] - b_last @ W_h)
         candidates = {"exact": exact} if self.output_layer == "auto" else {}
         # a soft-margin or collapsing layer sends many rows to the same point (on the
