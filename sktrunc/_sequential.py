@@ -1227,7 +1227,7 @@ def _truncated(positions, layer):
     nonpositive = pre <= 0
     moved = np.flatnonzero(nonpositive.any(axis=1))
     out = positions.copy()
-    if moved.size and form.alpha > 0:
+    if moved.size > 1 and form.alpha > 0:
         # truncate()'s own formula (the Woodbury inverse of the invertible cone weight)
         # on the preactivations already computed: one product with the weight saved.  A
         # row with no positive preactivation goes to (0 - b) W^-1, the apex: computed
@@ -1243,6 +1243,9 @@ def _truncated(positions, layer):
         rows = rows @ form.inv()
         out[bent] = rows[:bent.size]
         out[moved[dead]] = rows[-1]
+        return out, bool(dead.any())
+    if moved.size and form.alpha > 0:
+        out[moved] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
     elif moved.size:
         out[moved] = truncate(positions[moved], form, intercept)
     return out, bool(nonpositive[moved].all(axis=1).any())
