@@ -407,15 +407,35 @@ def _bound_from_stats(worst, rr, ry, lam):
     return -0.5 * s * s * rr - s * ry
 
 
-def _gated_dual_bound(R, Y, C, lam):
-    """Group-lasso dual value at ``θ = -s R``: feasible when ``s max_j |A_jᵀ R|/N ≤ lam``.
+def _bounds_per_output(worst, rr, ry, lam):
+    """:func:`_bound_from_stats` for each output: arrays ``(Q,)`` in, ``(Q,)`` out.
 
-    ``C`` holds ``A_jᵀ R / N`` for every group (columns), ``R`` the residual
-    ``f - y``; the dual of ``min (1/2N)|A u - y|² + lam Σ_j |u_j|`` is
-    ``max (1/N)(<θ, y> - ½|θ|²)`` over ``|A_jᵀ θ| ≤ N lam``.
+    The gated program is separable over the outputs (every group belongs to
+    one output), so is its dual: each output's residual gets its own scale
+    ``s_q`` under its own groups' ``worst``, and the sum of the outputs'
+    dual values bounds the optimum.  One scale for all outputs is held back
+    by the worst output (digits, ten outputs: the gap certified at step 65
+    0.049 against 0.089).
     """
-    worst = float(np.sqrt(np.einsum("mk,mk->k", C, C, dtype=np.float64)).max(initial=0.0))
-    return _bound_from_c(worst, R.astype(np.float64), Y, lam)
+    return np.array([_bound_from_stats(float(w), float(a), float(c), lam)
+                     for w, a, c in zip(worst, rr, ry)])
+
+
+def _gated_dual_bound(R, Y, C, lam):
+    """Group-lasso dual value at ``θ_q = -s_q R_q``, feasible when
+    ``s_q max_j |A_jᵀ R_q|/N ≤ lam`` over the groups ``j`` of output ``q``.
+
+    ``C`` holds ``A_jᵀ R_q / N`` for every group (column ``j Q + q``), ``R``
+    the residual ``f - y``; the dual of ``min (1/2N)|A u - y|² + lam Σ_j |u_j|``
+    is ``max (1/N)(<θ, y> - ½|θ|²)`` over ``|A_jᵀ θ| ≤ N lam``, a sum over the
+    outputs (:func:`_bounds_per_output`).
+    """
+    N, Q = R.shape
+    R = R.astype(np.float64, copy=False)
+    worst = np.sqrt(np.einsum("mk,mk->k", C, C, dtype=np.float64)).reshape(-1, Q).max(
+        axis=0, initial=0.0)
+    return float(_bounds_per_output(worst, np.einsum("nq,nq->q", R, R) / N,
+                                    np.einsum("nq,nq->q", R, Y) / N, lam).sum())
 
 
 def _pattern_products(Xt, Df, R):
@@ -659,7 +679,8 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             build = N * m * m + len(cache["cells"][0]) * Pm * Pm / 2
     use_gram = (Pm <= _GRAM_MAX and ("H" in cache or build + 300 * Q * Pm * Pm < direct)
                 if gram is None else gram)
-    yy = float(np.einsum("nq,nq->", Y, Y)) / N
+    yq = np.einsum("nq,nq->q", Y, Y) / N
+    yy = float(yq.sum())
     if use_gram:
         if "H" not in cache:
             # float32 when the passes over the data would be: each chunk of the plain
@@ -691,6 +712,11 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             rr = max(float(np.einsum("kq,kq->", Ua, HU)) - 2.0 * ub + yy, 0.0)
             return 0.5 * rr, rr, ub - yy
 
+        def per_output(Uf, HU):  # |r_q|²/N and <r_q, y_q>/N for each output
+            Ua = to_a(Uf)
+            ub = np.einsum("kq,kq->q", Ua, b)
+            return np.maximum(np.einsum("kq,kq->q", Ua, HU) - 2.0 * ub + yq, 0.0), ub - yq
+
         def gradient(HU):
             return (HU - b).reshape(P, m, Q).transpose(1, 0, 2).reshape(m, P * Q)
     else:
@@ -708,6 +734,10 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             R = (F - Yw).astype(np.float64, copy=False)
             rr = float(np.vdot(R, R)) / N
             return 0.5 * rr, rr, float(np.vdot(R, Y)) / N
+
+        def per_output(Uf, F):
+            R = (F - Yw).astype(np.float64, copy=False)
+            return np.einsum("nq,nq->q", R, R) / N, np.einsum("nq,nq->q", R, Y) / N
 
         def gradient(F):
             R = (F - Yw) / N
@@ -730,12 +760,13 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     # forward (two on the data path, with the gradient) and the backtracking test, the
     # objective and a dual bound at the extrapolated point come free.
     img_u = image(Uf)
-    f_u, rr_u, ry_u = value(Uf, img_u)
+    f_u = value(Uf, img_u)[0]
     best = (0.5 * yy, np.zeros_like(Uf))
     if f_u + penalty(Uf) < best[0]:
         best = (f_u + penalty(Uf), Uf)
     # ``certified``: the best dual value evaluated in float64 from the data
     V, img_v, t, bound, certified, gap, n_iter = Uf, img_u, 1.0, -np.inf, -np.inf, np.inf, 0
+    bound_q = np.full(Q, -np.inf)  # the best dual value of each output's program
     rechecked = False  # best[0] evaluated in float64 on the data
     # the power-iteration constant bounds the curvature; the steps start 8x longer and
     # backtrack (Beck & Teboulle 2009) -- along FISTA's path the curvature that matters
@@ -748,12 +779,16 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     # test on rounding, doubled L up to 60 times a step and stalled the solver)
     slack = 1e-6 * max(0.5 * yy, 1e-300) if work is np.float32 or use_gram else 0.0
     while n_iter < max_iter:
-        f_v, rr_v, ry_v = value(V, img_v)
+        f_v = value(V, img_v)[0]
         grad = gradient(img_v)
         if (n_iter + 1) % check_every == 0 or n_iter + 1 == max_iter:
-            # any residual scaled into the dual feasible set bounds the optimum
-            worst = float(np.sqrt(np.einsum("mk,mk->k", grad, grad)).max(initial=0.0))
-            bound = max(bound, _bound_from_stats(worst, rr_v, ry_v, lam))
+            # any residual scaled into the dual feasible set bounds the optimum, output
+            # by output (the program is separable over them); the best bound of each
+            # output over the steps, summed, bounds the whole
+            worst = np.sqrt(np.einsum("mk,mk->k", grad, grad)).reshape(P, Q).max(axis=0)
+            np.maximum(bound_q, _bounds_per_output(worst, *per_output(V, img_v), lam),
+                       out=bound_q)
+            bound = float(bound_q.sum())
         doublings = 0
         while True:
             U_new = V - grad / L

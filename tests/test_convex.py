@@ -459,3 +459,37 @@ def test_noise_rounds_on_a_subsample_reach_the_same_penalty_and_a_certified_fit(
     assert sub.alpha_ == pytest.approx(whole.alpha_, rel=0.1)
     assert sub.optimality_gap_ <= 10 * sub.tol
     assert sub.score(X, y) == pytest.approx(whole.score(X, y), abs=0.01)
+
+
+def test_dual_bound_is_separable_over_outputs():
+    # two outputs fitted unequally well: the per-output scales of the dual point bound
+    # the optimum (CLARABEL's), equal the sum of the one-output certificates, and beat
+    # a single scale held back by the worse output
+    from sktrunc._convex import _bound_from_c
+
+    rng = np.random.default_rng(4)
+    Z = rng.normal(size=(150, 3))
+    Xt = np.column_stack([Z, np.ones(150)])
+    D = sample_activation_patterns(Z, 8, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(150, dtype=bool), D])
+    Y = np.column_stack([np.abs(Z[:, 0]) + Z[:, 1], rng.normal(size=150)])
+    Y -= Y.mean(0)
+    lam = 0.02
+    p_star = gated_certificate(Xt, D, Y, solve_cvxpy_gated(Xt, D, Y, lam)[0], lam)[0]
+    U = solve_gated_fista(Xt, D, Y, lam, tol=0.3, settle_tol=0.0, max_iter=15)[0]
+    obj, bound = gated_certificate(Xt, D, Y, U, lam)
+    per_output = [gated_certificate(Xt, D, Y[:, q:q + 1], U[:, :, q:q + 1], lam)
+                  for q in range(2)]
+    assert obj == pytest.approx(sum(o for o, _ in per_output), rel=1e-12)
+    assert bound == pytest.approx(sum(b for _, b in per_output), rel=1e-12)
+    assert bound <= p_star * (1 + 1e-7)
+    # one scale for both outputs: the dual point of the previous certificate
+    m, P = Xt.shape[1], D.shape[1]
+    R = np.einsum("np,npq->nq", D, (Xt @ U.reshape(m, -1)).reshape(-1, P, 2)) - Y
+    C = np.stack([Xt.T @ (D * R[:, q:q + 1]) for q in range(2)], axis=-1) / 150
+    single = _bound_from_c(float(np.linalg.norm(C, axis=0).max()), R, Y, lam)
+    assert bound > single + 1e-3 * abs(single)
+    for gram in (True, False):  # the solver's own bound, on both of its paths
+        info = solve_gated_fista(Xt, D, Y, lam, tol=1e-3, gram=gram, max_iter=300)[1]
+        assert info["lower_bound"] <= p_star * (1 + 1e-7)
+        assert info["gap"] >= (info["objective"] - p_star) / info["objective"] - 1e-9
