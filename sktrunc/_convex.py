@@ -608,6 +608,19 @@ def _gram_curvature(H, n_iter=6, block=8, seed=0):
     return est
 
 
+def _has_settled(decrease, objective, gap, tol, settle_tol, certify=True):
+    """Whether the objective has settled: its decrease over the last ten steps is at
+    most ``settle_tol |objective|`` when the certified relative gap is at the warning
+    level ``10 tol`` (or above), and at most ``settle_tol (10 tol / gap) |objective|``
+    when the certificate is tighter.  The tighter the certificate, the less is left
+    to gain by waiting for the objective (digits, ten outputs: 70 steps instead of 85,
+    the gap certified at the stop 0.041 against 0.045; 5-fold accuracy unchanged).
+    A rough solve (``certify=False``) waits for ``settle_tol``; ``settle_tol=0``
+    never settles."""
+    lenient = 10.0 * tol / gap if certify and gap > 0 else 1.0
+    return settle_tol > 0 and decrease <= settle_tol * max(lenient, 1.0) * abs(objective)
+
+
 def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, U0=None,
                       gram=None, settle_tol=None, cache=None, certify=True,
                       verbose=0):
@@ -618,20 +631,22 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ``U0`` or from zero,
     steps ``1/L`` backtracked (Beck & Teboulle 2009) from ``L/8`` below the bound
     ``L ≥ |A|²/N`` of a power iteration, restarts the momentum when the step
-    goes uphill (O'Donoghue & Candès), and evaluates a dual bound at every
-    extrapolated point (:func:`_gated_dual_bound`, free: the gradient there
-    is the step's).  Every ``check_every`` steps it stops when the relative
-    duality gap is below ``tol``, or when the objective has settled -- it
-    decreased by less than ``settle_tol`` (relative; default ``tol / 10``)
-    over the last ten steps, at least 30 steps into a certified call -- and the gap
-    is within ``10 tol`` (or ``_SETTLED_STEPS`` = 300 steps have been taken:
-    the caller then warns).  The dual bound of this group lasso lags the
-    objective by hundreds of steps after the predictions stop changing
-    (digits, ten outputs: the objective 0.15% above its optimum at step 80,
-    the gap certified there 0.06), so the gap is reported, not awaited;
-    ``settle_tol=0`` waits for it.  ``certify=False`` skips the float64 pass
-    over the data at the stop (a rough solve that is only a warm start; the
-    returned ``lower_bound`` is then ``-inf`` unless computed in float64).
+    goes uphill (O'Donoghue & Candès), and evaluates a dual bound, output by
+    output, every ``check_every`` extrapolated points (:func:`_gated_dual_bound`,
+    free: the gradient there is the step's).  Every ``check_every`` steps it
+    stops when the relative duality gap is below ``tol``, or when the
+    objective has settled (:func:`_has_settled`: it decreased by less than
+    ``settle_tol``, relative, default ``tol / 10``, over the last ten steps when
+    the gap is ``10 tol``, proportionally more when the gap is smaller; at least
+    30 steps into a certified call) and the gap is within ``10 tol`` (or
+    ``_SETTLED_STEPS`` = 300 steps have been taken: the caller then warns).
+    The dual bound of this group lasso lags the objective by hundreds of
+    steps after the predictions stop changing (digits, ten outputs: the
+    objective 0.15% above its optimum at step 80, the gap certified there
+    0.03), so the gap is reported, not awaited; ``settle_tol=0`` waits for it.
+    ``certify=False`` skips the float64 pass over the data at the stop (a
+    rough solve that is only a warm start; the returned ``lower_bound`` is
+    then ``-inf`` unless computed in float64).
 
     Each step costs two passes over ``A`` (``2 N m P Q`` multiply-adds, the
     prediction of the new point and the gradient at the extrapolated one:
@@ -778,6 +793,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     # well-fitted target, loss 1e-3 |y|²: a slack relative to the loss failed the
     # test on rounding, doubled L up to 60 times a step and stalled the solver)
     slack = 1e-6 * max(0.5 * yy, 1e-300) if work is np.float32 or use_gram else 0.0
+
     while n_iter < max_iter:
         f_v = value(V, img_v)[0]
         grad = gradient(img_v)
@@ -827,13 +843,12 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             if exact:
                 certified = bound
             gap = (best[0] - bound) / max(abs(best[0]), 1e-300)
-            # the objective has settled: its relative decrease over the last ten
-            # steps is below tol / 10; the gap is then reported as certified, not awaited.
             # A certified solve not before 30 steps: from a warm start the momentum
             # builds up slowly and the first ten steps can move less than that
             # (Friedman #1 at 1e5 rows: a stop after ten steps with the gap at 0.28)
-            old = history[-11] if len(history) > (30 if certify else 10) else np.inf
-            settled = settle_tol > 0 and old - best[0] <= settle_tol * abs(best[0])
+            decrease = (history[-11] if len(history) > (30 if certify else 10) else np.inf
+                        ) - best[0]
+            settled = _has_settled(decrease, best[0], gap, tol, settle_tol, certify)
             if verbose:
                 print(f"[ConvexReLU] FISTA step {n_iter}: objective {obj:.6g}, bound "
                       f"{bound:.6g}, relative gap {gap:.2e}, step 1/{L / L_max:.3f}L")
@@ -850,6 +865,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                 rechecked = True
                 best, certified = (obj64, best[1]), max(certified, bound64)
                 gap = (obj64 - certified) / max(abs(obj64), 1e-300)
+                settled = _has_settled(decrease, obj64, gap, tol, settle_tol, certify)
                 done = gap <= tol or (settled and (gap <= 10.0 * tol
                                                    or n_iter >= _SETTLED_STEPS))
             if done:

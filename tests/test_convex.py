@@ -493,3 +493,21 @@ def test_dual_bound_is_separable_over_outputs():
         info = solve_gated_fista(Xt, D, Y, lam, tol=1e-3, gram=gram, max_iter=300)[1]
         assert info["lower_bound"] <= p_star * (1 + 1e-7)
         assert info["gap"] >= (info["objective"] - p_star) / info["objective"] - 1e-9
+
+
+def test_settle_rule_waits_less_the_tighter_the_certificate():
+    from sktrunc._convex import _has_settled
+
+    tol, st = 1e-2, 1e-3
+    # at the warning level 10 tol (or above) the decrease must be below settle_tol
+    for gap in (0.1, 0.5, np.inf):
+        assert _has_settled(0.9e-3, 1.0, gap, tol, st)
+        assert not _has_settled(1.1e-3, 1.0, gap, tol, st)
+    # a gap of 2 tol allows five times the decrease, relative to the objective
+    assert _has_settled(4.9e-3 * 3.0, 3.0, 0.02, tol, st)
+    assert not _has_settled(5.1e-3 * 3.0, 3.0, 0.02, tol, st)
+    # rough solves (no certificate) and settle_tol=0 (wait for the gap) are not lenient
+    assert not _has_settled(4.9e-3, 1.0, 0.02, tol, st, certify=False)
+    assert not _has_settled(0.0, 1.0, 0.02, tol, 0.0)
+    # no decrease measured yet (fewer than ten steps): not settled
+    assert not _has_settled(np.inf, 1.0, 0.02, tol, st)
