@@ -730,44 +730,47 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             rows = slice(None, None, max(N // 5000, 1))
             cache["L"] = _spectral_norm_sq(Xt[rows], Df[rows], n_iter=10) / len(Xt[rows])
         L = cache["L"]
+    # The iterate is kept in the layout its products take: (P m, Q), the Gram's
+    # column order, on the Gram path, (m, P Q) on the data path (no transposes in the
+    # step loop).  ``groups`` views it as (A, m, B) with a group per (a, b): the
+    # groups' order, a B + b, is pattern-major, i Q + q, in both.
     if use_gram:
 
-        def to_a(Uf):  # (m, P Q) -> (P m, Q), the Gram's column order
-            return Uf.reshape(m, P, Q).transpose(1, 0, 2).reshape(Pm, Q)
+        def groups(U):
+            return U.reshape(P, m, Q)
 
-        def image(Uf):  # in the Gram's precision (a float64 U would upcast all of H)
-            return (H @ to_a(Uf).astype(H.dtype, copy=False)).astype(np.float64, copy=False)
+        def image(U):  # in the Gram's precision (a float64 U would upcast all of H)
+            return (H @ U.astype(H.dtype, copy=False)).astype(np.float64, copy=False)
 
-        def value(Uf, HU):  # ½|r|²/N, |r|²/N, <r, y>/N
-            Ua = to_a(Uf)
-            ub = float(np.einsum("kq,kq->", Ua, b))
-            rr = max(float(np.einsum("kq,kq->", Ua, HU)) - 2.0 * ub + yy, 0.0)
-            return 0.5 * rr, rr, ub - yy
+        def value(U, HU):  # ½|r|²/N
+            ub = float(np.einsum("kq,kq->", U, b))
+            return 0.5 * max(float(np.einsum("kq,kq->", U, HU)) - 2.0 * ub + yy, 0.0)
 
-        def per_output(Uf, HU):  # |r_q|²/N and <r_q, y_q>/N for each output
-            Ua = to_a(Uf)
-            ub = np.einsum("kq,kq->q", Ua, b)
-            return np.maximum(np.einsum("kq,kq->q", Ua, HU) - 2.0 * ub + yq, 0.0), ub - yq
+        def per_output(U, HU):  # |r_q|²/N and <r_q, y_q>/N for each output
+            ub = np.einsum("kq,kq->q", U, b)
+            return np.maximum(np.einsum("kq,kq->q", U, HU) - 2.0 * ub + yq, 0.0), ub - yq
 
         def gradient(HU):
-            return (HU - b).reshape(P, m, Q).transpose(1, 0, 2).reshape(m, P * Q)
+            return HU - b
     else:
         Xw, Yw, Dw = Xt.astype(work), Y.astype(work), Df.astype(work)
 
+        def groups(U):
+            return U.reshape(1, m, P * Q)
+
         # small problems are bound by numpy's per-call overhead: one output and
         # float64 take the shortest routes
-        def image(Uf):
-            Z = Xw @ Uf.astype(work, copy=False)
+        def image(U):
+            Z = Xw @ U.astype(work, copy=False)
             if Q == 1:
                 return np.einsum("np,np->n", Dw, Z)[:, None]
             return np.einsum("np,npq->nq", Dw, Z.reshape(N, P, Q))
 
-        def value(Uf, F):  # the sums in float64 (two dot products after one cast)
+        def value(U, F):  # the sum in float64 (a dot product after one cast)
             R = (F - Yw).astype(np.float64, copy=False)
-            rr = float(np.vdot(R, R)) / N
-            return 0.5 * rr, rr, float(np.vdot(R, Y)) / N
+            return 0.5 * float(np.vdot(R, R)) / N
 
-        def per_output(Uf, F):
+        def per_output(U, F):
             R = (F - Yw).astype(np.float64, copy=False)
             return np.einsum("nq,nq->q", R, R) / N, np.einsum("nq,nq->q", R, Y) / N
 
@@ -778,15 +781,27 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             return (Xw.T @ (Dw[:, :, None] * R[:, None, :]).reshape(N, P * Q)).astype(
                 np.float64, copy=False)
 
+    def group_norms(U):  # (A, 1, B), to scale groups(U) with
+        g = groups(U)
+        return np.sqrt(np.einsum("amb,amb->ab", g, g))[:, None, :]
+
+    def weights(U):  # (m, P, Q), the caller's layout
+        return U.reshape(P, m, Q).transpose(1, 0, 2) if use_gram else U.reshape(m, P, Q)
+
     exact = work is np.float64 and not use_gram
 
-    def penalty(Uf):
-        return lam * float(np.sqrt(np.einsum("mk,mk->k", Uf, Uf)).sum())
+    def penalty(U):
+        return lam * float(group_norms(U).sum())
 
     # no default warm start: ridge on the all-active pattern (the linear model) puts all
     # the weight in one group, and FISTA took 2-5x the steps to spread it (digits, 10
     # outputs: 0.8% above the optimum after 50 steps from zero, 5.5% from ridge)
-    Uf = np.zeros((m, P * Q)) if U0 is None else U0.reshape(m, P * Q).copy()
+    if U0 is None:
+        Uf = np.zeros((Pm, Q)) if use_gram else np.zeros((m, P * Q))
+    elif use_gram:
+        Uf = np.ascontiguousarray(U0.reshape(m, P, Q).transpose(1, 0, 2)).reshape(Pm, Q)
+    else:
+        Uf = U0.reshape(m, P * Q).copy()
     # The step is linear in U: its image (the prediction, or H U on the Gram path) is
     # carried along the momentum instead of recomputed, so a step costs one product
     # forward (two on the data path, with the gradient) and the backtracking test, the
@@ -795,7 +810,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
         img_u = np.zeros((Pm, Q)) if use_gram else np.zeros((N, Q), dtype=work)
     else:
         img_u = image(Uf)
-    f_u = value(Uf, img_u)[0]
+    f_u = value(Uf, img_u)
     best = (0.5 * yy, np.zeros_like(Uf))
     if f_u + penalty(Uf) < best[0]:
         best = (f_u + penalty(Uf), Uf)
@@ -818,24 +833,24 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     slack = 1e-6 * max(0.5 * yy, 1e-300) if work is np.float32 or use_gram else 0.0
 
     while n_iter < max_iter:
-        f_v = value(V, img_v)[0]
+        f_v = value(V, img_v)
         grad = gradient(img_v)
         if (n_iter + 1) % check_every == 0 or n_iter + 1 == max_iter:
             # any residual scaled into the dual feasible set bounds the optimum, output
             # by output (the program is separable over them); the best bound of each
             # output over the steps, summed, bounds the whole
-            worst = np.sqrt(np.einsum("mk,mk->k", grad, grad)).reshape(P, Q).max(axis=0)
+            worst = group_norms(grad).reshape(P, Q).max(axis=0)
             np.maximum(bound_q, _bounds_per_output(worst, *per_output(V, img_v), lam),
                        out=bound_q)
             bound = float(bound_q.sum())
         doublings = 0
         while True:
             U_new = V - grad / L
-            norms = np.sqrt(np.einsum("mk,mk->k", U_new, U_new))
+            norms = group_norms(U_new)
             shrunk = np.maximum(norms - lam / L, 0.0)
-            U_new *= shrunk / np.maximum(norms, 1e-300)
+            groups(U_new)[...] *= shrunk / np.maximum(norms, 1e-300)
             img_new = image(U_new)
-            f_new, _, _ = value(U_new, img_new)
+            f_new = value(U_new, img_new)
             delta = U_new - V
             quad = f_v + float(np.vdot(grad, delta)) + 0.5 * L * float(np.vdot(delta, delta))
             # no cap: the power iteration's L may be below |A|²/N, and the test holds
@@ -883,7 +898,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             if done and not exact and certify:
                 # float32 residuals are accurate to ~1e-7 of |y|, the Gram's expansion
                 # of |r|² to rounding of |y|²: the test is redone in float64 on the data
-                obj64, bound64 = gated_certificate(Xt, D, Y, best[1].reshape(m, P, Q), lam,
+                obj64, bound64 = gated_certificate(Xt, D, Y, weights(best[1]), lam,
                                                    cells=cache.get("cells"))
                 rechecked = True
                 best, certified = (obj64, best[1]), max(certified, bound64)
@@ -893,7 +908,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                                                    or n_iter >= _SETTLED_STEPS))
             if done:
                 break
-    return best[1].reshape(m, P, Q), {"n_iter": n_iter, "objective": best[0],
+    return np.ascontiguousarray(weights(best[1])), {"n_iter": n_iter, "objective": best[0],
                                       "lower_bound": certified, "gap": gap,
                                       "float64": exact or rechecked}
 
