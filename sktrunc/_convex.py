@@ -524,6 +524,10 @@ def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None, by_pairs=None)
         # patterns, for j >= i (the rest by symmetry; digits: 10 ms against 28 ms for
         # the symmetric product); chunks of rows summed in float64
         H = np.zeros((P, m, P, m), dtype=np.float64 if N > chunk else dtype)
+        # an all-active pattern's blocks are the other patterns' diagonal blocks (the
+        # same rows, the same products): not formed twice (digits: 20 of 231 products,
+        # the largest)
+        full = Db.all(axis=0)
         for start in range(0, N, chunk):
             rows = slice(start, start + chunk)
             Xw, Dc = Xt[rows].astype(dtype), Db[rows]
@@ -531,10 +535,13 @@ def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None, by_pairs=None)
                 Xi, Di = Xw[Dc[:, i]], Dc[Dc[:, i]]
                 H[i, :, i, :] += Xi.T @ Xi
                 for j in range(i + 1, P):
-                    Xij = Xi[Di[:, j]]
-                    H[i, :, j, :] += Xij.T @ Xij
+                    if not (full[i] or full[j]):
+                        Xij = Xi[Di[:, j]]
+                        H[i, :, j, :] += Xij.T @ Xij
         for i in range(P):
             for j in range(i + 1, P):
+                if full[i] or full[j]:
+                    H[i, :, j, :] = H[j, :, j, :] if full[i] else H[i, :, i, :]
                 H[j, :, i, :] = H[i, :, j, :].T
         H = H.reshape(P * m, P * m)
         H /= N

@@ -526,3 +526,20 @@ def test_gram_curvature_is_the_largest_eigenvalue_from_below():
     # invariant subspaces met early (a diagonal matrix) and the zero matrix
     assert _gram_curvature(np.diag([1.0, 5.0, 2.0])) == pytest.approx(5.0, rel=1e-12)
     assert _gram_curvature(np.zeros((4, 4))) == 0.0
+
+
+def test_gram_by_pairs_reuses_the_all_active_blocks_wherever_it_sits():
+    from sktrunc._convex import _gram
+
+    rng = np.random.default_rng(7)
+    Z = rng.normal(size=(200, 3))
+    Xt = np.column_stack([Z, np.ones(200)])
+    D = sample_activation_patterns(Z, 5, random_state=0, method="gaussian")
+    Y = rng.normal(size=(200, 2))
+    for where in (0, 2, D.shape[1]):  # the all-active pattern first, inside, last
+        Dw = np.insert(D, where, True, axis=1)
+        A = (Dw[:, :, None] * Xt[:, None, :]).reshape(200, -1)
+        for chunk in (64, 4096):
+            H, b = _gram(Xt, Dw.astype(float), Y, chunk=chunk, by_pairs=True)
+            assert np.allclose(H, A.T @ A / 200, rtol=0, atol=1e-12)
+            assert np.allclose(b, A.T @ Y / 200, rtol=0, atol=1e-12)
