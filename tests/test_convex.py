@@ -511,23 +511,6 @@ def test_settle_rule_waits_less_the_tighter_the_certificate():
     assert not _has_settled(0.0, 1.0, 0.02, tol, 0.0)
     # no decrease measured yet (fewer than ten steps): not settled
     assert not _has_settled(np.inf, 1.0, 0.02, tol, st)
-
-
-def test_gram_curvature_is_the_largest_eigenvalue_from_below():
-    from sktrunc._convex import _gram_curvature
-
-    rng = np.random.default_rng(6)
-    A = rng.normal(size=(300, 40)) * np.r_[np.full(3, 5.0), np.ones(37)]
-    H = A.T @ A / 300
-    top = np.linalg.eigvalsh(H)[-1]
-    est = _gram_curvature(H)
-    assert est <= top * (1 + 1e-12) and est >= 0.99 * top
-    assert _gram_curvature(H.astype(np.float32)) == pytest.approx(top, rel=1e-4)
-    # invariant subspaces met early (a diagonal matrix) and the zero matrix
-    assert _gram_curvature(np.diag([1.0, 5.0, 2.0])) == pytest.approx(5.0, rel=1e-12)
-    assert _gram_curvature(np.zeros((4, 4))) == 0.0
-
-
 def test_gram_by_pairs_reuses_the_all_active_blocks_wherever_it_sits():
     from sktrunc._convex import _gram
 
