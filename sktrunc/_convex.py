@@ -528,16 +528,23 @@ def _gram(Xt, D, Y, chunk=4096, cells=None, AtY=None, dtype=None, by_pairs=None)
         # same rows, the same products): not formed twice (digits: 20 of 231 products,
         # the largest)
         full = Db.all(axis=0)
+
+        def add(i, j, Xs):  # one chunk: the product written in place, else summed
+            if N <= chunk:
+                np.matmul(Xs.T, Xs, out=H[i, :, j, :])
+            else:
+                H[i, :, j, :] += Xs.T @ Xs
+
         for start in range(0, N, chunk):
             rows = slice(start, start + chunk)
             Xw, Dc = Xt[rows].astype(dtype), Db[rows]
             for i in range(P):
                 Xi, Di = Xw[Dc[:, i]], Dc[Dc[:, i]]
-                H[i, :, i, :] += Xi.T @ Xi
+                add(i, i, Xi)
                 for j in range(i + 1, P):
                     if not (full[i] or full[j]):
-                        Xij = Xi[Di[:, j]]
-                        H[i, :, j, :] += Xij.T @ Xij
+                        # gathered by index (digits: 8 ms in all against 10 ms by mask)
+                        add(i, j, Xi.take(np.flatnonzero(Di[:, j]), axis=0))
         for i in range(P):
             for j in range(i + 1, P):
                 if full[i] or full[j]:
@@ -710,7 +717,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
             # then a step costs 0.5 ms against 1.3 ms for the two passes)
             H, cache["b"] = _gram(Xt, Df, Y, cells=cache.get("cells"), AtY=cache.get("AtY"),
                                   dtype=np.float32 if work is np.float32 else None)
-            cache["H"] = H.astype(work)  # each step's product in the working precision
+            cache["H"] = H.astype(work, copy=False)  # each step's product in the working precision
             cache["L_gram"] = _gram_curvature(cache["H"])
         H, b, L = cache["H"], cache["b"], cache["L_gram"]
     else:
