@@ -1102,8 +1102,10 @@ def cone_decompose(Xt, S, gates, U, chunk=None, split="gate"):
         SZ = S[rows, :, None] * (Xt[rows] @ U.reshape(m, -1)).reshape(-1, P, Q)
         SG = S[rows] * (Xt[rows] @ gates)  # > 0: each gate strictly inside its cone
         margin = np.maximum(SG, np.finfo(float).tiny)[:, :, None]
-        np.maximum(t, np.max(np.maximum(-SZ, 0.0) / margin, axis=0, initial=0.0), out=t)
-        in_minus &= (SZ <= 0).all(axis=0)
+        in_minus &= SZ.max(axis=0) <= 0
+        # t = max(0, largest violation over the margin), in place (no temporaries)
+        SZ /= margin
+        np.maximum(t, -SZ.min(axis=0), out=t)
     in_minus &= t > 0
     t[in_minus] = 0.0
     V = np.zeros((m, 2, P, Q))
