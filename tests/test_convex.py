@@ -529,3 +529,28 @@ def test_gram_by_pairs_reuses_the_all_active_blocks_wherever_it_sits():
             H, b = _gram(Xt, Dw.astype(float), Y, chunk=chunk, by_pairs=True)
             assert np.allclose(H, A.T @ A / 200, rtol=0, atol=1e-12)
             assert np.allclose(b, A.T @ Y / 200, rtol=0, atol=1e-12)
+
+
+def test_gate_split_units_of_a_pattern_are_one_unit():
+    # w = t_q g_i for every output q is one unit σ(x̃·g_i) with an outgoing weight per
+    # output: at most P Q + P hidden units instead of 2 P Q, the same training outputs
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    clf = ConvexReLUClassifier(random_state=0).fit(X, y)
+    P, Q = clf.n_patterns_, 3
+    W, b = clf.coefs_[0], clf.intercepts_[0]
+    assert W.shape[1] <= P * Q + P
+    # the units parallel to their pattern's gate: one per pattern, feeding every output
+    # with the same sign (the -t_iq); there are some (iris: gates near training points)
+    G = clf.gates_[:, clf.unit_patterns_]
+    Wb = np.vstack([W, b])
+    cos = np.einsum("ku,ku->u", Wb, G) / (np.linalg.norm(Wb, axis=0) * np.linalg.norm(G, axis=0))
+    along = np.flatnonzero(cos > 1 - 1e-12)
+    assert len(along) > 0
+    assert len(np.unique(clf.unit_patterns_[along])) == len(along)
+    out = clf.coefs_[1][along]
+    assert (out <= 0).all() and (np.count_nonzero(out, axis=1) > 1).any()
+    np.testing.assert_allclose(forward(clf, X), convex_model_output(clf, X),
+                               atol=1e-8 * np.abs(forward(clf, X)).max())
+    assert clf.constraint_violation_ <= 1e-9
