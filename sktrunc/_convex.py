@@ -613,8 +613,11 @@ def _cell_sums(Xt, V, cells):
 def _gram_curvature(H, n_iter=6, block=8, seed=0):
     """Largest eigenvalue of the Gram matrix, estimated from below by a few steps of
     block power iteration (a start for the backtracking, which also takes steps for
-    a larger curvature; a product with ``block`` vectors costs about one with one,
-    the Gram matrix being read from memory either way)."""
+    a larger curvature).  Digits' 1302 x 1302 float32 Gram: 0.45 ms a product with
+    eight vectors (numpy packs the whole matrix), 0.075 ms with one; ten Lanczos
+    steps of one vector find the eigenvalue itself in 0.8 ms against ~3 ms here, but
+    the larger start changes every step size and two of digits' 1797 held-out
+    predictions, so the estimate is kept as it was."""
     V = np.random.default_rng(seed).standard_normal((len(H), block)).astype(H.dtype)
     est = 0.0
     for _ in range(n_iter):
