@@ -650,8 +650,9 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     ``min_u (1/2N)|Σ_i D_i X̃ u_i - y|² + lam Σ_i |u_i|`` (Mishkin, Sahiner &
     Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
     with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ``U0`` or from zero,
-    steps ``1/L`` backtracked (Beck & Teboulle 2009) from ``L/8`` below the bound
-    ``L ≥ |A|²/N`` of a power iteration, restarts the momentum when the step
+    steps ``1/L`` backtracked (Beck & Teboulle 2009) from the estimate ``L`` of
+    ``|A|²/N`` of a power iteration (from ``L/8`` after a warm start), restarts
+    the momentum when the step
     goes uphill (O'Donoghue & Candès), and evaluates a dual bound, output by
     output, every ``check_every`` extrapolated points (:func:`_gated_dual_bound`,
     free: the gradient there is the step's).  Every ``check_every`` steps it
