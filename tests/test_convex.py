@@ -554,3 +554,31 @@ def test_gate_split_units_of_a_pattern_are_one_unit():
     np.testing.assert_allclose(forward(clf, X), convex_model_output(clf, X),
                                atol=1e-8 * np.abs(forward(clf, X)).max())
     assert clf.constraint_violation_ <= 1e-9
+
+
+def test_solver_stops_earlier_with_the_lenient_settle_rule(monkeypatch):
+    # digits, ten outputs: the objective settles to 2 settle_tol with the gap within
+    # 5 tol before it settles to settle_tol; the stop is then certified in float64
+    from sklearn.datasets import load_digits
+
+    import sktrunc._convex as convex
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:700], y[:700]
+    sd = X.std(0)
+    Z = (X - X.mean(0)) / np.where(sd > 0, sd, 1.0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 12, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    Y = np.eye(10)[y] - np.eye(10)[y].mean(0)
+    for gram in (True, False):
+        U, info = solve_gated_fista(Xt, D, Y, 0.01, tol=1e-2, gram=gram, max_iter=400)
+        obj, bound = gated_certificate(Xt, D, Y, U, 0.01)
+        assert info["float64"] and obj == pytest.approx(info["objective"], rel=1e-9)
+        assert info["lower_bound"] >= bound - 1e-12 * abs(bound)
+        assert 1e-2 < info["gap"] <= 5e-2  # stopped by the lenient rule, not by the gap
+        with monkeypatch.context() as mp:  # the strict rule: settle_tol whatever the gap
+            mp.setattr(convex, "_has_settled",
+                       lambda dec, obj, gap, tol, st, certify=True: st > 0 and dec <= st * abs(obj))
+            strict = solve_gated_fista(Xt, D, Y, 0.01, tol=1e-2, gram=gram, max_iter=400)[1]
+        assert info["n_iter"] < strict["n_iter"]
