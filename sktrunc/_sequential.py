@@ -841,8 +841,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     sides = self._sides(state, j, remaining, base_points, positions)
                 fresh[j] = (n_wrong, hyperplane, sides)
                 continue
-            sides, count = _distinct_forward(
-                self._sides(state, j, remaining, base_points, positions), len(base_points))
+            sides, count = self._sides(state, j, remaining, base_points, positions), None
+            if self.fit_intercept:
+                # not without an intercept: see _output_layer
+                sides, count = _distinct_forward(sides, len(base_points))
             w, b, n_wrong = self._soft(state, sides, len(base_points), state.soft.get(j), count)
             state.soft[j] = (w, b)
             fresh[j] = (n_wrong, (w, b), sides)
@@ -974,7 +976,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         # the least squares through the origin on rows collapsed onto a few apexes is so
         # rank-deficient that its minimum-norm solution follows rounding (5-fold CV of an
         # 800 x 30 table moved by 0.07 under one of six 1e-14 input perturbations; with
-        # the intercept, never)
+        # the intercept, never); without one, the arithmetic of the whole construction is
+        # kept as it was (the peel's distinct rows, the QR least squares and the shortcuts
+        # below are left out)
         groups = (_distinct_rows(truncated, y_idx)
                   if affine and any(layer.collapsed or layer.n_wrong_side for layer in layers)
                   else None)
@@ -987,7 +991,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if count is not None:
                 root = np.sqrt(count)[:, None]
                 design, T = design * root, T * root
-            sol = _lstsq(design, T, n_rows=len(truncated))
+            sol = (_lstsq(design, T, n_rows=len(truncated)) if affine
+                   else np.linalg.lstsq(design, T, rcond=None)[0])
             candidates["lstsq"] = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
         if self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y):
             candidates["svc"] = self._svc_layer(truncated, y_idx, rng, distinct)
