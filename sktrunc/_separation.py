@@ -36,12 +36,23 @@ _ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
 _INFEASIBLE = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE}
 
 
-def _scaling(X_neg, X_pos):
-    """Center and scale for the QP (better conditioned), without copying the data."""
+def _scaling(X_neg, X_pos, count=None):
+    """Center and scale for the QP (better conditioned), without copying the data.
+
+    ``count``, when given, is the multiplicity of each row of ``X_neg`` then ``X_pos``
+    (the center and scale of the point sets they stand for)."""
     n_neg, n_pos = len(X_neg), len(X_pos)
-    center = (X_neg.sum(axis=0) + X_pos.sum(axis=0)) / (n_neg + n_pos)
-    second = (np.einsum("ij,ij->", X_neg, X_neg) + np.einsum("ij,ij->", X_pos, X_pos))
-    var = second / ((n_neg + n_pos) * X_neg.shape[1]) - np.mean(center ** 2)
+    if count is None:
+        center = (X_neg.sum(axis=0) + X_pos.sum(axis=0)) / (n_neg + n_pos)
+        second = (np.einsum("ij,ij->", X_neg, X_neg) + np.einsum("ij,ij->", X_pos, X_pos))
+        var = second / ((n_neg + n_pos) * X_neg.shape[1]) - np.mean(center ** 2)
+        return center, (np.sqrt(var) if var > 0 else 1.0)
+    c_neg, c_pos = count[:n_neg], count[n_neg:]
+    total = float(count.sum())
+    center = (c_neg @ X_neg + c_pos @ X_pos) / total
+    second = (c_neg @ np.einsum("ij,ij->i", X_neg, X_neg)
+              + c_pos @ np.einsum("ij,ij->i", X_pos, X_pos))
+    var = second / (total * X_neg.shape[1]) - np.mean(center ** 2)
     return center, (np.sqrt(var) if var > 0 else 1.0)
 
 
@@ -385,14 +396,18 @@ def soft_margin_hyperplane(X_neg, X_pos, *, C=1.0, anchors_pos=None, random_stat
     return _soft_margin(X_neg, np.vstack([X_pos, anchors]), len(anchors), C, warm_start)
 
 
-def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None):
+def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None, count=None):
     """:func:`soft_margin_hyperplane` with the anchors the last ``n_anchors`` rows of
-    ``X_pos`` (the sequential construction's sides hold them there: no copy)."""
-    center, scale = _scaling(X_neg, X_pos)
+    ``X_pos`` (the sequential construction's sides hold them there: no copy).
+
+    ``count``, when given, is the multiplicity of each row of ``X_neg`` then ``X_pos``:
+    a row of count ``m`` stands for ``m`` equal rows (the same problem, its center,
+    scale and objective those of the rows it stands for, on fewer rows)."""
+    center, scale = _scaling(X_neg, X_pos, count)
     Z, y = _design(X_neg, X_pos, center, scale)
-    weight = np.ones(len(y))
+    weight = np.ones(len(y)) if count is None else np.array(count, dtype=np.float64)
     if n_anchors:
-        weight[-n_anchors:] = 10.0 * len(y)
+        weight[-n_anchors:] = 10.0 * (len(y) if count is None else float(count.sum()))
     # LinearSVC's primal squared hinge (intercept penalised as liblinear does, which
     # on overlapping classes also shrinks it), by Newton's method with an exact line
     # search: the same solution without liblinear's set-up and tolerance
@@ -403,7 +418,11 @@ def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None):
     v = _newton_svm(Z, y, C, v0, weight=weight, intercept_penalty=1.0)[0]
     w = v[:-1] / scale
     b = float(v[-1] - w @ center)
-    n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
+    if count is None:
+        n_wrong = int(np.sum(X_neg @ w + b >= 0) + np.sum(X_pos @ w + b <= 0))
+    else:
+        wrong = np.concatenate([X_neg @ w + b >= 0, X_pos @ w + b <= 0])
+        n_wrong = int(round(float(count @ wrong)))
     return w, b, n_wrong
 
 
@@ -534,7 +553,7 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         r = 1.0 - margins
         active = r > 0
         # the gradient over every row (inactive rows weigh 0): no copy of the active rows
-        grad = reg * v - Z.T @ np.where(active, cy * r, 0.0)
+        grad = reg * v - Z.T @ (cy * np.maximum(r, 0.0))
         # the Hessian of the active rows, updated by the rows that entered or left the
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
@@ -575,7 +594,7 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     return v, margins
 
 
-def ovr_squared_hinge(Z, y_idx, n_classes, C):
+def ovr_squared_hinge(Z, y_idx, n_classes, C, weight=None):
     """One-vs-rest :class:`~sklearn.svm.LinearSVC` (squared hinge), solved exactly.
 
     The primal problem liblinear solves for ``LinearSVC(C=C)`` with its defaults
@@ -598,6 +617,9 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C):
         At least 2; with 2 the single problem of class 1 against class 0, as
         ``LinearSVC`` solves it.
     C : float
+    weight : ndarray of shape (n_samples,), default=None
+        Multiplicity of each row: a row of weight ``m`` stands for ``m`` equal
+        rows of the same class (the same problem on fewer rows).
 
     Returns
     -------
@@ -610,20 +632,26 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C):
     Z1[:, :d] = Z
     Z1[:, d] = 1.0
     ks = [1] if n_classes == 2 else list(range(n_classes))
-    V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C)
+    V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C,
+                           weight)
     return V[:-1], V[-1]
 
 
-def _shared_first_step(Z1, S, C):
+def _shared_first_step(Z1, S, C, weight=None):
     """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
     the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
     ridge system for every column, solved once; each problem then goes on alone.
-    Returns ``V`` of shape ``(d + 1, n_problems)``."""
+    ``weight`` multiplies each row's loss.  Returns ``V`` of shape ``(d + 1, n_problems)``."""
     d1 = Z1.shape[1]
-    # Newton's first step from 0: (2C Z1ᵀZ1 + I) v = 2C Z1ᵀ s, for every column at once
-    H = 2.0 * C * (Z1.T @ Z1)
+    # Newton's first step from 0: (2C Z1ᵀ Ω Z1 + I) v = 2C Z1ᵀ Ω s, for every column at once
+    if weight is None:
+        H = 2.0 * C * (Z1.T @ Z1)
+        rhs = 2.0 * C * (Z1.T @ S)
+    else:
+        root = Z1 * np.sqrt(weight)[:, None]
+        H = 2.0 * C * (root.T @ root)
+        rhs = 2.0 * C * (Z1.T @ (S * weight[:, None]))
     H.flat[::d1 + 1] += 1.0
-    rhs = 2.0 * C * (Z1.T @ S)
     try:
         V0 = cho_solve(cho_factor(H, check_finite=False), rhs, check_finite=False)
     except np.linalg.LinAlgError:
@@ -638,9 +666,15 @@ def _shared_first_step(Z1, S, C):
                        and np.array_equal(V0[:, i], -V0[:, k])), None)
         if mirror is not None:
             V[:, i] = -V[:, mirror]
+        elif np.all(S[:, i] * (Z1 @ V0[:, i]) < 1.0):
+            # every row still inside the margin: the objective is the quadratic whose
+            # minimum the first step solved, so it is the optimum (Newton's method would
+            # spend a step, its Hessian of every row, to find a step of zero; the
+            # one-vs-rest last layer of a two-class table, 0.8 ms)
+            V[:, i] = V0[:, i]
         else:
-            V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], intercept_penalty=1.0,
-                                  max_iter=200)[0]
+            V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], weight=weight,
+                                  intercept_penalty=1.0, max_iter=200)[0]
     return V
 
 

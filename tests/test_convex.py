@@ -459,3 +459,126 @@ def test_noise_rounds_on_a_subsample_reach_the_same_penalty_and_a_certified_fit(
     assert sub.alpha_ == pytest.approx(whole.alpha_, rel=0.1)
     assert sub.optimality_gap_ <= 10 * sub.tol
     assert sub.score(X, y) == pytest.approx(whole.score(X, y), abs=0.01)
+
+
+def test_dual_bound_is_separable_over_outputs():
+    # two outputs fitted unequally well: the per-output scales of the dual point bound
+    # the optimum (CLARABEL's), equal the sum of the one-output certificates, and beat
+    # a single scale held back by the worse output
+    from sktrunc._convex import _bound_from_c
+
+    rng = np.random.default_rng(4)
+    Z = rng.normal(size=(150, 3))
+    Xt = np.column_stack([Z, np.ones(150)])
+    D = sample_activation_patterns(Z, 8, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(150, dtype=bool), D])
+    Y = np.column_stack([np.abs(Z[:, 0]) + Z[:, 1], rng.normal(size=150)])
+    Y -= Y.mean(0)
+    lam = 0.02
+    p_star = gated_certificate(Xt, D, Y, solve_cvxpy_gated(Xt, D, Y, lam)[0], lam)[0]
+    U = solve_gated_fista(Xt, D, Y, lam, tol=0.3, settle_tol=0.0, max_iter=15)[0]
+    obj, bound = gated_certificate(Xt, D, Y, U, lam)
+    per_output = [gated_certificate(Xt, D, Y[:, q:q + 1], U[:, :, q:q + 1], lam)
+                  for q in range(2)]
+    assert obj == pytest.approx(sum(o for o, _ in per_output), rel=1e-12)
+    assert bound == pytest.approx(sum(b for _, b in per_output), rel=1e-12)
+    assert bound <= p_star * (1 + 1e-7)
+    # one scale for both outputs: the dual point of the previous certificate
+    m, P = Xt.shape[1], D.shape[1]
+    R = np.einsum("np,npq->nq", D, (Xt @ U.reshape(m, -1)).reshape(-1, P, 2)) - Y
+    C = np.stack([Xt.T @ (D * R[:, q:q + 1]) for q in range(2)], axis=-1) / 150
+    single = _bound_from_c(float(np.linalg.norm(C, axis=0).max()), R, Y, lam)
+    assert bound > single + 1e-3 * abs(single)
+    for gram in (True, False):  # the solver's own bound, on both of its paths
+        info = solve_gated_fista(Xt, D, Y, lam, tol=1e-3, gram=gram, max_iter=300)[1]
+        assert info["lower_bound"] <= p_star * (1 + 1e-7)
+        assert info["gap"] >= (info["objective"] - p_star) / info["objective"] - 1e-9
+
+
+def test_settle_rule_waits_less_once_the_certificate_is_tight():
+    from sktrunc._convex import _has_settled
+
+    tol, st = 1e-2, 1e-3
+    # above half the warning level (5 tol) the decrease must be below settle_tol
+    for gap in (0.051, 0.1, 0.5, np.inf):
+        assert _has_settled(0.9e-3, 1.0, gap, tol, st)
+        assert not _has_settled(1.1e-3, 1.0, gap, tol, st)
+    # within 5 tol twice that, relative to the objective
+    for gap in (0.05, 0.02):
+        assert _has_settled(1.9e-3 * 3.0, 3.0, gap, tol, st)
+        assert not _has_settled(2.1e-3 * 3.0, 3.0, gap, tol, st)
+    # rough solves (no certificate) and settle_tol=0 (wait for the gap) are not lenient
+    assert not _has_settled(1.9e-3, 1.0, 0.02, tol, st, certify=False)
+    assert not _has_settled(0.0, 1.0, 0.02, tol, 0.0)
+    # no decrease measured yet (fewer than ten steps): not settled
+    assert not _has_settled(np.inf, 1.0, 0.02, tol, st)
+
+
+def test_gram_by_pairs_reuses_the_all_active_blocks_wherever_it_sits():
+    from sktrunc._convex import _gram
+
+    rng = np.random.default_rng(7)
+    Z = rng.normal(size=(200, 3))
+    Xt = np.column_stack([Z, np.ones(200)])
+    D = sample_activation_patterns(Z, 5, random_state=0, method="gaussian")
+    Y = rng.normal(size=(200, 2))
+    for where in (0, 2, D.shape[1]):  # the all-active pattern first, inside, last
+        Dw = np.insert(D, where, True, axis=1)
+        A = (Dw[:, :, None] * Xt[:, None, :]).reshape(200, -1)
+        for chunk in (64, 4096):
+            H, b = _gram(Xt, Dw.astype(float), Y, chunk=chunk, by_pairs=True)
+            assert np.allclose(H, A.T @ A / 200, rtol=0, atol=1e-12)
+            assert np.allclose(b, A.T @ Y / 200, rtol=0, atol=1e-12)
+
+
+def test_gate_split_units_of_a_pattern_are_one_unit():
+    # w = t_q g_i for every output q is one unit σ(x̃·g_i) with an outgoing weight per
+    # output: at most P Q + P hidden units instead of 2 P Q, the same training outputs
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    clf = ConvexReLUClassifier(random_state=0).fit(X, y)
+    P, Q = clf.n_patterns_, 3
+    W, b = clf.coefs_[0], clf.intercepts_[0]
+    assert W.shape[1] <= P * Q + P
+    # the units parallel to their pattern's gate: one per pattern, feeding every output
+    # with the same sign (the -t_iq); there are some (iris: gates near training points)
+    G = clf.gates_[:, clf.unit_patterns_]
+    Wb = np.vstack([W, b])
+    cos = np.einsum("ku,ku->u", Wb, G) / (np.linalg.norm(Wb, axis=0) * np.linalg.norm(G, axis=0))
+    along = np.flatnonzero(cos > 1 - 1e-12)
+    assert len(along) > 0
+    assert len(np.unique(clf.unit_patterns_[along])) == len(along)
+    out = clf.coefs_[1][along]
+    assert (out <= 0).all() and (np.count_nonzero(out, axis=1) > 1).any()
+    np.testing.assert_allclose(forward(clf, X), convex_model_output(clf, X),
+                               atol=1e-8 * np.abs(forward(clf, X)).max())
+    assert clf.constraint_violation_ <= 1e-9
+
+
+def test_solver_stops_earlier_with_the_lenient_settle_rule(monkeypatch):
+    # digits, ten outputs: the objective settles to 2 settle_tol with the gap within
+    # 5 tol before it settles to settle_tol; the stop is then certified in float64
+    from sklearn.datasets import load_digits
+
+    import sktrunc._convex as convex
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:700], y[:700]
+    sd = X.std(0)
+    Z = (X - X.mean(0)) / np.where(sd > 0, sd, 1.0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = sample_activation_patterns(Z, 12, random_state=0, method="gaussian")
+    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
+    Y = np.eye(10)[y] - np.eye(10)[y].mean(0)
+    for gram in (True, False):
+        U, info = solve_gated_fista(Xt, D, Y, 0.01, tol=1e-2, gram=gram, max_iter=400)
+        obj, bound = gated_certificate(Xt, D, Y, U, 0.01)
+        assert info["float64"] and obj == pytest.approx(info["objective"], rel=1e-9)
+        assert info["lower_bound"] >= bound - 1e-12 * abs(bound)
+        assert 1e-2 < info["gap"] <= 5e-2  # stopped by the lenient rule, not by the gap
+        with monkeypatch.context() as mp:  # the strict rule: settle_tol whatever the gap
+            mp.setattr(convex, "_has_settled",
+                       lambda dec, obj, gap, tol, st, certify=True: st > 0 and dec <= st * abs(obj))
+            strict = solve_gated_fista(Xt, D, Y, 0.01, tol=1e-2, gram=gram, max_iter=400)[1]
+        assert info["n_iter"] < strict["n_iter"]

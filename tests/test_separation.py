@@ -214,3 +214,43 @@ def test_first_soft_margins_of_two_classes_mirror_each_other():
     np.testing.assert_allclose(V[:, 1], alone, rtol=1e-10, atol=1e-12)
     v = _newton_svm(Z1, -s, 10.0, -V[:, 0], intercept_penalty=1.0)[0]
     np.testing.assert_allclose(v, V[:, 1], rtol=1e-10, atol=1e-12)  # it is the optimum
+
+
+def test_weighted_rows_stand_for_repeated_rows():
+    # soft margins and the one-vs-rest linear SVM on distinct rows weighted by their counts
+    # are those on the rows repeated
+    from sktrunc._separation import _soft_margin, ovr_squared_hinge
+
+    rng = np.random.default_rng(7)
+    neg, pos = rng.normal(size=(80, 4)), rng.normal(size=(40, 4)) + 0.7
+    count = rng.integers(1, 6, size=40).astype(float)
+    anchor = np.array([[2.0, 2.0, 2.0, 2.0]])
+    full = _soft_margin(neg, np.vstack([np.repeat(pos, count.astype(int), axis=0), anchor]), 1,
+                        100.0)
+    weighted = _soft_margin(neg, np.vstack([pos, anchor]), 1, 100.0,
+                            count=np.r_[np.ones(80), count, 1.0])
+    np.testing.assert_allclose(weighted[0], full[0], rtol=1e-9)
+    assert weighted[1] == pytest.approx(full[1], rel=1e-9) and weighted[2] == full[2] > 0
+    Z = np.vstack([neg, pos])
+    labels = np.r_[rng.integers(3, size=80), rng.integers(3, size=40)]
+    weight = np.r_[np.ones(80), count]
+    W, b = ovr_squared_hinge(Z, labels, 3, 10.0, weight=weight)
+    reps = weight.astype(int)
+    W_full, b_full = ovr_squared_hinge(np.repeat(Z, reps, axis=0), np.repeat(labels, reps), 3,
+                                       10.0)
+    np.testing.assert_allclose(W, W_full, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b, b_full, rtol=1e-9, atol=1e-12)
+
+
+def test_first_step_with_every_row_inside_the_margin_is_the_optimum():
+    # a small C keeps every row inside the margin after the ridge step: that step is the
+    # optimum, which Newton's method from it confirms
+    from sktrunc._separation import _newton_svm, _shared_first_step
+
+    rng = np.random.default_rng(4)
+    Z1 = np.column_stack([rng.normal(size=(300, 4)), np.ones(300)])
+    s = np.where(Z1[:, 0] + rng.normal(size=300) > 0, 1.0, -1.0)
+    v = _shared_first_step(Z1, s[:, None], 1e-3)[:, 0]
+    assert np.all(s * (Z1 @ v) < 1.0)
+    newton = _newton_svm(Z1, s, 1e-3, np.zeros(5), intercept_penalty=1.0)[0]
+    np.testing.assert_allclose(v, newton, rtol=1e-10, atol=1e-14)

@@ -511,3 +511,132 @@ def test_overlap_certified_from_the_soft_margin_gives_the_same_network(monkeypat
     np.testing.assert_array_equal(hinted.predict(X), plain.predict(X))
     for a, b in zip(hinted.coefs_, plain.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9 * np.abs(b).max())
+
+
+def _overlapping_table(n=600, d=8):
+    from sklearn.datasets import make_classification
+
+    return make_classification(n, d, n_informative=4, flip_y=0.05, random_state=0)
+
+
+def test_truncating_rows_sent_to_the_apex_is_the_truncation_map():
+    # soft-margin cones send most of their class to the apex (computed once for all)
+    from sktrunc._sequential import _truncated
+    from sktrunc._truncation import truncate
+
+    X, y = _overlapping_table()
+    with pytest.warns(AssumptionWarning):
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    Z, seen = (X - clf.center_) @ clf.components_, False
+    for layer in clf.layers_:
+        fast, holds = _truncated(Z, layer)
+        slow = truncate(Z, layer.cumulative_coef, layer.cumulative_intercept)
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12 * np.abs(Z).max())
+        pre = Z @ layer.cumulative_coef + layer.cumulative_intercept
+        dead = np.all(pre <= 0, axis=1)
+        assert holds == bool(dead.any())
+        if dead.any():  # every one of them at the apex, the same row
+            seen = True
+            assert np.all(fast[dead] == fast[dead][0])
+            np.testing.assert_allclose(fast[dead][0], layer.base_point, rtol=1e-10,
+                                       atol=1e-10 * np.abs(layer.base_point).max())
+        Z = slow
+    assert seen
+
+
+@pytest.mark.parametrize("rank", [6, 3])
+def test_lstsq_by_qr_is_numpys_minimum_norm_solution(rank):
+    from sktrunc._sequential import _lstsq
+
+    rng = np.random.default_rng(rank)
+    A = rng.normal(size=(500, rank)) @ rng.normal(size=(rank, 6))  # rank-deficient when 3
+    A = np.column_stack([A, np.ones(500)])
+    B = rng.normal(size=(500, 2))
+    np.testing.assert_allclose(_lstsq(A, B), np.linalg.lstsq(A, B, rcond=None)[0],
+                               rtol=1e-9, atol=1e-11)
+
+
+def test_distinct_rows_group_equal_rows_and_labels_only():
+    import sktrunc._sequential as seq
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(20, 4))
+    pick = rng.integers(20, size=300)
+    A, labels = rows[pick], pick % 3
+    first, count = seq._distinct_rows(A, labels)
+    assert count.sum() == 300 and len(first) == len(np.unique(pick))
+    for i, c in zip(first, count):
+        same = np.all(A == A[i], axis=1) & (labels == labels[i])
+        assert same.sum() == c
+    assert seq._distinct_rows(rng.normal(size=(300, 4))) is None  # nothing repeats
+    # products that tell rows apart badly (equal for distinct rows): a group is still a
+    # set of equal rows, and the counts add up per distinct row
+    three = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 2.0, 4.0], [0.0, 5.0, 2.0, 3.0]])
+    A = np.repeat(three, 100, axis=0)
+    saved = seq._ROW_KEY.copy()
+    try:
+        seq._ROW_KEY[:] = 0.0
+        seq._ROW_KEY[0] = 1.0  # the first column, equal in every row
+        groups = seq._distinct_rows(A)
+    finally:
+        seq._ROW_KEY[:] = saved
+    if groups is not None:
+        first, count = groups
+        for row in three:
+            assert count[np.all(A[first] == row, axis=1)].sum() == 100
+
+
+def test_peel_and_linear_svm_layer_on_distinct_rows_are_those_on_all_rows(monkeypatch):
+    import sktrunc._sequential as seq
+
+    X, y = _overlapping_table()
+    calls = []
+    plain = seq._distinct_rows
+
+    def counting(A, labels=None):
+        out = plain(A, labels)
+        calls.append((labels is not None, out is not None))
+        return out
+
+    monkeypatch.setattr(seq, "_distinct_rows", counting)
+    with pytest.warns(AssumptionWarning):
+        grouped = SequentialSeparableClassifier(n_prototypes=2, random_state=0).fit(X, y)
+    # the peel's soft margins (rows only) and the last layer's linear SVM (rows and
+    # classes) were solved on distinct rows
+    assert (False, True) in calls and (True, True) in calls
+    monkeypatch.setattr(seq, "_distinct_rows", lambda A, labels=None: None)
+    with pytest.warns(AssumptionWarning):
+        every = SequentialSeparableClassifier(n_prototypes=2, random_state=0).fit(X, y)
+    assert grouped.output_layer_ == every.output_layer_
+    np.testing.assert_array_equal(grouped.order_, every.order_)
+    np.testing.assert_array_equal(grouped.predict(X), every.predict(X))
+    for a, b in zip(grouped.coefs_, every.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8 * np.abs(b).max())
+
+
+def test_two_prototypes_certify_each_other_without_a_solve(monkeypatch):
+    from sktrunc._separation import strictly_separable
+
+    X, y = _overlapping_table()
+    seen = []
+    plain = SequentialSeparableClassifier._mirrored
+
+    def recording(state, j, remaining, base_points):
+        out = plain(state, j, remaining, base_points)
+        if out:
+            rows_neg, at_neg, rows_pos, at_pos, extras = state.certificates[j]
+            seen.append((np.all(state.y[rows_neg] == j), at_neg, at_pos, len(extras)))
+        return out
+
+    monkeypatch.setattr(SequentialSeparableClassifier, "_mirrored", staticmethod(recording))
+    with pytest.warns(AssumptionWarning):
+        mirrored = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    assert len(seen) == 1
+    own, at_neg, at_pos, n_extras = seen[0]
+    assert own and n_extras == 0 and not strictly_separable(at_neg, at_pos)  # it certifies
+    monkeypatch.setattr(SequentialSeparableClassifier, "_mirrored",
+                        staticmethod(lambda *args: False))
+    with pytest.warns(AssumptionWarning):
+        solved = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    for a, b in zip(mirrored.coefs_ + mirrored.intercepts_, solved.coefs_ + solved.intercepts_):
+        np.testing.assert_array_equal(a, b)
