@@ -841,7 +841,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     # intercept columns.  A warm start's steps start 8x longer; the first step from zero
     # needs the whole curvature (digits, iris, moons, wine, breast cancer: L/8 was
     # doubled back to L every time, three products for nothing)
-    L_max, L = L, (L if U0 is None else L / 8.0)
+    L_max, L = L, (L if U0 is None else cache.get("L_last", L / 8.0))
     history = [best[0]]
     # rounding of the loss values: float32 products, or the Gram's expansion
     # ½(uᵀHu - 2uᵀb + |y|²), whose error scales with |y|², not with the loss (a
@@ -925,6 +925,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                                                    or n_iter >= _SETTLED_STEPS))
             if done:
                 break
+    cache["L_last"] = L
     return np.ascontiguousarray(weights(best[1])), {"n_iter": n_iter, "objective": best[0],
                                       "lower_bound": certified, "gap": gap,
                                       "float64": exact or rechecked}
