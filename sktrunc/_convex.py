@@ -643,7 +643,7 @@ def _has_settled(decrease, objective, gap, tol, settle_tol, certify=True):
 
 
 def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, U0=None,
-                      gram=None, settle_tol=None, cache=None, certify=True,
+                      gram=None, settle_tol=None, cache=None, certify=True, resume=False,
                       verbose=0):
     """The gated ReLU program by FISTA with restarts (``scnn``'s R-FISTA).
 
@@ -683,7 +683,15 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     are shared, :func:`gated_certificate`) before it is trusted.  ``gram``:
     force (``True``/``False``) or leave to that cost estimate (``None``).
     ``cache`` (a dict) keeps the cells, the Gram matrix and the curvature
-    across calls on the same design and targets.
+    across calls on the same design and targets, the step size a call ended
+    with (a warm start's first step) and its momentum.  ``resume=True`` with
+    ``U0`` the array the previous call on this ``cache`` returned (its last
+    iterate) continues that call's momentum, at the new ``lam``, instead of
+    restarting it: the noise-adaptive rounds change the penalty by a few
+    percent, and each restart cost the next round the steps that build the
+    momentum up again (breast cancer regressor: 170 steps in three rounds
+    against 110; the certificate is the gap at the final ``lam``, whatever
+    the path).
 
     Returns
     -------
@@ -833,6 +841,11 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
         best = (f_u + penalty(Uf), Uf)
     # ``certified``: the best dual value evaluated in float64 from the data
     V, img_v, t, bound, certified, gap, n_iter = Uf, img_u, 1.0, -np.inf, -np.inf, np.inf, 0
+    # the momentum of the previous call, when U0 is its last iterate (the image of a
+    # point does not depend on lam: the extrapolated point and its image carry over)
+    state = cache.pop("momentum", None)
+    if resume and state is not None and U0 is state[0]:
+        V, img_v, t = state[1:]
     bound_q = np.full(Q, -np.inf)  # the best dual value of each output's program
     rechecked = False  # best[0] evaluated in float64 on the data
     # the power-iteration constant bounds the curvature; the steps backtrack (Beck &
@@ -925,10 +938,14 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                                                    or n_iter >= _SETTLED_STEPS))
             if done:
                 break
+    U_out = np.ascontiguousarray(weights(best[1]))
+    # what a resumed call continues from: the step size, and the momentum if the point
+    # returned is the last iterate
     cache["L_last"] = L
-    return np.ascontiguousarray(weights(best[1])), {"n_iter": n_iter, "objective": best[0],
-                                      "lower_bound": certified, "gap": gap,
-                                      "float64": exact or rechecked}
+    if best[1] is Uf:
+        cache["momentum"] = (U_out, V, img_v, t)
+    return U_out, {"n_iter": n_iter, "objective": best[0], "lower_bound": certified,
+                   "gap": gap, "float64": exact or rechecked}
 
 
 def _gated_residual(Xt, D, Y, U, cells=None, chunk=8192):
@@ -1440,8 +1457,11 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             if solver == "cvxpy":
                 return solve_cvxpy_gated(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)[0], 1
             Xd, Dd, Yd, cd = data
+            # a round that starts where the last one stopped, on the same rows, continues
+            # its momentum (solve_gated_fista's resume)
             G, info = solve_gated_fista(Xd, Dd, Yd, lam, tol=tol, max_iter=budget, U0=U0,
-                                        cache=cd, certify=certify, verbose=self.verbose)
+                                        cache=cd, certify=certify, resume=True,
+                                        verbose=self.verbose)
             if data is full:  # a subsample's bound is another program's
                 bounds[lam] = max(bounds.get(lam, -np.inf), info["lower_bound"])
                 if info["float64"]:
