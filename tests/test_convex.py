@@ -582,3 +582,57 @@ def test_solver_stops_earlier_with_the_lenient_settle_rule(monkeypatch):
                        lambda dec, obj, gap, tol, st, certify=True: st > 0 and dec <= st * abs(obj))
             strict = solve_gated_fista(Xt, D, Y, 0.01, tol=1e-2, gram=gram, max_iter=400)[1]
         assert info["n_iter"] < strict["n_iter"]
+
+
+@pytest.mark.parametrize("gram", [True, False])
+def test_resumed_call_continues_the_momentum(gram):
+    # ten steps and ten more resumed from the returned array are the twenty steps of one
+    # call (the step size and the momentum carried in the cache); a warm start without
+    # resume restarts the momentum and lands elsewhere
+    rng = np.random.default_rng(5)
+    Z = rng.normal(size=(80, 3))
+    Xt = np.column_stack([Z, np.ones(80)])
+    D = np.column_stack([np.ones(80, dtype=bool),
+                         sample_activation_patterns(Z, 6, random_state=0, method="gaussian")])
+    Y = (np.abs(Z[:, :1]) + Z[:, 1:2]) - 1.0
+    kw = dict(tol=1e-12, settle_tol=0.0, gram=gram)
+    U0 = solve_gated_fista(Xt, D, Y, 0.01, max_iter=3, **kw)[0]
+    whole = solve_gated_fista(Xt, D, Y, 0.01, max_iter=20, U0=U0, cache={}, **kw)[0]
+    cache = {}
+    half = solve_gated_fista(Xt, D, Y, 0.01, max_iter=10, U0=U0, cache=cache, **kw)[0]
+    assert half is cache["momentum"][0]
+    resumed = solve_gated_fista(Xt, D, Y, 0.01, max_iter=10, U0=half, cache=cache,
+                                resume=True, **kw)[0]
+    np.testing.assert_allclose(resumed, whole, rtol=1e-9, atol=1e-12 * np.abs(whole).max())
+    cache = {}
+    half = solve_gated_fista(Xt, D, Y, 0.01, max_iter=10, U0=U0, cache=cache, **kw)[0]
+    restarted = solve_gated_fista(Xt, D, Y, 0.01, max_iter=10, U0=half, cache=cache, **kw)[0]
+    assert np.abs(restarted - whole).max() > 1e-6 * np.abs(whole).max()
+    # a U0 that is not the previous call's output is a plain warm start
+    cache = {}
+    half = solve_gated_fista(Xt, D, Y, 0.01, max_iter=10, U0=U0, cache=cache, **kw)[0]
+    other = solve_gated_fista(Xt, D, Y, 0.01, max_iter=10, U0=half.copy(), cache=cache,
+                              resume=True, **kw)[0]
+    np.testing.assert_array_equal(other, restarted)
+
+
+def test_noise_adaptive_rounds_resume_from_the_previous_round(monkeypatch):
+    import sktrunc._convex as convex
+
+    calls = []
+    solve = convex.solve_gated_fista
+
+    def spy(*args, **kwargs):
+        U, info = solve(*args, **kwargs)
+        calls.append((kwargs["U0"], kwargs.get("resume", False), U, info["n_iter"]))
+        return U, info
+
+    monkeypatch.setattr(convex, "solve_gated_fista", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = np.abs(X[:, 0]) + X[:, 1] + 0.3 * rng.normal(size=200)
+    reg = ConvexReLURegressor(random_state=0).fit(X, y)
+    assert len(calls) >= 2
+    for (_, _, previous, _), (U0, resume, _, _) in zip(calls, calls[1:]):
+        assert resume and U0 is previous  # the previous round's array, not a copy
+    assert reg.n_iter_ == sum(c[3] for c in calls)
