@@ -651,7 +651,8 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     Pilanci 2022, eq. (4); one group per pattern and output), a group lasso
     with design ``A = [D_1 X̃, ..., D_P X̃]``.  Starts from ``U0`` or from zero,
     steps ``1/L`` backtracked (Beck & Teboulle 2009) from the estimate ``L`` of
-    ``|A|²/N`` of a power iteration (from ``L/8`` after a warm start), restarts
+    ``|A|²/N`` of a power iteration (after a warm start: from the step size
+    the previous call on ``cache`` ended with, else ``L/8``), restarts
     the momentum when the step
     goes uphill (O'Donoghue & Candès), and evaluates a dual bound, output by
     output, every ``check_every`` extrapolated points (:func:`_gated_dual_bound`,
@@ -851,9 +852,11 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     # the power-iteration constant bounds the curvature; the steps backtrack (Beck &
     # Teboulle 2009) and shrink L by 0.9 a step -- along FISTA's path the curvature that
     # matters is often below |A|²/N, dominated by the patterns' nearly parallel
-    # intercept columns.  A warm start's steps start 8x longer; the first step from zero
-    # needs the whole curvature (digits, iris, moons, wine, breast cancer: L/8 was
-    # doubled back to L every time, three products for nothing)
+    # intercept columns.  A warm start's steps start where the previous call on this
+    # cache ended (the noise-adaptive rounds: from L/8 each round's first steps were
+    # doubled back two or three times), else 8x longer; the first step from zero needs
+    # the whole curvature (digits, iris, moons, wine, breast cancer: L/8 was doubled
+    # back to L every time, three products for nothing)
     L_max, L = L, (L if U0 is None else cache.get("L_last", L / 8.0))
     history = [best[0]]
     # rounding of the loss values: float32 products, or the Gram's expansion
