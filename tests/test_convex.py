@@ -616,7 +616,8 @@ def test_resumed_call_continues_the_momentum(gram):
     np.testing.assert_array_equal(other, restarted)
 
 
-def test_noise_adaptive_rounds_resume_from_the_previous_round(monkeypatch):
+@pytest.mark.parametrize("subsample", [False, True])
+def test_noise_adaptive_rounds_resume_from_the_previous_round(monkeypatch, subsample):
     import sktrunc._convex as convex
 
     calls = []
@@ -624,15 +625,24 @@ def test_noise_adaptive_rounds_resume_from_the_previous_round(monkeypatch):
 
     def spy(*args, **kwargs):
         U, info = solve(*args, **kwargs)
-        calls.append((kwargs["U0"], kwargs.get("resume", False), U, info["n_iter"]))
+        calls.append((len(args[0]), kwargs["U0"], kwargs.get("resume", False), U,
+                      info["n_iter"]))
         return U, info
 
     monkeypatch.setattr(convex, "solve_gated_fista", spy)
+    if subsample:  # the rough rounds on every 4th row, as from 50,000 rows
+        monkeypatch.setattr(convex, "_SUBSAMPLE_FROM", 300)
+        monkeypatch.setattr(convex, "_SUBSAMPLE_ROWS", 100)
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(200, 4))
-    y = np.abs(X[:, 0]) + X[:, 1] + 0.3 * rng.normal(size=200)
+    X = rng.normal(size=(400, 4))
+    y = np.abs(X[:, 0]) + X[:, 1] + 0.3 * rng.normal(size=400)
     reg = ConvexReLURegressor(random_state=0).fit(X, y)
-    assert len(calls) >= 2
-    for (_, _, previous, _), (U0, resume, _, _) in zip(calls, calls[1:]):
-        assert resume and U0 is previous  # the previous round's array, not a copy
-    assert reg.n_iter_ == sum(c[3] for c in calls)
+    assert len(calls) >= 2 and calls[-1][0] == 400
+    assert reg.n_iter_ == sum(c[4] for c in calls)
+    for (n_prev, _, _, previous, _), (n, U0, resume, _, _) in zip(calls, calls[1:]):
+        # on all rows: the previous round's array (not a copy), resumed; the rough
+        # rounds on a subsample restart their momentum
+        assert resume == (n == 400)
+        if n == n_prev:
+            assert U0 is previous
+    assert [c[0] for c in calls].count(100) == (len(calls) - 1 if subsample else 0)
