@@ -454,7 +454,7 @@ def _design(X_neg, X_pos, center, scale):
 _KINKS = 32
 
 
-def _line_search(w_dot, dw2, r, delta, c):
+def _line_search(w_dot, dw2, r, delta, c, at0=None):
     """Exact minimiser ``t > 0`` of ``φ(t)`` along a descent direction.
 
     ``φ'(t) = w·Δw + t|Δw|² - Σ c_i δ_i max(0, r_i - t δ_i)`` is increasing and
@@ -465,20 +465,29 @@ def _line_search(w_dot, dw2, r, delta, c):
     kinks are computed for the points that cross on that side only: those
     whose side of the margin differs at ``t = 0`` and ``t = 1``, or, beyond 1,
     an active point moving out (``r > δ > 0``) or an inactive one moving in
-    (``r < δ < 0``).
+    (``r < δ < 0``).  ``at0``, when given, is ``r > 0`` (the caller's active
+    set, not computed again).
     """
+    # every sum below is the same numpy operation on the same float64 vectors as in
+    # earlier versions (the masks cast to float64 once, not once per product; a sign
+    # flip by np.where instead of a product with ±1, both exact): the same step, bit
+    # for bit, in fewer calls (this search is a third of a Newton step on a few hundred
+    # rows)
     cd = c * delta
     cdr, cdd = cd * r, cd * delta
     # φ'(t) = A + B t on the piece just after t = 1 (sums over a mask as products with
     # it: 3x faster than indexing on thousands of rows)
     at1 = r > delta
-    A = w_dot - float(np.dot(cdr, at1))
-    B = dw2 + float(np.dot(cdd, at1))
+    mask = at1.astype(np.float64)
+    A = w_dot - float(np.dot(cdr, mask))
+    B = dw2 + float(np.dot(cdd, mask))
     if A + B >= 0:
         # the root is in (0, 1]: start from the piece after 0, walk kinks below 1
-        at0 = r > 0
-        A = w_dot - float(np.dot(cdr, at0))
-        B = dw2 + float(np.dot(cdd, at0))
+        if at0 is None:
+            at0 = r > 0
+        mask = at0.astype(np.float64)
+        A = w_dot - float(np.dot(cdr, mask))
+        B = dw2 + float(np.dot(cdd, mask))
         moves = np.flatnonzero(at0 != at1)
     else:
         moves = np.flatnonzero(np.where(at1, delta > 0, (delta < 0) & (r < delta)))
@@ -494,19 +503,21 @@ def _line_search(w_dot, dw2, r, delta, c):
             else:
                 near = np.argsort(kinks)
             idx, kink = moves[near], kinks[near]
-            sign = np.where(delta[idx] > 0, -1.0, 1.0)  # leaving subtracts its terms
+            leaving = delta[idx] > 0  # leaving subtracts its terms
+            cdr_k, cdd_k = cdr[idx], cdd[idx]
             A_k, B_k = np.empty(m + 1), np.empty(m + 1)
             A_k[0], B_k[0] = A, B
-            np.cumsum(-sign * cdr[idx], out=A_k[1:])
-            np.cumsum(sign * cdd[idx], out=B_k[1:])
+            np.cumsum(np.where(leaving, cdr_k, -cdr_k), out=A_k[1:])
+            np.cumsum(np.where(leaving, -cdd_k, cdd_k), out=B_k[1:])
             A_k[1:] += A
             B_k[1:] += B
             # φ' just before each kink, on the piece that ends there
             past = A_k[:-1] + B_k[:-1] * kink >= 0
-            if past.any() or m == moves.size:
+            k = int(np.argmax(past))
+            if past[k] or m == moves.size:
                 break
             m = min(moves.size, 4 * m)
-        k = int(np.argmax(past)) if past.any() else m
+        k = k if past[k] else m
         A, B = A_k[k], B_k[k]
     if B <= 0:
         return 1.0
@@ -553,7 +564,9 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         r = 1.0 - margins
         active = r > 0
         # the gradient over every row (inactive rows weigh 0): no copy of the active rows
-        grad = reg * v - Z.T @ (cy * np.maximum(r, 0.0))
+        hinge = np.maximum(r, 0.0)
+        hinge *= cy
+        grad = reg * v - Z.T @ hinge
         # the Hessian of the active rows, updated by the rows that entered or left the
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
@@ -581,7 +594,8 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         else:
             step = -np.linalg.lstsq(H, grad, rcond=None)[0]
         delta = y * (Z @ step)
-        t = _line_search(float((reg * v) @ step), float((reg * step) @ step), r, delta, c)
+        t = _line_search(float((reg * v) @ step), float((reg * step) @ step), r, delta, c,
+                         active)
         v += t * step
         margins += t * delta
         if moved is not None and moved.size == 0 and abs(t - 1.0) < 1e-9:
