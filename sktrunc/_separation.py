@@ -493,6 +493,12 @@ def _line_search(w_dot, dw2, r, delta, c, at0=None):
         moves = np.flatnonzero(np.where(at1, delta > 0, (delta < 0) & (r < delta)))
     if moves.size:
         kinks = r[moves] / delta[moves]
+        if A + B * kinks.min() >= 0:
+            # the root lies before the first kink (most steps on the 5000 x 17 table): the
+            # piece that holds it is the current one, as the walk below would find at its
+            # first kink, without sorting any
+            moves = moves[:0]
+    if moves.size:
         # the root is usually within the first few kinks: sort the nearest ones only, and
         # more when the root lies beyond them (beyond 1, thousands of points may cross)
         m = min(moves.size, _KINKS)
