@@ -530,7 +530,8 @@ def _line_search(w_dot, dw2, r, delta, c, at0=None):
     return max(-A / B, 0.0)
 
 
-def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0):
+def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0,
+                settled=False):
     """Primal squared-hinge linear SVM with a free intercept (finite Newton method).
 
     Parameters
@@ -547,6 +548,13 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         ``½ λ b²`` added to the objective: 0 leaves the intercept free (the
         hard-margin problem's), 1 is liblinear's (``LinearSVC`` with
         ``intercept_scaling=1``).
+    settled : bool, default=False
+        Stop after a full step that moves no row across the margin: it reached
+        the minimum of the quadratic piece of the objective, which is then the
+        optimum, to rounding.  Without it one more step (of rounding size)
+        confirms the active set; a caller that only reads which rows are on the
+        margin (:func:`_fast_max_margin`, whose KKT solve recomputes the optimum
+        from them) saves that step.
 
     Returns
     -------
@@ -606,6 +614,8 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         margins += t * delta
         if moved is not None and moved.size == 0 and abs(t - 1.0) < 1e-9:
             break  # the active set is settled and the full step reached its minimum
+        if settled and abs(t - 1.0) < 1e-9 and np.array_equal(margins < 1.0, active):
+            break  # a full step that moved no row across the margin: see ``settled``
         # Newton decrement: the predicted decrease, relative to the objective (the
         # rounding of margins at exactly 1 can keep the active set flickering)
         decrement = -float(grad @ step)
@@ -868,7 +878,9 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
         # support vectors are tried as soon as every candidate is on its side
         C, exact, stage = _SOFT_START, None, 0
         while True:
-            v, m = _newton_svm(Za, ya, C, v)
+            # settled: only the rows on the margin are read from v (the KKT solve recomputes
+            # the optimum from them), not the rounding of its last step (digits: 5 %)
+            v, m = _newton_svm(Za, ya, C, v, settled=True)
             hard = _HARD_C * max(1.0, float(v[:-1] @ v[:-1]))
             if m.min() > 0:
                 exact = _kkt_polish(Za, ya, m)

@@ -254,3 +254,50 @@ def test_first_step_with_every_row_inside_the_margin_is_the_optimum():
     assert np.all(s * (Z1 @ v) < 1.0)
     newton = _newton_svm(Z1, s, 1e-3, np.zeros(5), intercept_penalty=1.0)[0]
     np.testing.assert_allclose(v, newton, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("C", [1.0, 100.0, 1e5])
+def test_settled_newton_stops_at_the_same_optimum_and_margin_rows(C):
+    # settled=True stops after a full step that moves no row across the margin: the
+    # optimum to rounding, with the same rows on the margin (what the KKT solve reads)
+    from sktrunc._separation import _line_search, _newton_svm
+
+    rng = np.random.default_rng(11)
+    Z = np.column_stack([rng.normal(size=(250, 6)), np.ones(250)])
+    s = np.where(Z[:, :2].sum(axis=1) + 0.3 * rng.normal(size=250) > 0, 1.0, -1.0)
+    steps = {}
+    import sktrunc._separation as sep
+
+    for settled in (False, True):
+        calls = []
+
+        def counting(*args, calls=calls):
+            calls.append(1)
+            return _line_search(*args)
+
+        sep._line_search = counting
+        try:
+            steps[settled] = (_newton_svm(Z, s, C, settled=settled), len(calls))
+        finally:
+            sep._line_search = _line_search
+    (v0, m0), n0 = steps[False]
+    (v1, m1), n1 = steps[True]
+    np.testing.assert_allclose(v1, v0, rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(m1 < 1.0 + 1e-6, m0 < 1.0 + 1e-6)
+    assert n1 < n0  # the confirming step of rounding size is saved
+
+
+def test_fast_max_margin_with_settled_newton_is_the_qp_optimum():
+    # the hard-margin hyperplane found through settled Newton solves and the KKT system
+    # is the QP's (Clarabel) on separable sides
+    from sktrunc._separation import _fast_max_margin, _max_margin
+
+    rng = np.random.default_rng(12)
+    neg = rng.normal(size=(300, 8))
+    pos = rng.normal(size=(200, 8)) + 3.0
+    (w, b), _, _ = _fast_max_margin(neg, pos, "CLARABEL")
+    (w_qp, b_qp), _, _ = _max_margin(neg, pos, "CLARABEL")
+    np.testing.assert_allclose(w, w_qp, rtol=1e-5, atol=1e-6)
+    assert b == pytest.approx(b_qp, rel=1e-5, abs=1e-6)
+    margins = np.r_[-(neg @ w + b), pos @ w + b]
+    assert margins.min() == pytest.approx(1.0, abs=1e-9)
