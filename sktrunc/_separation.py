@@ -757,16 +757,17 @@ _QP_WRONG = 0.05
 _BAND = 1.2
 
 
-def _kkt_polish(Z, y, margins, tol=1e-9):
+def _kkt_polish(Z, y, margins, tol=1e-9, support=None):
     """The exact max-margin ``v`` from the support vectors of a near-hard solution, or None.
 
     With the points ``S`` inside the margin taken as support vectors, the
     hard-margin KKT system ``w = Σ_S α_i y_i x_i``, ``Σ_S α_i y_i = 0``,
     ``y_i (x_i·w + b) = 1`` is linear; its solution is the optimum iff
     ``α ≥ 0`` and every point satisfies ``y_i (x_i·w + b) ≥ 1`` (checked on
-    every row of ``Z`` by the caller's margins).
+    every row of ``Z`` by the caller's margins).  ``support``, when given, are
+    the row indices of ``S`` (increasing; ``margins`` is then not read).
     """
-    S = np.flatnonzero(margins < 1.0 + 1e-6)
+    S = np.flatnonzero(margins < 1.0 + 1e-6) if support is None else support
     # generically at most d + 1 support vectors (more only on degenerate data, which the
     # rise of the penalty and the QP handle): a larger set is a soft solution yet
     if S.size == 0 or S.size > Z.shape[1]:
@@ -787,6 +788,52 @@ def _kkt_polish(Z, y, margins, tol=1e-9):
     if np.any(alpha < -tol * max(1.0, np.abs(alpha).max())):
         return None
     return np.r_[X.T @ (alpha * yS), sol[-1]]
+
+
+# weight of the rows Σ λ = 1 and Σ μ = 1 in the closest-points problem of
+# :func:`_closest_support` (on data of unit spread): large enough that the weighted points
+# are those of the constrained problem
+_HULL_WEIGHT = 1e3
+# below this residual the hulls may meet: the Newton route decides
+_HULL_GAP = 1e-6
+
+
+def _closest_support(Z, y):
+    """The support vectors of the hard-margin problem on rows ``Z = (x, 1)``, or None.
+
+    The max-margin hyperplane with a free intercept is the perpendicular bisector of
+    the closest points of the two convex hulls (its normal ``p - q``, ``p`` and ``q``
+    the closest points), and its support vectors are the points with positive weight
+    in them: one nonnegative least-squares problem, ``Σ λ_i a_i - Σ μ_j b_j = 0`` with
+    ``Σ λ = Σ μ = 1`` as heavily weighted rows (Lawson-Hanson; the rows ``_hulls_meet``
+    solves, weighted).  Returns the increasing row indices of those points, for
+    :func:`_kkt_polish`, whose solution the caller then checks on every row; None when
+    the hulls may meet (residual below ``_HULL_GAP``), the solver stops early, or the
+    points outnumber what a KKT system can hold.  On standardised digits 0.5 ms
+    against 1-1.5 ms for the rise of the squared-hinge penalty it replaces.
+    """
+    from scipy.optimize import nnls
+
+    neg = y < 0
+    rows = np.concatenate([np.flatnonzero(neg), np.flatnonzero(~neg)])
+    k, d = int(neg.sum()), Z.shape[1] - 1
+    if k == 0 or k == len(y):
+        return None
+    M = np.zeros((d + 2, len(y)))
+    M[:d, :k] = Z[rows[:k], :d].T
+    M[:d, k:] = -Z[rows[k:], :d].T
+    M[d, :k] = _HULL_WEIGHT
+    M[d + 1, k:] = _HULL_WEIGHT
+    rhs = np.zeros(d + 2)
+    rhs[d:] = _HULL_WEIGHT
+    try:
+        weights, residual = nnls(M, rhs)
+    except RuntimeError:  # iteration limit
+        return None
+    support = np.sort(rows[weights > 0])
+    if residual <= _HULL_GAP or support.size == 0 or support.size > d + 1:
+        return None
+    return support
 
 
 def _nearest(score, k):
@@ -877,7 +924,17 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
         # Newton's method add points to the active set one per step; on the way up, the
         # support vectors are tried as soon as every candidate is on its side
         C, exact, stage = _SOFT_START, None, 0
-        while True:
+        # the support vectors of the candidates from their hulls' closest points, checked by
+        # the KKT system and the candidates' margins: the rise below only when that fails
+        # (the same support vectors give the same KKT solve, bit for bit)
+        support = _closest_support(Za, ya)
+        if support is not None:
+            exact = _kkt_polish(Za, ya, None, support=support)
+            if exact is not None and (ya * (Za @ exact)).min() >= 1.0 - 1e-7:
+                v = exact
+                m = None
+                C = None
+        while C is not None:
             # settled: only the rows on the margin are read from v (the KKT solve recomputes
             # the optimum from them), not the rounding of its last step (digits: 5 %)
             v, m = _newton_svm(Za, ya, C, v, settled=True)
@@ -914,7 +971,7 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
             elif C >= hard:
                 break
             C, stage = min(C * _C_RISE, 10.0 * hard), stage + 1
-        if m.min() <= 0:
+        if m is not None and m.min() <= 0:
             break  # separable candidates that the penalty did not separate: the QP route
         w, b = in_input_units(v if exact is None else exact)
         margins = np.concatenate([-(X_neg @ w + b), X_pos @ w + b])

@@ -301,3 +301,59 @@ def test_fast_max_margin_with_settled_newton_is_the_qp_optimum():
     assert b == pytest.approx(b_qp, rel=1e-5, abs=1e-6)
     margins = np.r_[-(neg @ w + b), pos @ w + b]
     assert margins.min() == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_closest_points_of_the_hulls_name_the_support_vectors(seed):
+    # the hulls' closest points weight exactly the support vectors: the KKT solve on them
+    # is the QP's max-margin hyperplane, every row on its side of the margin
+    from sktrunc._separation import _closest_support, _design, _kkt_polish, _max_margin
+
+    rng = np.random.default_rng(seed)
+    d = 5 + 10 * seed
+    neg = rng.normal(size=(120, d))
+    pos = rng.normal(size=(90, d)) + 4.0 / np.sqrt(d)
+    pos[:, 0] += 3.0
+    Z, y = _design(neg, pos, np.zeros(d), 1.0)
+    support = _closest_support(Z, y)
+    assert support is not None and 2 <= support.size <= d + 1
+    v = _kkt_polish(Z, y, None, support=support)
+    margins = y * (Z @ v)
+    assert margins.min() == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(margins[support], 1.0, atol=1e-9)
+    (w_qp, b_qp), _, _ = _max_margin(neg, pos, "CLARABEL")
+    np.testing.assert_allclose(v[:-1], w_qp, rtol=1e-5, atol=1e-6)
+
+
+def test_closest_support_declines_meeting_hulls_and_one_sided_rows():
+    from sktrunc._separation import _closest_support, _design
+
+    rng = np.random.default_rng(5)
+    neg, pos = rng.normal(size=(60, 4)), rng.normal(size=(60, 4))  # the hulls overlap
+    assert _closest_support(*_design(neg, pos, np.zeros(4), 1.0)) is None
+    assert _closest_support(*_design(neg[:0], pos, np.zeros(4), 1.0)) is None
+
+
+def test_fast_max_margin_falls_back_to_newton_when_the_support_guess_fails(monkeypatch):
+    # a wrong support guess fails the KKT or margin checks: the squared-hinge route then
+    # finds the same hyperplane
+    import sktrunc._separation as sep
+
+    rng = np.random.default_rng(6)
+    neg = rng.normal(size=(150, 6))
+    pos = rng.normal(size=(150, 6)) + 3.0
+    right = sep._fast_max_margin(neg, pos, "CLARABEL")[0]
+    tried = []
+
+    def wrong(Z, y):
+        far = np.argsort(y * Z[:, 0])  # the points deepest in their own side
+        support = np.sort(np.r_[far[-1], far[:1]])
+        v = sep._kkt_polish(Z, y, None, support=support)
+        tried.append(v is None or (y * (Z @ v)).min() < 1.0 - 1e-7)  # rejected
+        return support
+
+    monkeypatch.setattr(sep, "_closest_support", wrong)
+    w, b = sep._fast_max_margin(neg, pos, "CLARABEL")[0]
+    assert tried and all(tried)
+    np.testing.assert_allclose(w, right[0], rtol=1e-7, atol=1e-9)
+    assert b == pytest.approx(right[1], rel=1e-7, abs=1e-9)
