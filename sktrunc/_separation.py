@@ -662,16 +662,20 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C, weight=None):
     Z1[:, :d] = Z
     Z1[:, d] = 1.0
     ks = [1] if n_classes == 2 else list(range(n_classes))
+    # settled: the step of rounding size that confirms a settled active set is left out
+    # (the weights move by about 1e-10 of their size; digits: 3 ms of a 50 ms fit, the
+    # same 5-fold CV predictions on every reference table)
     V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C,
-                           weight)
+                           weight, settled=True)
     return V[:-1], V[-1]
 
 
-def _shared_first_step(Z1, S, C, weight=None):
+def _shared_first_step(Z1, S, C, weight=None, settled=False):
     """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
     the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
     ridge system for every column, solved once; each problem then goes on alone.
-    ``weight`` multiplies each row's loss.  Returns ``V`` of shape ``(d + 1, n_problems)``."""
+    ``weight`` multiplies each row's loss; ``settled`` is :func:`_newton_svm`'s.
+    Returns ``V`` of shape ``(d + 1, n_problems)``."""
     d1 = Z1.shape[1]
     # Newton's first step from 0: (2C Z1ᵀ Ω Z1 + I) v = 2C Z1ᵀ Ω s, for every column at once
     if weight is None:
@@ -704,7 +708,7 @@ def _shared_first_step(Z1, S, C, weight=None):
             V[:, i] = V0[:, i]
         else:
             V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], weight=weight,
-                                  intercept_penalty=1.0, max_iter=200)[0]
+                                  intercept_penalty=1.0, max_iter=200, settled=settled)[0]
     return V
 
 

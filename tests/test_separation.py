@@ -357,3 +357,18 @@ def test_fast_max_margin_falls_back_to_newton_when_the_support_guess_fails(monke
     assert tried and all(tried)
     np.testing.assert_allclose(w, right[0], rtol=1e-7, atol=1e-9)
     assert b == pytest.approx(right[1], rel=1e-7, abs=1e-9)
+
+
+def test_settled_one_vs_rest_is_the_confirmed_optimum():
+    # the last layer's problems stop without the confirming step: the same optimum, to
+    # far below what changes a prediction
+    from sktrunc._separation import _shared_first_step, ovr_squared_hinge
+
+    rng = np.random.default_rng(8)
+    y = rng.integers(4, size=500)
+    X = rng.normal(size=(500, 7)) + 1.2 * np.eye(7)[y]
+    W, b = ovr_squared_hinge(X, y, 4, 10.0)
+    S = np.where(y[:, None] == np.arange(4)[None, :], 1.0, -1.0)
+    V = _shared_first_step(np.column_stack([X, np.ones(500)]), S, 10.0)
+    np.testing.assert_allclose(W, V[:-1], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(b, V[-1], rtol=1e-8, atol=1e-10)
