@@ -339,9 +339,15 @@ def widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None
 def axial_coordinates(points, m, f):
     """Axial coordinate along ``m + s f`` and distance to that axis, of each row."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, m.shape[0])
-    d = points - m
-    a = d @ f
-    return a, np.sqrt(np.maximum(np.einsum("ij,ij->i", d, d) - a * a, 0.0))
+    a, r = np.empty(len(points)), np.empty(len(points))
+    # blocks of rows: no temporary the size of the data (95000 x 50: 5.6 ms against
+    # 8-14 ms, and the serial part of a parallel order search), the same numbers
+    for i in range(0, len(points), 4096):
+        d = points[i:i + 4096] - m
+        a[i:i + 4096] = d @ f
+        r[i:i + 4096] = np.einsum("ij,ij->i", d, d)
+    r -= a * a
+    return a, np.sqrt(np.maximum(r, 0.0), out=r)
 
 
 def cone_margin(s, theta, inside, outside):

@@ -171,3 +171,41 @@ def test_the_documented_margins_hold_without_noise(n_classes, h):
         w, b = svm.coef_.ravel(), svm.intercept_[0]
         gap = min((-(A @ w + b)).min(), (B @ w + b).min()) / np.linalg.norm(w)
         assert gap >= h * 5.0, (k, gap / 5.0)
+
+
+def test_the_margin_search_in_threads_takes_one_candidate_per_task(monkeypatch):
+    # the margin order search sends each candidate of a step to its own task (a free
+    # worker takes the next one); on the unique-order data most candidates are not
+    # separable, so certificates come back from the workers too: the order, the network
+    # and the certificates found must be the serial search's
+    import sktrunc._sequential as sequential
+
+    monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
+    tasks, task = [], sequential._separate_batch
+
+    def counted(state, jobs, *args):
+        tasks.append(len(jobs))
+        return task(state, jobs, *args)
+
+    monkeypatch.setattr(sequential, "_separate_batch", counted)
+    X, y = _data(4, 3, 3)
+
+    def fit(n_jobs):
+        tasks.clear()
+        clf = SequentialSeparableClassifier(order="margin", n_prototypes=1, n_jobs=n_jobs)
+        return clf.fit(X, y), list(tasks)
+
+    serial, serial_tasks = fit(None)
+    threaded, threaded_tasks = fit(2)
+    assert serial.order_.tolist() == [0, 1, 2, 3]
+    assert threaded.order_.tolist() == serial.order_.tolist()
+    # serially a step is one batch of the candidates it solves (4, then 2 and 1: an
+    # earlier certificate settles one of the 3 left at step 2, and of the 2 at step 3);
+    # in threads one task each, as many
+    assert serial_tasks[:3] == [4, 2, 1]
+    assert set(threaded_tasks) == {1} and len(threaded_tasks) == sum(serial_tasks)
+    for a, b in zip(serial.coefs_ + serial.intercepts_,
+                    threaded.coefs_ + threaded.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert cost(threaded, X, y) < 1e-18
+
