@@ -185,8 +185,8 @@ def test_explicit_order_string_labels_and_pickle():
 
 @pytest.mark.parametrize("min_work", [0, None])
 def test_n_jobs_gives_the_same_network(monkeypatch, min_work):
-    # min_work=0 sends every step's candidates to the threads (one candidate per task, each building its
-    # own sides); the default runs steps this small serially
+    # min_work=0 sends every step's candidates to the threads (one candidate per task,
+    # each building its own sides); the default runs steps this small serially
     import sktrunc._sequential as sequential
 
     if min_work is not None:
