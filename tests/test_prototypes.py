@@ -188,3 +188,42 @@ def test_prototypes_subset_renumbers_and_drops_prototypes_without_rows():
     np.testing.assert_array_equal(sub.owner, np.delete(protos.owner, 1))
     # the same points stay together, under the new numbers
     np.testing.assert_array_equal(sub.owner[sub.labels], protos.owner[protos.labels[rows]])
+
+
+def _plain_lloyd(X, k, rng):
+    """kmeans() as first written: fresh arrays in every Lloyd iteration."""
+    sq = np.einsum("ij,ij->i", X, X)
+    centers = [X[rng.randint(len(X))]]
+    d2 = np.maximum(sq - 2.0 * X @ centers[0] + centers[0] @ centers[0], 0.0)
+    for _ in range(1, k):
+        total = d2.sum()
+        nxt = rng.choice(len(X), p=d2 / total) if total > 0 else rng.randint(len(X))
+        centers.append(X[nxt])
+        d2 = np.minimum(d2, np.maximum(sq - 2.0 * X @ X[nxt] + X[nxt] @ X[nxt], 0.0))
+    C = np.array(centers)
+    labels = None
+    for _ in range(50):
+        dist = sq[:, None] - 2.0 * X @ C.T + np.einsum("ij,ij->i", C, C)[None, :]
+        new = np.argmin(dist, axis=1)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+        counts = np.bincount(labels, minlength=k)
+        onehot = np.zeros((len(X), k))
+        onehot[np.arange(len(X)), labels] = 1.0
+        sums = onehot.T @ X
+        filled = counts > 0
+        C[filled] = sums[filled] / counts[filled, None]
+    return labels
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_kmeans_buffers_give_the_labels_of_fresh_arrays(seed):
+    # the Lloyd iterations reuse their buffers: the same operations on the same numbers,
+    # so the same labels, also with duplicate rows and overlapping clusters
+    rng = np.random.RandomState(seed)
+    X = np.vstack([rng.normal(size=(300, 7)), rng.normal(size=(200, 7)) + 0.5,
+                   np.repeat(rng.normal(size=(5, 7)), 20, axis=0)])
+    for k in (2, 3, 5, 8):
+        np.testing.assert_array_equal(kmeans(X, k, np.random.RandomState(seed)),
+                                      _plain_lloyd(X, k, np.random.RandomState(seed)))

@@ -254,3 +254,121 @@ def test_first_step_with_every_row_inside_the_margin_is_the_optimum():
     assert np.all(s * (Z1 @ v) < 1.0)
     newton = _newton_svm(Z1, s, 1e-3, np.zeros(5), intercept_penalty=1.0)[0]
     np.testing.assert_allclose(v, newton, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("C", [1.0, 100.0, 1e5])
+def test_settled_newton_stops_at_the_same_optimum_and_margin_rows(C):
+    # settled=True stops after a full step that moves no row across the margin: the
+    # optimum to rounding, with the same rows on the margin (what the KKT solve reads)
+    from sktrunc._separation import _line_search, _newton_svm
+
+    rng = np.random.default_rng(11)
+    Z = np.column_stack([rng.normal(size=(250, 6)), np.ones(250)])
+    s = np.where(Z[:, :2].sum(axis=1) + 0.3 * rng.normal(size=250) > 0, 1.0, -1.0)
+    steps = {}
+    import sktrunc._separation as sep
+
+    for settled in (False, True):
+        calls = []
+
+        def counting(*args, calls=calls):
+            calls.append(1)
+            return _line_search(*args)
+
+        sep._line_search = counting
+        try:
+            steps[settled] = (_newton_svm(Z, s, C, settled=settled), len(calls))
+        finally:
+            sep._line_search = _line_search
+    (v0, m0), n0 = steps[False]
+    (v1, m1), n1 = steps[True]
+    np.testing.assert_allclose(v1, v0, rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(m1 < 1.0 + 1e-6, m0 < 1.0 + 1e-6)
+    assert n1 < n0  # the confirming step of rounding size is saved
+
+
+def test_fast_max_margin_with_settled_newton_is_the_qp_optimum():
+    # the hard-margin hyperplane found through settled Newton solves and the KKT system
+    # is the QP's (Clarabel) on separable sides
+    from sktrunc._separation import _fast_max_margin, _max_margin
+
+    rng = np.random.default_rng(12)
+    neg = rng.normal(size=(300, 8))
+    pos = rng.normal(size=(200, 8)) + 3.0
+    (w, b), _, _ = _fast_max_margin(neg, pos, "CLARABEL")
+    (w_qp, b_qp), _, _ = _max_margin(neg, pos, "CLARABEL")
+    np.testing.assert_allclose(w, w_qp, rtol=1e-5, atol=1e-6)
+    assert b == pytest.approx(b_qp, rel=1e-5, abs=1e-6)
+    margins = np.r_[-(neg @ w + b), pos @ w + b]
+    assert margins.min() == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_closest_points_of_the_hulls_name_the_support_vectors(seed):
+    # the hulls' closest points weight exactly the support vectors: the KKT solve on them
+    # is the QP's max-margin hyperplane, every row on its side of the margin
+    from sktrunc._separation import _closest_support, _design, _kkt_polish, _max_margin
+
+    rng = np.random.default_rng(seed)
+    d = 5 + 10 * seed
+    neg = rng.normal(size=(120, d))
+    pos = rng.normal(size=(90, d)) + 4.0 / np.sqrt(d)
+    pos[:, 0] += 3.0
+    Z, y = _design(neg, pos, np.zeros(d), 1.0)
+    support = _closest_support(Z, y)
+    assert support is not None and 2 <= support.size <= d + 1
+    v = _kkt_polish(Z, y, None, support=support)
+    margins = y * (Z @ v)
+    assert margins.min() == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(margins[support], 1.0, atol=1e-9)
+    (w_qp, b_qp), _, _ = _max_margin(neg, pos, "CLARABEL")
+    np.testing.assert_allclose(v[:-1], w_qp, rtol=1e-5, atol=1e-6)
+
+
+def test_closest_support_declines_meeting_hulls_and_one_sided_rows():
+    from sktrunc._separation import _closest_support, _design
+
+    rng = np.random.default_rng(5)
+    neg, pos = rng.normal(size=(60, 4)), rng.normal(size=(60, 4))  # the hulls overlap
+    assert _closest_support(*_design(neg, pos, np.zeros(4), 1.0)) is None
+    assert _closest_support(*_design(neg[:0], pos, np.zeros(4), 1.0)) is None
+
+
+def test_fast_max_margin_falls_back_to_newton_when_the_support_guess_fails(monkeypatch):
+    # a wrong support guess fails the KKT or margin checks: the squared-hinge route then
+    # finds the same hyperplane
+    import sktrunc._separation as sep
+
+    rng = np.random.default_rng(6)
+    neg = rng.normal(size=(150, 6))
+    pos = rng.normal(size=(150, 6)) + 3.0
+    right = sep._fast_max_margin(neg, pos, "CLARABEL")[0]
+    tried = []
+
+    def wrong(Z, y):
+        far = np.argsort(y * Z[:, 0])  # the points deepest in their own side
+        support = np.sort(np.r_[far[-1], far[:1]])
+        v = sep._kkt_polish(Z, y, None, support=support)
+        tried.append(v is None or (y * (Z @ v)).min() < 1.0 - 1e-7)  # rejected
+        return support
+
+    monkeypatch.setattr(sep, "_closest_support", wrong)
+    w, b = sep._fast_max_margin(neg, pos, "CLARABEL")[0]
+    assert tried and all(tried)
+    np.testing.assert_allclose(w, right[0], rtol=1e-7, atol=1e-9)
+    assert b == pytest.approx(right[1], rel=1e-7, abs=1e-9)
+
+
+def test_settled_one_vs_rest_is_the_confirmed_optimum():
+    # the last layer's problems stop without the confirming step: the same optimum, to
+    # far below what changes a prediction
+    from sktrunc._separation import _shared_first_step, ovr_squared_hinge
+
+    rng = np.random.default_rng(8)
+    y = rng.integers(4, size=500)
+    X = rng.normal(size=(500, 7)) + 1.2 * np.eye(7)[y]
+    W, b = ovr_squared_hinge(X, y, 4, 10.0)
+    S = np.where(y[:, None] == np.arange(4)[None, :], 1.0, -1.0)
+    V = _shared_first_step(np.column_stack([X, np.ones(500)]), S, 10.0)
+    np.testing.assert_allclose(W, V[:-1], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(b, V[-1], rtol=1e-8, atol=1e-10)

@@ -185,8 +185,8 @@ def test_explicit_order_string_labels_and_pickle():
 
 @pytest.mark.parametrize("min_work", [0, None])
 def test_n_jobs_gives_the_same_network(monkeypatch, min_work):
-    # min_work=0 sends every step's candidates to the threads (batched, each building its
-    # own sides); the default runs steps this small serially
+    # min_work=0 sends every step's candidates to the threads (one candidate per task,
+    # each building its own sides); the default runs steps this small serially
     import sktrunc._sequential as sequential
 
     if min_work is not None:
@@ -407,6 +407,8 @@ def test_exact_line_search_finds_the_root_of_the_piecewise_linear_slope():
         if slope(0) >= 0:
             continue
         t = _line_search(w_dot, dw2, r, delta, c)
+        # the caller's active set r > 0, when handed over, changes nothing, bit for bit
+        assert _line_search(w_dot, dw2, r, delta, c, r > 0) == t
         assert t > 0 and abs(slope(t)) <= 1e-8 * (1 + np.sum(c * np.abs(delta) * (
             np.abs(r) + t * np.abs(delta))))
 
