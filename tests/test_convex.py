@@ -381,7 +381,9 @@ def test_cell_sums_gram_and_certificate_through_the_cells_are_the_plain_ones():
     assert obj - p_star <= info["gap"] * obj * (1 + 1e-7) and info["gap"] <= 1e-4
 
 
-def test_float32_gram_path_and_data_path_certify_each_other():
+def _digits_gated_problem():
+    """700 standardized digits with a bias column, 12 Gaussian gates plus the all-active
+    one, and ten centred one-hot outputs."""
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
@@ -391,7 +393,12 @@ def test_float32_gram_path_and_data_path_certify_each_other():
     Xt = np.column_stack([Z, np.ones(len(Z))])
     D = sample_activation_patterns(Z, 12, random_state=0, method="gaussian")
     D = np.column_stack([np.ones(len(Z), dtype=bool), D])
-    Y = np.eye(10)[y] - np.eye(10)[y].mean(0)
+    return Xt, D, np.eye(10)[y] - np.eye(10)[y].mean(0)
+
+
+def test_float32_gram_path_and_data_path_certify_each_other():
+
+    Xt, D, Y = _digits_gated_problem()
     lam = 0.01
     # 700 x 13 x 10 > _FLOAT32_SIZE: both paths iterate in float32
     runs = [solve_gated_fista(Xt, D, Y, lam, tol=1e-2, gram=g, max_iter=400) for g in (1, 0)]
@@ -559,18 +566,10 @@ def test_gate_split_units_of_a_pattern_are_one_unit():
 def test_solver_stops_earlier_with_the_lenient_settle_rule(monkeypatch):
     # digits, ten outputs: the objective settles to 2 settle_tol with the gap within
     # 5 tol before it settles to settle_tol; the stop is then certified in float64
-    from sklearn.datasets import load_digits
 
     import sktrunc._convex as convex
 
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:700], y[:700]
-    sd = X.std(0)
-    Z = (X - X.mean(0)) / np.where(sd > 0, sd, 1.0)
-    Xt = np.column_stack([Z, np.ones(len(Z))])
-    D = sample_activation_patterns(Z, 12, random_state=0, method="gaussian")
-    D = np.column_stack([np.ones(len(Z), dtype=bool), D])
-    Y = np.eye(10)[y] - np.eye(10)[y].mean(0)
+    Xt, D, Y = _digits_gated_problem()
     for gram in (True, False):
         U, info = solve_gated_fista(Xt, D, Y, 0.01, tol=1e-2, gram=gram, max_iter=400)
         obj, bound = gated_certificate(Xt, D, Y, U, 0.01)
