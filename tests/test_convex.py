@@ -397,7 +397,6 @@ def _digits_gated_problem():
 
 
 def test_float32_gram_path_and_data_path_certify_each_other():
-
     Xt, D, Y = _digits_gated_problem()
     lam = 0.01
     # 700 x 13 x 10 > _FLOAT32_SIZE: both paths iterate in float32
@@ -566,7 +565,6 @@ def test_gate_split_units_of_a_pattern_are_one_unit():
 def test_solver_stops_earlier_with_the_lenient_settle_rule(monkeypatch):
     # digits, ten outputs: the objective settles to 2 settle_tol with the gap within
     # 5 tol before it settles to settle_tol; the stop is then certified in float64
-
     import sktrunc._convex as convex
 
     Xt, D, Y = _digits_gated_problem()
