@@ -87,6 +87,21 @@ def split_classes(X, y_idx, n_classes, counts, random_state):
 _KMEANS_ITER = 50
 
 
+def _kmeans_plusplus(X, sq, k, rng):
+    """k-means++ seeding (Arthur & Vassilvitskii, 2007): ``k`` rows of ``X`` as centers,
+    ``sq`` the rows' squared norms."""
+    centers = [X[rng.randint(len(X))]]
+    d2 = np.maximum(sq - 2.0 * X @ centers[0] + centers[0] @ centers[0], 0.0)
+    for _ in range(1, k):
+        total = d2.sum()
+        # the next center with probability proportional to d², a point not yet chosen
+        # when every distance is zero (duplicates)
+        nxt = rng.choice(len(X), p=d2 / total) if total > 0 else rng.randint(len(X))
+        centers.append(X[nxt])
+        d2 = np.minimum(d2, np.maximum(sq - 2.0 * X @ X[nxt] + X[nxt] @ X[nxt], 0.0))
+    return np.array(centers)
+
+
 def kmeans(X, k, rng):
     """Labels of Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii, 2007).
 
@@ -106,16 +121,7 @@ def kmeans(X, k, rng):
     labels : ndarray of shape (n_samples,)
     """
     sq = np.einsum("ij,ij->i", X, X)
-    centers = [X[rng.randint(len(X))]]
-    d2 = np.maximum(sq - 2.0 * X @ centers[0] + centers[0] @ centers[0], 0.0)
-    for _ in range(1, k):
-        total = d2.sum()
-        # k-means++: the next center with probability proportional to d², a point not
-        # yet chosen when every distance is zero (duplicates)
-        nxt = rng.choice(len(X), p=d2 / total) if total > 0 else rng.randint(len(X))
-        centers.append(X[nxt])
-        d2 = np.minimum(d2, np.maximum(sq - 2.0 * X @ X[nxt] + X[nxt] @ X[nxt], 0.0))
-    C = np.array(centers)
+    C = _kmeans_plusplus(X, sq, k, rng)
     # the Lloyd iterations below compute what ``sq[:, None] - 2.0 * X @ C.T + |C|²``
     # and a fresh one-hot matrix would, operation for operation (2 X is exact), in
     # buffers allocated once: the same labels, 2-3x fewer microseconds per iteration on

@@ -191,16 +191,12 @@ def test_prototypes_subset_renumbers_and_drops_prototypes_without_rows():
 
 
 def _plain_lloyd(X, k, rng):
-    """kmeans() as first written: fresh arrays in every Lloyd iteration."""
+    """kmeans()'s Lloyd iterations as first written: fresh arrays in every iteration
+    (the same seeding)."""
+    from sktrunc._prototypes import _kmeans_plusplus
+
     sq = np.einsum("ij,ij->i", X, X)
-    centers = [X[rng.randint(len(X))]]
-    d2 = np.maximum(sq - 2.0 * X @ centers[0] + centers[0] @ centers[0], 0.0)
-    for _ in range(1, k):
-        total = d2.sum()
-        nxt = rng.choice(len(X), p=d2 / total) if total > 0 else rng.randint(len(X))
-        centers.append(X[nxt])
-        d2 = np.minimum(d2, np.maximum(sq - 2.0 * X @ X[nxt] + X[nxt] @ X[nxt], 0.0))
-    C = np.array(centers)
+    C = _kmeans_plusplus(X, sq, k, rng)
     labels = None
     for _ in range(50):
         dist = sq[:, None] - 2.0 * X @ C.T + np.einsum("ij,ij->i", C, C)[None, :]
