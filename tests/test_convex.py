@@ -643,3 +643,55 @@ def test_noise_adaptive_rounds_resume_from_the_previous_round(monkeypatch, subsa
         if n == n_prev:
             assert U0 is previous
     assert [c[0] for c in calls].count(100) == (len(calls) - 1 if subsample else 0)
+
+
+def _collinear_blobs_program(alpha):
+    # noise-free targets (cluster labels) on clustered rows: at a penalty of ~1e-4 of
+    # lam_max the program is close to least squares on nearly collinear groups, where
+    # FISTA stalls far from the optimum (the 1e5 blobs regressor's warning, in small)
+    from sklearn.datasets import make_blobs
+
+    from sktrunc._convex import _design_products
+
+    X, y = make_blobs(1000, n_features=4, centers=6, random_state=0)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    Xt = np.column_stack([Z, np.ones(len(Z))])
+    D = np.column_stack([np.ones(len(Z), dtype=bool),
+                         sample_activation_patterns(Z, 14, random_state=0, method="gaussian")])
+    Y = (y - y.mean())[:, None] / y.std()
+    lam_max = np.sqrt(np.einsum("mk,mk->k", *2 * [_design_products(Xt, D, Y) / len(Z)])).max()
+    return Xt, D, Y, alpha * lam_max
+
+
+def test_newton_polish_finishes_a_stalled_gram_solve():
+    Xt, D, Y, lam = _collinear_blobs_program(1e-4)
+    U0, info0 = solve_gated_fista(Xt, D, Y, lam, gram=True)
+    assert info0["gap"] > 0.1  # FISTA alone stalls: the case the polish is for
+    U, info = solve_gated_fista(Xt, D, Y, lam, gram=True, polish=True)
+    # the certificate is recomputed from the data, independently of the solver
+    objective, bound = gated_certificate(Xt, D, Y, U, lam)
+    assert info["float64"] and np.isclose(info["objective"], objective, rtol=1e-12)
+    assert (objective - bound) / objective <= 1e-3
+    assert objective < info0["objective"] * (1 - 0.02)
+    # the optimum of the conic solver agrees
+    ref = solve_cvxpy_gated(Xt, D, Y, lam)[0]
+    assert objective <= gated_certificate(Xt, D, Y, ref, lam)[0] * (1 + 1e-3)
+    # a call that does not stall is not polished: the same result as without
+    kw = dict(gram=True, tol=1e-3)
+    Xt2, D2, Y2, lam2 = _collinear_blobs_program(0.05)
+    a, info_a = solve_gated_fista(Xt2, D2, Y2, lam2, **kw)
+    assert info_a["gap"] <= 1e-2
+    np.testing.assert_array_equal(a, solve_gated_fista(Xt2, D2, Y2, lam2, polish=True, **kw)[0])
+
+
+def test_noise_free_regressor_is_polished_instead_of_warning():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(2000, n_features=5, centers=6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = ConvexReLURegressor(random_state=0).fit(X, y.astype(float))
+    assert est.optimality_gap_ <= 10 * est.tol
+    # the polished units are the network's: its genuine forward pass has that cost
+    cost = 0.5 * np.sum((forward(est, X).ravel() - y) ** 2)
+    assert np.isclose(est.training_cost_, cost, rtol=1e-9)
