@@ -662,11 +662,17 @@ def _polish_gated_newton(H, b, U, lam, yq, m, tol, certify, max_steps=_POLISH_ST
     (a continuation): damped Newton steps on the smoothed program, backtracked
     on its value (Armijo), until the Newton decrement is below ``1e-6`` of the
     value; after each stage ``certify(U)`` (the float64 objective and dual
-    bound from the data) ends the polish once the relative gap is within
-    ``tol / 2``, or ``max_steps`` steps an output have been taken.  Groups left
-    within ``eps`` of zero are zeroed when that does not raise the objective.
-    The Gram matrix may be float32: its rounding limits the polish, not the
-    certificate.  Returns the polished ``U`` (P m, Q) and its certificate.
+    bound from the data) ends the polish once the relative gap between the
+    best point and the best bound so far is within ``tol / 2``, or ``max_steps``
+    steps an output have been taken, or eps is below ``1e-8`` of the scale.
+    Groups left within ``eps`` of zero are zeroed when that does not raise the
+    objective.  The Gram matrix may be float32: its rounding limits the polish,
+    not the certificate.  1e5 blobs regressor (51 groups of 21): 23 steps, 0.33 s
+    (eps from ``3e-3``: 23-39 steps, from ``1e-1``: 21-23; a decrement of
+    ``1e-4`` to ``1e-6``: the same steps from ``1e-2``; on 1,000-3,000 blobs
+    rows, ``1e-5`` stopped stages early and certified gaps up to 1.2e-2 against
+    at most 3.3e-4 at ``1e-6``, in more steps).  Returns the best
+    point ``U`` (P m, Q) and ``(objective, bound)``, both float64 from the data.
     """
     from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
@@ -687,9 +693,13 @@ def _polish_gated_newton(H, b, U, lam, yq, m, tol, certify, max_steps=_POLISH_ST
 
     scale = np.sqrt([norms2(U[:, q]).max() for q in range(Q)])
     eps, steps = 1e-2 * scale, np.zeros(Q, dtype=int)
-    result = None
-    while (steps < max_steps).any():
-        for q in np.flatnonzero((steps < max_steps) & (scale > 0)):
+    best, bound = None, -np.inf  # the best point certified, the best bound of any
+    while True:
+        # an output is polished until its steps run out or eps reaches 1e-8 of its scale
+        live = (steps < max_steps) & (scale > 0) & (eps >= 1e-8 * scale)
+        if not live.any():
+            break
+        for q in np.flatnonzero(live):
             u = U[:, q]
             while steps[q] < max_steps:
                 g = u.reshape(P, m)
@@ -718,11 +728,20 @@ def _polish_gated_newton(H, b, U, lam, yq, m, tol, certify, max_steps=_POLISH_ST
                 if value(v, q) <= value(u, q):
                     u = v
             U[:, q] = u
-        result = certify(U)
-        if result[0] - result[1] <= 0.5 * tol * abs(result[0]):
+        # any residual's dual value bounds the optimum: the best point and the best
+        # bound over the stages (on a float32 Gram the bound of the last stage is not
+        # always the best: its rounding, ~1e-7 of |u|, is felt by the tiny groups)
+        objective, at = certify(U)
+        bound = max(bound, at)
+        if best is None or objective < best[0]:
+            best = (objective, U.copy())
+        if best[0] - bound <= 0.5 * tol * abs(best[0]):
             break
         eps = 0.1 * eps
-    return U, certify(U) if result is None else result
+    if best is None:
+        objective, bound = certify(U)
+        best = (objective, U)
+    return best[1], (best[0], bound)
 
 
 def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, U0=None,
