@@ -234,9 +234,11 @@ _SUBSAMPLE_FROM = 50_000
 _SUBSAMPLE_ROWS = 20_000
 # steps after which a settled objective stops the gated solver whatever its gap
 _SETTLED_STEPS = 300
-# largest m P for which a fit that would warn is polished by Newton steps on the Gram
-# matrix (a Cholesky factorisation of (m P)³/3 multiply-adds a step: 12 ms at 1071)
-_POLISH_MAX = 2000
+# a fit that would warn is polished by Newton steps on the Gram matrix when Q (m P)³
+# is at most _POLISH_MAX³: a Cholesky factorisation of (m P)³/3 multiply-adds a step
+# and output (12 ms at m P = 1071), up to _POLISH_STEPS steps an output (1400 columns
+# for one output: ~1.6 s at most; ten outputs: 650 columns)
+_POLISH_MAX = 1400
 # Newton steps of the polish, per output
 _POLISH_STEPS = 60
 # N * units above which the iterations run in float32
@@ -795,8 +797,8 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
     momentum up again (breast cancer regressor: 170 steps in three rounds
     against 110; the certificate is the gap at the final ``lam``, whatever
     the path).  ``polish=True``: a certified call that would end with the gap
-    above ``10 tol`` (the fit would warn) on the Gram path (``m P`` up to
-    ``_POLISH_MAX``) finishes with Newton steps on the Gram matrix
+    above ``10 tol`` (the fit would warn) on the Gram path (``Q (m P)³`` up to
+    ``_POLISH_MAX³``) finishes with Newton steps on the Gram matrix
     (:func:`_polish_gated_newton`), certified in float64 on the data.
 
     Returns
@@ -1046,7 +1048,7 @@ def solve_gated_fista(Xt, D, Y, lam, *, tol=1e-3, max_iter=1000, check_every=5, 
                                                    or n_iter >= _SETTLED_STEPS))
             if done:
                 break
-    if polish and use_gram and certify and gap > 10.0 * tol and Pm <= _POLISH_MAX:
+    if polish and use_gram and certify and gap > 10.0 * tol and Q * Pm ** 3 <= _POLISH_MAX ** 3:
         # the fit would warn: FISTA is slow on nearly collinear groups (a noise-free
         # target drives the noise-adaptive penalty to ~2e-4 lam_max, where the program
         # is nearly least squares on a Gram matrix of condition ~1e8), the objective
