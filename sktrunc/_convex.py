@@ -684,6 +684,7 @@ def _polish_gated_newton(H, b, U, lam, yq, m, tol, certify, max_steps=_POLISH_ST
     U = np.array(U, dtype=np.float64)
     B = np.asarray(b, dtype=np.float64)
     diag, eye = np.arange(P), np.eye(m)
+    Hs = np.empty_like(H)
 
     def norms2(u):
         g = u.reshape(P, m)
@@ -707,13 +708,18 @@ def _polish_gated_newton(H, b, U, lam, yq, m, tol, certify, max_steps=_POLISH_ST
                 g = u.reshape(P, m)
                 s = np.sqrt(norms2(u) + eps[q] ** 2)
                 grad = H @ u - B[:, q] + (lam * g / s[:, None]).ravel()
-                # the smoothed norm's Hessian lam (I - g gᵀ/s²) / s, block by block
-                Hs = H.copy()
-                Hs.reshape(P, m, P, m)[diag, :, diag, :] += (lam / s)[:, None, None] * (
+                # the smoothed norm's Hessian lam (I - g gᵀ/s²) / s, block by block, in
+                # one buffer factorised in place (25 -> 14 ms at 1071 columns)
+                blocks = (lam / s)[:, None, None] * (
                     eye - g[:, :, None] * g[:, None, :] / (s * s)[:, None, None])
+                np.copyto(Hs, H)
+                Hs.reshape(P, m, P, m)[diag, :, diag, :] += blocks
                 try:
-                    d = -cho_solve(cho_factor(Hs), grad)
+                    d = -cho_solve(cho_factor(Hs, overwrite_a=True, check_finite=False), grad,
+                                   check_finite=False)
                 except LinAlgError:  # a float32 Gram may be indefinite by rounding
+                    np.copyto(Hs, H)
+                    Hs.reshape(P, m, P, m)[diag, :, diag, :] += blocks
                     d = -np.linalg.lstsq(Hs, grad, rcond=None)[0]
                 steps[q] += 1
                 f, slope, t = value(u, q, eps[q]), float(grad @ d), 1.0
