@@ -8,6 +8,7 @@ left and from the points the earlier classes were collapsed to.
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -77,16 +78,29 @@ _AUTO_CONDITION = 3.0
 _AUTO_KEEP_CONDITION = 300.0
 
 
+class _Hint(NamedTuple):
+    """What a candidate's hard-margin problem starts from (see :func:`_fast_max_margin`):
+    a soft-margin hyperplane ``(w, b)`` of its sides, the indices ``(negative,
+    positive)`` in its sides of its support vectors at its last solve, or None."""
+
+    soft: tuple = None
+    start: tuple = None
+
+
 def _separate(X_neg, X_pos, solver, hint=None):
     """The hard-margin hyperplane or None, and the active points (a certificate of
-    non-separability when None)."""
+    non-separability when None, else the support vectors).  ``hint``: a soft-margin
+    hyperplane ``(w, b)`` of the sides, or a :class:`_Hint`."""
+    if isinstance(hint, _Hint):
+        return _fast_max_margin(X_neg, X_pos, solver, hint=hint.soft, start=hint.start)
     return _fast_max_margin(X_neg, X_pos, solver, hint=hint)
 
 
 def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep_sides=True):
     """Module-level task for joblib: for each ``(candidate, hint)`` of ``jobs``, in
-    order, its sides (None unless ``keep_sides``), :func:`_separate`'s hyperplane and
-    the certificate of non-separability (None when separable).
+    order, its sides (None unless ``keep_sides``), :func:`_separate`'s hyperplane, the
+    certificate of non-separability (None when separable) and the rows of its
+    support vectors (None when not separable).
 
     The sides are built here, in the worker: at N = 1e5 copying them costs twice
     the solves, and a step's candidates then share none of their work.  Dropped
@@ -96,13 +110,28 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
     X = state.X if positions is None else positions
     out = []
     for j, hint in jobs:
+        # sides dropped after their problem are built in a buffer of the fit's pool
+        buffer = None if keep_sides else _borrow(state)
         sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
-                                                     positions)
+                                                     positions, out=buffer)
+        rows_neg = np.flatnonzero(state.y == j)
+        rows_pos = _pos_rows(state.y, j, remaining, positions is None)
+        start = _start(state.supports.get(j), rows_neg, rows_pos, len(sides[1]))
+        if start is not None:
+            hint = _Hint(hint, start)
         sol, active_neg, active_pos = _separate(*sides, solver, hint)
-        cert = None if sol is not None else _certificate(
-            X, state.y, j, remaining, positions is None, sides, active_neg, active_pos)
-        out.append((sides if keep_sides else None, sol, cert))
+        cert = support = None
+        if sol is None:
+            cert = _certificate(X, state.y, j, remaining, positions is None, sides,
+                                active_neg, active_pos, rows_neg, rows_pos)
+        else:
+            # the rows (not the base points, always a start) of its support vectors
+            support = (rows_neg[active_neg],
+                       rows_pos[active_pos[active_pos < len(rows_pos)]])
+        out.append((sides if keep_sides else None, sol, cert, support))
         sides = None  # not alive while the next candidate's are allocated
+        if buffer is not None:
+            state.buffers.append(buffer[0])
     return out
 
 
@@ -570,11 +599,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 for k in np.flatnonzero(protos.owner == c)]
 
     @staticmethod
-    def _sides(state, j, remaining, base_points, positions=None):
+    def _sides(state, j, remaining, base_points, positions=None, out=None):
         """Points that must go to the backward side (class j) and to the forward side.
 
         The forward side ends with the earlier base points and then the
-        barycenter (Definition 5.1's segment end).
+        barycenter (Definition 5.1's segment end).  ``out``, a list holding a
+        flat float64 buffer or None (see :func:`_borrow`), receives the forward
+        side: a buffer too small is replaced by a new one, kept in the list.
         """
         X = state.X if positions is None else positions
         neg = X[state.y == j]
@@ -588,7 +619,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         # take with mode="clip" (the indices are valid): with out=, compress and take in
         # their default mode write to a buffer first and copy it over (a side of
         # 1e5 x 20: 18 ms against 5 ms)
-        pos = np.empty((n_keep + len(extra) + 1, X.shape[1]))
+        shape = (n_keep + len(extra) + 1, X.shape[1])
+        if out is None:
+            pos = np.empty(shape)
+        else:
+            if out[0] is None or out[0].size < shape[0] * shape[1]:
+                out[0] = np.empty(shape[0] * shape[1])
+            pos = out[0][:shape[0] * shape[1]].reshape(shape)
         X.take(np.flatnonzero(keep), axis=0, out=pos[:n_keep], mode="clip")
         pos[n_keep:-1] = extra
         pos[-1] = state.xbar
@@ -655,7 +692,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # at N = 1e5, M = 50, Q = 20; the workers stood idle 6-8 % of the steps,
             # 7-8 % with a fixed half of the candidates each, see doc/parallel.rst);
             # parallel_config(backend=...) overrides
-            batches = Parallel(n_jobs=n_jobs, prefer="threads")(
+            parallel = state.parallel or Parallel(n_jobs=n_jobs, prefer="threads")
+            batches = parallel(
                 delayed(_separate_batch)(state, [job], remaining, base_points, positions,
                                          self.solver, keep_sides or first_step)
                 for job in jobs)
@@ -666,9 +704,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         # the sides of a candidate an earlier certificate settles are not built (None):
         # no caller reads the sides of a candidate without a hyperplane
         sols, tasks = [None] * len(candidates), [None] * len(candidates)
-        for i, (sides, sol, cert) in zip(todo, found):
+        for i, (sides, sol, cert, support) in zip(todo, found):
             sols[i], tasks[i] = sol, sides if keep_sides else None
             j = candidates[i]
+            if support is not None:
+                state.supports[j] = support
             if first_step:
                 n_wrong, hyperplane, _ = state.first_soft[j]
                 state.first_soft[j] = (n_wrong, hyperplane, sides)
@@ -680,6 +720,17 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         """Depth-first search for an order in which every step is separable."""
         if not remaining:
             return layers
+        n_jobs = effective_n_jobs(self.n_jobs)
+        if (state.parallel is None and self.order == "margin" and n_jobs > 1
+                and len(remaining) * state.X.size >= _PARALLEL_MIN_WORK):
+            # one pool of workers for every step of the search, not one per step
+            # (started and joined: 3 ms a step at N = 1e5, M = 50, Q = 20)
+            with Parallel(n_jobs=n_jobs, prefer="threads") as parallel:
+                state.parallel = parallel
+                try:
+                    return self._search(state, remaining, base_points, layers)
+                finally:
+                    state.parallel = None
         if self.order == "margin":
             # every candidate's sides would stay in memory while the search goes deeper
             # (Q copies of the data per step, and again at each level): only the chosen
@@ -699,9 +750,15 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 if state.solves >= state.budget:
                     return None
                 continue
+            buffer = None
             if sides is None:
-                sides = self._sides(state, j, remaining, base_points)
+                # built again in a buffer of the pool: the layer keeps nothing of them
+                buffer = _borrow(state)
+                sides = self._sides(state, j, remaining, base_points, out=buffer)
             step = self._layer(state, j, sol, sides, separable=True)
+            sides = None
+            if buffer is not None:
+                state.buffers.append(buffer[0])
             if self.verbose:
                 print(f"[{type(self).__name__}] step {len(layers) + 1}: class "
                       f"{self.classes_[state.owner[j]].tolist()!r} separable, margin "
@@ -1306,6 +1363,33 @@ class _Peeling:
     first_soft_done: bool = False
     capped: bool = True  # whether max_aperture applies to the cones built now
     overlapping: bool = False  # whether the data is known to overlap (see _hyperplanes)
+    # candidate -> rows (negative, positive) of its last hyperplane's support vectors
+    supports: dict = field(default_factory=dict)
+    # buffers for sides dropped right after use (see _borrow)
+    buffers: list = field(default_factory=list)
+    parallel: object = None  # the margin order search's joblib.Parallel, while it runs
+
+    def __getstate__(self):
+        # a task sent to a worker process (a process-based joblib backend) takes the
+        # data, not the buffers of this process nor its pool of workers
+        return {**self.__dict__, "buffers": [], "parallel": None}
+
+
+def _borrow(state):
+    """A one-item list holding a free buffer of the fit's pool (or None) for
+    :meth:`SequentialSeparableClassifier._sides`; the caller appends ``[0]`` back
+    to ``state.buffers`` once the sides built in it are dropped.
+
+    At N = 1e5 every candidate of the margin order search copies the data into its
+    sides: a new array each time costs the kernel's zeroing of its pages (1.1 s of
+    system time in a 6 s fit) and, in threads, page faults that serialise on the
+    process's memory map.  The pool holds one buffer per concurrent task (list
+    ``pop``/``append`` are atomic), reused while the fit lasts.
+    """
+    try:
+        return [state.buffers.pop()]
+    except IndexError:
+        return [None]
 
 
 def _members(y, remaining, j):
@@ -1323,15 +1407,41 @@ def _pos_rows(y, j, remaining, search):
     return np.flatnonzero(y != j)
 
 
-def _certificate(X, y, j, remaining, search, sides, active_neg, active_pos):
+def _certificate(X, y, j, remaining, search, sides, active_neg, active_pos,
+                 rows_neg=None, rows_pos=None):
     """The points of an infeasible hard-margin problem: rows (and their positions)
-    per side, and the base points or barycenter among them."""
-    rows_pos = _pos_rows(y, j, remaining, search)
-    rows_neg = np.flatnonzero(y == j)[active_neg]
+    per side, and the base points or barycenter among them.  ``rows_neg`` and
+    ``rows_pos``: the rows of the sides, when the caller has them."""
+    if rows_pos is None:
+        rows_pos = _pos_rows(y, j, remaining, search)
+    if rows_neg is None:
+        rows_neg = np.flatnonzero(y == j)
+    rows_neg = rows_neg[active_neg]
     is_row = active_pos < len(rows_pos)
     rows = rows_pos[active_pos[is_row]]
     return (rows_neg, X[rows_neg].copy(), rows, X[rows].copy(),
             sides[1][active_pos[~is_row]].copy())
+
+
+def _start(support, rows_neg, rows_pos, n_pos):
+    """Indices in a candidate's sides of the support vectors of its last solve (rows
+    still on the forward side) and of every base point and the barycenter (the
+    last ``n_pos - len(rows_pos)`` of the forward side), or None before any solve.
+
+    The margin order search solves every candidate at every step, on the sides of
+    the step before less one class and plus one base point: the hyperplane moves
+    little, and its support vectors start the next problem (one or two rounds of
+    adding violators instead of four to six, each a nonnegative least-squares
+    problem that holds the GIL)."""
+    if support is None:
+        return None
+    sup_neg, sup_pos = support
+    at_pos = np.searchsorted(rows_pos, sup_pos)
+    kept = at_pos < len(rows_pos)
+    kept[kept] = rows_pos[at_pos[kept]] == sup_pos[kept]
+    at_pos = at_pos[kept]
+    return (np.searchsorted(rows_neg, sup_neg),
+            np.concatenate([at_pos, np.arange(len(rows_pos), n_pos)]))
 
 
 def _certified(cert, X, y, j, remaining, search, extras):
