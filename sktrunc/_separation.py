@@ -1002,12 +1002,14 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
                 w, b = w / s, float(b / s)
             on = np.flatnonzero(margins < s * (1.0 + 1e-6))
             return (w, b), on[on < n_neg], on[on >= n_neg] - n_neg
-        viol = np.setdiff1d(viol, active, assume_unique=True)
-        if viol.size == 0:
+        # masks, not set operations (which sort): the rows not yet candidates
+        fresh = np.ones(len(margins), dtype=bool)
+        fresh[active] = False
+        if not fresh[viol].any():
             break
         # the violators and the points just inside the margin band, which the next
         # hyperplane tends to violate: fewer rounds, each a rise from the soft problem
-        near = np.setdiff1d(np.flatnonzero(margins < _BAND), active, assume_unique=True)
+        near = np.flatnonzero((margins < _BAND) & fresh)
         worst = near[np.argsort(margins[near])[:4 * n_candidates]]
         active = np.union1d(active, worst)
     return _max_margin(X_neg, X_pos, solver, n_candidates)

@@ -5,6 +5,7 @@ boundary is (nearly) a hyperplane separating class ``ℓ`` from the classes stil
 left and from the points the earlier classes were collapsed to.
 """
 
+import queue
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -12,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 from joblib import effective_n_jobs
+from joblib.parallel import ThreadingBackend, get_active_backend
 from scipy.linalg.lapack import dgeqrf, dormqr
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
@@ -692,11 +694,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # at N = 1e5, M = 50, Q = 20; the workers stood idle 6-8 % of the steps,
             # 7-8 % with a fixed half of the candidates each, see doc/parallel.rst);
             # parallel_config(backend=...) overrides
-            parallel = state.parallel or Parallel(n_jobs=n_jobs, prefer="threads")
-            batches = parallel(
-                delayed(_separate_batch)(state, [job], remaining, base_points, positions,
-                                         self.solver, keep_sides or first_step)
-                for job in jobs)
+            tasks = [(state, [job], remaining, base_points, positions, self.solver,
+                      keep_sides or first_step) for job in jobs]
+            if state.workers is not None:
+                batches = state.workers.map(tasks)
+            else:
+                parallel = state.parallel or Parallel(n_jobs=n_jobs, prefer="threads")
+                batches = parallel(delayed(_separate_batch)(*task) for task in tasks)
             found = [result for batch in batches for result in batch]
         else:
             found = _separate_batch(state, jobs, remaining, base_points, positions,
@@ -721,10 +725,18 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         if not remaining:
             return layers
         n_jobs = effective_n_jobs(self.n_jobs)
-        if (state.parallel is None and self.order == "margin" and n_jobs > 1
-                and len(remaining) * state.X.size >= _PARALLEL_MIN_WORK):
+        if (state.parallel is None and state.workers is None and self.order == "margin"
+                and n_jobs > 1 and len(remaining) * state.X.size >= _PARALLEL_MIN_WORK):
             # one pool of workers for every step of the search, not one per step
-            # (started and joined: 3 ms a step at N = 1e5, M = 50, Q = 20)
+            # (started and joined: 3 ms a step at N = 1e5, M = 50, Q = 20); with
+            # threads, workers fed through a queue (see _Workers)
+            if isinstance(get_active_backend(prefer="threads")[0], ThreadingBackend):
+                state.workers = _Workers(n_jobs)
+                try:
+                    return self._search(state, remaining, base_points, layers)
+                finally:
+                    state.workers.close()
+                    state.workers = None
             with Parallel(n_jobs=n_jobs, prefer="threads") as parallel:
                 state.parallel = parallel
                 try:
@@ -1368,11 +1380,62 @@ class _Peeling:
     # buffers for sides dropped right after use (see _borrow)
     buffers: list = field(default_factory=list)
     parallel: object = None  # the margin order search's joblib.Parallel, while it runs
+    workers: object = None  # or its _Workers (threads)
 
     def __getstate__(self):
         # a task sent to a worker process (a process-based joblib backend) takes the
         # data, not the buffers of this process nor its pool of workers
-        return {**self.__dict__, "buffers": [], "parallel": None}
+        return {**self.__dict__, "buffers": [], "parallel": None, "workers": None}
+
+
+def _serve(tasks, results):
+    """Module-level joblib task: run :func:`_separate_batch` on every ``(key, args)``
+    of the queue ``tasks`` and put ``(key, output, error)`` on ``results``, until None."""
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        key, args = item
+        try:
+            results.put((key, _separate_batch(*args), None))
+        except BaseException as error:  # raised again in the search's thread
+            results.put((key, None, error))
+
+
+class _Workers:
+    """``n_jobs`` joblib tasks on threads that solve candidates for the whole margin
+    order search, handed over through a queue.
+
+    A joblib call per step waits for its last result by polling every 10 ms, which
+    at N = 1e5, M = 50, Q = 20 left the workers idle 5 ms per step (8 % of the
+    steps after the first); the search's thread here sleeps on the results queue.
+    """
+
+    def __init__(self, n_jobs):
+        self.n_jobs = n_jobs
+        self.tasks, self.results = queue.SimpleQueue(), queue.SimpleQueue()
+        # a generator: the tasks start now, the call returns
+        self.outputs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+            delayed(_serve)(self.tasks, self.results) for _ in range(n_jobs))
+
+    def map(self, tasks):
+        """:func:`_separate_batch` of every argument tuple of ``tasks``, in order."""
+        for key, args in enumerate(tasks):
+            self.tasks.put((key, args))
+        out, error = [None] * len(tasks), None
+        for _ in tasks:  # every result, even after an error: none left for the next step
+            key, output, err = self.results.get()
+            out[key] = output
+            error = error or err
+        if error is not None:
+            raise error
+        return out
+
+    def close(self):
+        for _ in range(self.n_jobs):
+            self.tasks.put(None)
+        for _ in self.outputs:
+            pass
 
 
 def _borrow(state):
