@@ -6,6 +6,7 @@ left and from the points the earlier classes were collapsed to.
 """
 
 import queue
+import threading
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -107,13 +108,15 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
     The sides are built here, in the worker: at N = 1e5 copying them costs twice
     the solves, and a step's candidates then share none of their work.  Dropped
     right after their problem (``keep_sides=False``), nothing of them stays in
-    memory.
+    memory; with ``keep_sides="widest"`` only those of the widest margin so far
+    stay, in ``state.widest`` (see :func:`_offer_widest`).
     """
     X = state.X if positions is None else positions
+    keep = keep_sides is True
     out = []
     for j, hint in jobs:
         # sides dropped after their problem are built in a buffer of the fit's pool
-        buffer = None if keep_sides else _borrow(state)
+        buffer = None if keep else _borrow(state)
         sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
                                                      positions, out=buffer)
         rows_neg = np.flatnonzero(state.y == j)
@@ -130,7 +133,10 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
             # the rows (not the base points, always a start) of its support vectors
             support = (rows_neg[active_neg],
                        rows_pos[active_pos[active_pos < len(rows_pos)]])
-        out.append((sides if keep_sides else None, sol, cert, support))
+            if keep_sides == "widest":
+                buffer = _offer_widest(state, (-1.0 / np.linalg.norm(sol[0]),
+                                               remaining.index(j)), j, sides, buffer)
+        out.append((sides if keep else None, sol, cert, support))
         sides = None  # not alive while the next candidate's are allocated
         if buffer is not None:
             state.buffers.append(buffer[0])
@@ -695,7 +701,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # 7-8 % with a fixed half of the candidates each, see doc/parallel.rst);
             # parallel_config(backend=...) overrides
             tasks = [(state, [job], remaining, base_points, positions, self.solver,
-                      keep_sides or first_step) for job in jobs]
+                      True if first_step else keep_sides) for job in jobs]
             if state.workers is not None:
                 batches = state.workers.map(tasks)
             else:
@@ -704,7 +710,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             found = [result for batch in batches for result in batch]
         else:
             found = _separate_batch(state, jobs, remaining, base_points, positions,
-                                    self.solver, keep_sides or first_step)
+                                    self.solver, True if first_step else keep_sides)
         # the sides of a candidate an earlier certificate settles are not built (None):
         # no caller reads the sides of a candidate without a hyperplane
         sols, tasks = [None] * len(candidates), [None] * len(candidates)
@@ -745,15 +751,17 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     state.parallel = None
         if self.order == "margin":
             # every candidate's sides would stay in memory while the search goes deeper
-            # (Q copies of the data per step, and again at each level): only the chosen
-            # candidate's are built again
+            # (Q copies of the data per step, and again at each level): only the widest
+            # margin's are kept (the first the search takes), any other's built again
             found = self._hyperplanes(state, remaining, remaining, base_points,
-                                      keep_sides=False)
+                                      keep_sides="widest")
+            widest, state.widest = state.widest, None
             ranked = sorted(((1.0 / np.linalg.norm(s[0]), j, s, sides)
                              for j, (s, sides) in zip(remaining, found) if s is not None),
                             key=lambda t: -t[0])
             candidates = ((j, s, sides) for _, j, s, sides in ranked)
         else:
+            widest = None
             candidates = ((j, *self._hyperplanes(state, [j], remaining, base_points)[0])
                           for j in remaining if not self._mirrored(state, j, remaining,
                                                                    base_points))
@@ -763,7 +771,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                     return None
                 continue
             buffer = None
-            if sides is None:
+            if sides is None and widest is not None and widest[1] == j:
+                _, _, sides, buffer = widest
+                widest = None
+            elif sides is None:
                 # built again in a buffer of the pool: the layer keeps nothing of them
                 buffer = _borrow(state)
                 sides = self._sides(state, j, remaining, base_points, out=buffer)
@@ -1381,11 +1392,32 @@ class _Peeling:
     buffers: list = field(default_factory=list)
     parallel: object = None  # the margin order search's joblib.Parallel, while it runs
     workers: object = None  # or its _Workers (threads)
+    # (key, candidate, sides, buffer) of the step's widest margin so far (_offer_widest)
+    widest: tuple = None
+    lock: object = field(default_factory=threading.Lock)
 
     def __getstate__(self):
         # a task sent to a worker process (a process-based joblib backend) takes the
         # data, not the buffers of this process nor its pool of workers
-        return {**self.__dict__, "buffers": [], "parallel": None, "workers": None}
+        return {**self.__dict__, "buffers": [], "parallel": None, "workers": None,
+                "widest": None, "lock": None}
+
+
+def _offer_widest(state, key, j, sides, buffer):
+    """Keep candidate ``j``'s sides (in ``buffer``) as the step's widest margin so far
+    when ``key`` (minus the margin, then the rank among the candidates: the order of
+    the search) is the smallest yet; returns the buffer to give back to the pool
+    (``buffer``, the one it displaced, or None).  Not in a worker process (no lock):
+    the search then builds the sides again, as for any other candidate (3 ms a step
+    at N = 1e5, M = 50, Q = 20, in the search's thread)."""
+    if state.lock is None:
+        return buffer
+    with state.lock:
+        best = state.widest
+        if best is not None and best[0] <= key:
+            return buffer
+        state.widest = (key, j, sides, buffer)
+    return None if best is None else best[3]
 
 
 def _serve(tasks, results):
