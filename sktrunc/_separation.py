@@ -934,7 +934,7 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
             _nearest(-along_neg, n_candidates // 2),
             n_neg + _nearest(np.abs(along_pos - mid), n_candidates // 2),
             n_neg + _nearest(along_pos, n_candidates // 2)]))
-    v = None
+    v, margins = None, np.empty(n_neg + len(X_pos))
     for round_ in range(max_rounds):
         Za, ya = design(active)
         # each round rises from the soft problem: at a hard penalty, new violators make
@@ -991,7 +991,12 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
         if m is not None and m.min() <= 0:
             break  # separable candidates that the penalty did not separate: the QP route
         w, b = in_input_units(v if exact is None else exact)
-        margins = np.concatenate([-(X_neg @ w + b), X_pos @ w + b])
+        # -(x·w + b) on the negative side, x·w + b on the positive, written in place
+        np.matmul(X_neg, w, out=margins[:n_neg])
+        margins[:n_neg] += b
+        np.negative(margins[:n_neg], out=margins[:n_neg])
+        np.matmul(X_pos, w, out=margins[n_neg:])
+        margins[n_neg:] += b
         viol = np.flatnonzero(margins < 1.0 - 1e-7)
         if viol.size == 0:
             s = 1.0

@@ -117,10 +117,11 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
     for j, hint in jobs:
         # sides dropped after their problem are built in a buffer of the fit's pool
         buffer = None if keep else _borrow(state)
-        sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
-                                                     positions, out=buffer)
         rows_neg = np.flatnonzero(state.y == j)
         rows_pos = _pos_rows(state.y, j, remaining, positions is None)
+        sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
+                                                     positions, out=buffer,
+                                                     rows=(rows_neg, rows_pos))
         start = _start(state.supports.get(j), rows_neg, rows_pos, len(sides[1]))
         if start is not None:
             hint = _Hint(hint, start)
@@ -607,22 +608,23 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 for k in np.flatnonzero(protos.owner == c)]
 
     @staticmethod
-    def _sides(state, j, remaining, base_points, positions=None, out=None):
+    def _sides(state, j, remaining, base_points, positions=None, out=None, rows=None):
         """Points that must go to the backward side (class j) and to the forward side.
 
         The forward side ends with the earlier base points and then the
         barycenter (Definition 5.1's segment end).  ``out``, a list holding a
         flat float64 buffer or None (see :func:`_borrow`), receives the forward
         side: a buffer too small is replaced by a new one, kept in the list.
+        ``rows``, when the caller has them: the rows of each side (``np.flatnonzero(y
+        == j)`` and :func:`_pos_rows`).
         """
         X = state.X if positions is None else positions
-        neg = X[state.y == j]
-        if positions is None:
-            keep = _members(state.y, remaining, j)
-        else:
-            keep = state.y != j
+        if rows is None:
+            rows = (np.flatnonzero(state.y == j),
+                    _pos_rows(state.y, j, remaining, positions is None))
+        neg = X.take(rows[0], axis=0)
         extra = np.asarray(base_points).reshape(-1, X.shape[1])
-        n_keep = np.count_nonzero(keep)
+        n_keep = len(rows[1])
         # the rows taken straight into the side's array (one copy of the data, not two);
         # take with mode="clip" (the indices are valid): with out=, compress and take in
         # their default mode write to a buffer first and copy it over (a side of
@@ -634,7 +636,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if out[0] is None or out[0].size < shape[0] * shape[1]:
                 out[0] = np.empty(shape[0] * shape[1])
             pos = out[0][:shape[0] * shape[1]].reshape(shape)
-        X.take(np.flatnonzero(keep), axis=0, out=pos[:n_keep], mode="clip")
+        X.take(rows[1], axis=0, out=pos[:n_keep], mode="clip")
         pos[n_keep:-1] = extra
         pos[-1] = state.xbar
         return neg, pos
