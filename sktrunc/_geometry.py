@@ -5,6 +5,7 @@ global minima of deep ReLU networks on sequentially separable data" (JMLR 2025,
 arXiv 2405.07098), unless stated otherwise.  Points are rows.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -336,16 +337,30 @@ def widest_cone_cotangent(a_in, r_in, a_out, r_out, s_max, R_in=None, R_out=None
     return float(min(roots.min(initial=np.inf), COT_MAX))
 
 
+# workers (``_sequential._Workers``) that axial_coordinates may split its rows over: set by
+# the margin order search, in its own thread, while it builds a layer and its workers
+# wait for the next step (blobs 1e5 x 50, Q = 20: 20 layers, 0.03 s of the parallel fit)
+_ROW_WORKERS = ContextVar("_ROW_WORKERS", default=None)
+_AXIAL_BLOCK = 4096
+
+
 def axial_coordinates(points, m, f):
     """Axial coordinate along ``m + s f`` and distance to that axis, of each row."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, m.shape[0])
+    workers = _ROW_WORKERS.get()
+    if workers is not None and len(points) >= 4 * _AXIAL_BLOCK:
+        # two halves split at a whole number of blocks: the same blocks, the same numbers
+        half = _AXIAL_BLOCK * (len(points) // (2 * _AXIAL_BLOCK))
+        (a0, r0), (a1, r1) = workers.map([(points[:half], m, f), (points[half:], m, f)],
+                                         axial_coordinates)
+        return np.concatenate([a0, a1]), np.concatenate([r0, r1])
     a, r = np.empty(len(points)), np.empty(len(points))
     # blocks of rows: no temporary the size of the data (95000 x 50: 5.6 ms against
     # 8-14 ms, and the serial part of a parallel order search), the same numbers
-    for i in range(0, len(points), 4096):
-        d = points[i:i + 4096] - m
-        a[i:i + 4096] = d @ f
-        r[i:i + 4096] = np.einsum("ij,ij->i", d, d)
+    for i in range(0, len(points), _AXIAL_BLOCK):
+        d = points[i:i + _AXIAL_BLOCK] - m
+        a[i:i + _AXIAL_BLOCK] = d @ f
+        r[i:i + _AXIAL_BLOCK] = np.einsum("ij,ij->i", d, d)
     r -= a * a
     return a, np.sqrt(np.maximum(r, 0.0), out=r)
 

@@ -34,6 +34,7 @@ from ._base import (
 from ._clustered import _capped_cone
 from ._cones import Cone, ConeLayer, Items, in_input_units
 from ._geometry import (
+    _ROW_WORKERS,
     affine_hull_basis,
     affine_rank,
     axial_coordinates,
@@ -780,7 +781,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 # built again in a buffer of the pool: the layer keeps nothing of them
                 buffer = _borrow(state)
                 sides = self._sides(state, j, remaining, base_points, out=buffer)
-            step = self._layer(state, j, sol, sides, separable=True)
+            # the layer's axial coordinates on the workers, idle until the next step
+            token = _ROW_WORKERS.set(state.workers)
+            try:
+                step = self._layer(state, j, sol, sides, separable=True)
+            finally:
+                _ROW_WORKERS.reset(token)
             sides = None
             if buffer is not None:
                 state.buffers.append(buffer[0])
@@ -1423,15 +1429,16 @@ def _offer_widest(state, key, j, sides, buffer):
 
 
 def _serve(tasks, results):
-    """Module-level joblib task: run :func:`_separate_batch` on every ``(key, args)``
-    of the queue ``tasks`` and put ``(key, output, error)`` on ``results``, until None."""
+    """Module-level joblib task: run ``function(*args)`` for every ``(key, function,
+    args)`` of the queue ``tasks`` and put ``(key, output, error)`` on ``results``,
+    until None."""
     while True:
         item = tasks.get()
         if item is None:
             return
-        key, args = item
+        key, function, args = item
         try:
-            results.put((key, _separate_batch(*args), None))
+            results.put((key, function(*args), None))
         except BaseException as error:  # raised again in the search's thread
             results.put((key, None, error))
 
@@ -1452,10 +1459,12 @@ class _Workers:
         self.outputs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
             delayed(_serve)(self.tasks, self.results) for _ in range(n_jobs))
 
-    def map(self, tasks):
-        """:func:`_separate_batch` of every argument tuple of ``tasks``, in order."""
+    def map(self, tasks, function=None):
+        """``function`` (:func:`_separate_batch` by default) of every argument tuple of
+        ``tasks``, in order."""
+        function = function or _separate_batch
         for key, args in enumerate(tasks):
-            self.tasks.put((key, args))
+            self.tasks.put((key, function, args))
         out, error = [None] * len(tasks), None
         for _ in tasks:  # every result, even after an error: none left for the next step
             key, output, err = self.results.get()

@@ -160,3 +160,25 @@ def test_the_widest_margin_keeps_its_sides_and_the_others_give_their_buffer_back
     copy = pickle.loads(pickle.dumps(state))
     assert copy.buffers == [] and copy.lock is None and copy.widest is None
     assert sequential._offer_widest(copy, (-3.0, 0), 8, "sides 8", a) is a
+
+
+def test_axial_coordinates_split_over_the_workers_are_the_same_numbers():
+    from sktrunc._geometry import _ROW_WORKERS, axial_coordinates
+
+    rng = np.random.default_rng(0)
+    m, f = rng.normal(size=5), rng.normal(size=5)
+    f /= np.linalg.norm(f)
+    workers = sequential._Workers(2)
+    try:
+        for n in (100, 4 * 4096, 5 * 4096 + 17):
+            points = rng.normal(size=(n, 5)) * 10
+            serial = axial_coordinates(points, m, f)
+            token = _ROW_WORKERS.set(workers)
+            try:
+                split = axial_coordinates(points, m, f)
+            finally:
+                _ROW_WORKERS.reset(token)
+            for a, b in zip(serial, split, strict=True):
+                np.testing.assert_array_equal(a, b)
+    finally:
+        workers.close()
