@@ -699,10 +699,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # threads by default: the copies of the sides and the products on all the
             # rows release the GIL, and worker processes would pay their start-up and a
             # copy of the data on every step; one candidate per task, each building its
-            # own sides, taken by whichever worker is free (a candidate costs 3-118 ms
-            # at N = 1e5, M = 50, Q = 20; the workers stood idle 6-8 % of the steps,
-            # 7-8 % with a fixed half of the candidates each, see doc/parallel.rst);
-            # parallel_config(backend=...) overrides
+            # own sides, taken by whichever worker is free (at N = 1e5, M = 50, Q = 20 a
+            # candidate costs 20-75 ms at the first step, 3-15 ms at the later ones,
+            # started from its support vectors of the step before; the workers stand
+            # idle ~5 % of the later steps, the last task of each); the search's
+            # workers (_Workers, or its joblib.Parallel for other backends) when it
+            # has them; parallel_config(backend=...) overrides
             tasks = [(state, [job], remaining, base_points, positions, self.solver,
                       True if first_step else keep_sides) for job in jobs]
             if state.workers is not None:
