@@ -481,7 +481,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         else:
             # the input's own coordinates: the input itself, not a product with the identity
             # (the same numbers; 1e5 x 50: 60-190 ms), nor a copy (nothing writes into the
-            # peel's data: every layer's positions are a new array)
+            # peel's data: a layer's positions are a new array, or the same when it moves
+            # no row, and read only)
             center, basis = np.zeros(H.shape[1]), np.eye(H.shape[1])
             Z, means, xbar = H, space.means.copy(), space.barycenter.copy()
         budget = 4 * n_sub if self.max_solves is None else self.max_solves
@@ -784,8 +785,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         ``strict=True`` decides every candidate exactly by the hard margin.
         """
         fixed = not isinstance(self.order, str)
-        # not a copy: every layer's positions are a new array (_truncated), nothing
-        # writes into them
+        # not a copy: a layer's positions are a new array (_truncated), or these same ones
+        # when it moves no row; nothing writes into them
         positions = state.X
         remaining, base_points, layers = list(sequence), [], []
         stale = {}  # candidate -> points on the wrong side at an earlier step
