@@ -141,3 +141,31 @@ def test_recap_network_matches_the_plain_truncation(monkeypatch):
     for A, B in zip(fast.coefs_ + fast.intercepts_, plain.coefs_ + plain.intercepts_):
         np.testing.assert_allclose(A, B, rtol=1e-9, atol=1e-9 * np.abs(B).max())
     assert np.array_equal(fast.predict(X), plain.predict(X))
+
+
+def test_recap_matches_the_recap_on_copied_sides(monkeypatch):
+    # the refit of the capped cones as it was: each class's sides copied out of the
+    # positions (the barycenter last) and every row's preactivations computed
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:400])
+    y = y[:400]
+    fast = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    layer = SequentialSeparableClassifier._layer
+    used = []
+
+    def on_sides(self, state, j, hyperplane, sides, *, separable, n_wrong=0, positions=None):
+        if positions is None:
+            return layer(self, state, j, hyperplane, sides, separable=separable,
+                         n_wrong=n_wrong)
+        used.append(j)
+        sides = self._sides(state, j, None, [], positions)
+        return layer(self, state, j, hyperplane, sides, separable=separable,
+                     n_wrong=n_wrong), None
+
+    monkeypatch.setattr(SequentialSeparableClassifier, "_layer", on_sides)
+    plain = SequentialSeparableClassifier(random_state=0).fit(X, y)
+    assert len(used) == len(plain.order_)  # the recap ran, every layer through the sides
+    for A, B in zip(fast.coefs_ + fast.intercepts_, plain.coefs_ + plain.intercepts_):
+        np.testing.assert_allclose(A, B, rtol=1e-9, atol=1e-9 * np.abs(B).max())
+    assert np.array_equal(fast.predict(X), plain.predict(X))
+    np.testing.assert_allclose(fast.predict_proba(X), plain.predict_proba(X), atol=1e-9)
