@@ -832,13 +832,32 @@ def _closest_support(Z, y):
     points outnumber what a KKT system can hold.  On standardised digits 0.5 ms
     against 1-1.5 ms for the rise of the squared-hinge penalty it replaces.
     """
+    support, meet = _closest_points(Z, y)
+    return None if meet else support
+
+
+def _closest_points(Z, y):
+    """:func:`_closest_support`, and whether the hulls meet.
+
+    Returns
+    -------
+    support : ndarray of int or None
+        The increasing row indices of the weighted points: the support vectors
+        when the hulls are apart (as :func:`_closest_support`), the points of a
+        common point of both hulls when they meet (a certificate that no
+        hyperplane separates the rows, as :func:`_hulls_meet`'s: at most
+        ``d + 2`` points, a vertex of Lawson-Hanson's system).
+    meet : bool
+        Whether the residual is at rounding level (``_HULL_MEET``): the hulls
+        meet.  A residual between that and ``_HULL_GAP`` gives ``(None, False)``.
+    """
     from scipy.optimize import nnls
 
     neg = y < 0
     rows = np.concatenate([np.flatnonzero(neg), np.flatnonzero(~neg)])
     k, d = int(neg.sum()), Z.shape[1] - 1
     if k == 0 or k == len(y):
-        return None
+        return None, False
     M = np.zeros((d + 2, len(y)))
     M[:d, :k] = Z[rows[:k], :d].T
     M[:d, k:] = -Z[rows[k:], :d].T
@@ -849,11 +868,14 @@ def _closest_support(Z, y):
     try:
         weights, residual = nnls(M, rhs)
     except RuntimeError:  # iteration limit
-        return None
+        return None, False
     support = np.sort(rows[weights > 0])
+    if residual <= _HULL_MEET and support.size:
+        # Σ λ a = Σ μ b to rounding, with Σ λ = Σ μ = 1 to 1e-15 (the weighted rows)
+        return support, True
     if residual <= _HULL_GAP or support.size == 0 or support.size > d + 1:
-        return None
-    return support
+        return None, False
+    return support, False
 
 
 def _nearest(score, k):

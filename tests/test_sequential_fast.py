@@ -16,7 +16,13 @@ import sktrunc._sequential as sequential
 from sktrunc import SequentialSeparableClassifier
 from sktrunc._cones import ConeLayer
 from sktrunc._geometry import axial_coordinates, theta_n
-from sktrunc._separation import _newton_svm, _shared_first_step
+from sktrunc._separation import (
+    _closest_points,
+    _closest_support,
+    _newton_svm,
+    _shared_first_step,
+    strictly_separable,
+)
 
 
 def _squared_hinge_gradient(Z1, s, C, v):
@@ -169,3 +175,25 @@ def test_recap_matches_the_recap_on_copied_sides(monkeypatch):
         np.testing.assert_allclose(A, B, rtol=1e-9, atol=1e-9 * np.abs(B).max())
     assert np.array_equal(fast.predict(X), plain.predict(X))
     np.testing.assert_allclose(fast.predict_proba(X), plain.predict_proba(X), atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_closest_points_certify_hulls_that_meet(seed):
+    rng = np.random.RandomState(seed)
+    d = 6
+    for shift, meets in ((0.3, True), (6.0, False)):
+        A = rng.standard_normal((40, d))
+        B = rng.standard_normal((50, d)) + shift
+        Z = np.column_stack([np.vstack([A, B]), np.ones(90)])
+        y = np.r_[-np.ones(40), np.ones(50)]
+        support, meet = _closest_points(Z, y)
+        assert meet == meets
+        if meets:
+            # the weighted points alone admit no separating hyperplane (the LP decides)
+            neg, pos = support[support < 40], support[support >= 40]
+            assert support.size <= d + 2 and neg.size and pos.size
+            assert not strictly_separable(Z[neg, :d], Z[pos, :d])
+            assert _closest_support(Z, y) is None
+        else:
+            assert np.array_equal(support, _closest_support(Z, y))
+            assert strictly_separable(A, B)
