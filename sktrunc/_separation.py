@@ -673,10 +673,11 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C, weight=None):
 def _shared_first_step(Z1, S, C, weight=None, settled=False):
     """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
     the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
-    ridge system for every column, solved once; each problem then goes on alone.
-    ``weight`` multiplies each row's loss; ``settled`` is :func:`_newton_svm`'s.
-    Returns ``V`` of shape ``(d + 1, n_problems)``."""
-    d1 = Z1.shape[1]
+    ridge system for every column, solved once, and its exact line search (each
+    column's own); each problem then goes on alone.  ``weight`` multiplies each
+    row's loss; ``settled`` is :func:`_newton_svm`'s.  Returns ``V`` of shape
+    ``(d + 1, n_problems)``."""
+    n, d1 = Z1.shape
     # Newton's first step from 0: (2C Z1ᵀ Ω Z1 + I) v = 2C Z1ᵀ Ω s, for every column at once
     if weight is None:
         H = 2.0 * C * (Z1.T @ Z1)
@@ -691,24 +692,39 @@ def _shared_first_step(Z1, S, C, weight=None, settled=False):
     except np.linalg.LinAlgError:
         V0 = np.linalg.lstsq(H, rhs, rcond=None)[0]
     V = np.empty_like(V0)
+    c = 2.0 * C * (np.ones(n) if weight is None else weight)
+    ones, every = np.ones(n), np.ones(n, dtype=bool)
+    # a mirrored pair has opposite column sums: the entry-by-entry test only for those
+    sums = S.sum(axis=0)
     for i in range(S.shape[1]):
         # two classes sharing every row (the first step of a binary problem): the second
         # problem is the first with every sign flipped, and each operation of Newton's
         # method commutes exactly with negation (rounding to nearest is symmetric), so
         # its solution is the negated first one, bit for bit, when its start is
-        mirror = next((k for k in range(i) if np.array_equal(S[:, i], -S[:, k])
+        mirror = next((k for k in range(i) if sums[i] == -sums[k]
+                       and np.array_equal(S[:, i], -S[:, k])
                        and np.array_equal(V0[:, i], -V0[:, k])), None)
         if mirror is not None:
             V[:, i] = -V[:, mirror]
-        elif np.all(S[:, i] * (Z1 @ V0[:, i]) < 1.0):
+            continue
+        margins = S[:, i] * (Z1 @ V0[:, i])
+        if np.all(margins < 1.0):
             # every row still inside the margin: the objective is the quadratic whose
             # minimum the first step solved, so it is the optimum (Newton's method would
             # spend a step, its Hessian of every row, to find a step of zero; the
             # one-vs-rest last layer of a two-class table, 0.8 ms)
             V[:, i] = V0[:, i]
-        else:
-            V[:, i] = _newton_svm(Z1, S[:, i], C, V0[:, i], weight=weight,
-                                  intercept_penalty=1.0, max_iter=200, settled=settled)[0]
+            continue
+        # the full step fits the signs by least squares, so the margins centre on 1 and
+        # half the rows are still inside it (digits: 1050-1210 of 1797, against 230-510
+        # at the optimum); the rows beyond it stop pulling, and the exact line search
+        # along the step, as Newton's method takes every later one, goes on to the
+        # minimum along it (t = 1.4-1.8 on digits): the first Hessian is then of a third
+        # as many rows, and one step fewer is needed (the one-vs-rest last layer on
+        # digits: 9.2 ms -> 5.6 ms; the same optimum, 2e-11 relative)
+        t = _line_search(0.0, float(V0[:, i] @ V0[:, i]), ones, margins, c, every)
+        V[:, i] = _newton_svm(Z1, S[:, i], C, t * V0[:, i], weight=weight,
+                              intercept_penalty=1.0, max_iter=200, settled=settled)[0]
     return V
 
 
@@ -816,13 +832,32 @@ def _closest_support(Z, y):
     points outnumber what a KKT system can hold.  On standardised digits 0.5 ms
     against 1-1.5 ms for the rise of the squared-hinge penalty it replaces.
     """
+    support, meet = _closest_points(Z, y)
+    return None if meet else support
+
+
+def _closest_points(Z, y):
+    """:func:`_closest_support`, and whether the hulls meet.
+
+    Returns
+    -------
+    support : ndarray of int or None
+        The increasing row indices of the weighted points: the support vectors
+        when the hulls are apart (as :func:`_closest_support`), the points of a
+        common point of both hulls when they meet (a certificate that no
+        hyperplane separates the rows, as :func:`_hulls_meet`'s: at most
+        ``d + 2`` points, a vertex of Lawson-Hanson's system).
+    meet : bool
+        Whether the residual is at rounding level (``_HULL_MEET``): the hulls
+        meet.  A residual between that and ``_HULL_GAP`` gives ``(None, False)``.
+    """
     from scipy.optimize import nnls
 
     neg = y < 0
     rows = np.concatenate([np.flatnonzero(neg), np.flatnonzero(~neg)])
     k, d = int(neg.sum()), Z.shape[1] - 1
     if k == 0 or k == len(y):
-        return None
+        return None, False
     M = np.zeros((d + 2, len(y)))
     M[:d, :k] = Z[rows[:k], :d].T
     M[:d, k:] = -Z[rows[k:], :d].T
@@ -833,11 +868,14 @@ def _closest_support(Z, y):
     try:
         weights, residual = nnls(M, rhs)
     except RuntimeError:  # iteration limit
-        return None
+        return None, False
     support = np.sort(rows[weights > 0])
+    if residual <= _HULL_MEET and support.size:
+        # Σ λ a = Σ μ b to rounding, with Σ λ = Σ μ = 1 to 1e-15 (the weighted rows)
+        return support, True
     if residual <= _HULL_GAP or support.size == 0 or support.size > d + 1:
-        return None
-    return support
+        return None, False
+    return support, False
 
 
 def _nearest(score, k):

@@ -66,7 +66,7 @@ _MIN_C = 1e-10
 
 # cones of condition number at most this let the last layer be fitted on the truncated
 # positions instead of a forward pass: the two differ by 1e-15 relative on digits (cones
-# of condition 3), 1e-12 on the 5000 x 17 table's fallback (1.1e4) and 4e-11 on the
+# of condition 3), 1e-12 on the 5000 x 17 table's uncapped fallback (1.1e4) and 4e-11 on the
 # 2000 x 56 table's (3.8e5), with the same predictions; past this, the forward pass
 _POSITIONS_MAX_COND = 1e6
 
@@ -80,6 +80,12 @@ _PARALLEL_MIN_WORK = 10_000_000
 _AUTO_CONDITION = 3.0
 # ... when some cone of Theorem 5.2's exact network has a condition number above this
 _AUTO_KEEP_CONDITION = 300.0
+# ... and the cones of the soft-margin fallback (no exact order): a real layer chains two
+# cones (eq. 21-22), so its condition is about the square of theirs, and 30 keeps it
+# near 1e3, where a relative weight error of 1e-3 still leaves the outputs' order.
+# Uncapped, the fallback's layers reached 1e8-5e9 on non-separable tables, and relative
+# weight noise of 1e-6 dropped a 5,000 x 17 table's test accuracy from 0.91 to 0.31
+_AUTO_FALLBACK_CONDITION = 30.0
 
 
 class _Hint(NamedTuple):
@@ -208,7 +214,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         digits the default cones then send no training point to an apex: the
         network is ten well-conditioned truncations (each bends part of one
         class) and a linear-SVM last layer.  ``π`` always builds Theorem 5.2's
-        network.  The fallback of non-separable steps is capped only by a float.
+        network.  When no exact order exists, ``"auto"`` caps every cone of the
+        soft-margin fallback at condition 30 (a hidden layer chains two cones:
+        about 1e3).  Uncapped, those layers reached condition 1e8-5e9 on
+        non-separable tables, and relative weight noise of 1e-6 dropped a
+        5,000 x 17 table's test accuracy from 0.91 to 0.31; capped, noise of
+        1e-3 leaves 0.881 of 0.885, and 5-fold CV moves by +0.003 and +0.011 on
+        the 5,000 x 17 and 2,000 x 56 tables, +0.007 on iris with one prototype,
+        and -0.005 on moons.  A float caps the fallback's cones at that aperture.
     C : float, default=100.0
         Soft-margin penalty of the fallback hyperplanes and of the linear-SVM
         output layer.  On iris (not sequentially separable), with one prototype
@@ -520,7 +533,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         else:
             # the input's own coordinates: the input itself, not a product with the identity
             # (the same numbers; 1e5 x 50: 60-190 ms), nor a copy (nothing writes into the
-            # peel's data: every layer's positions are a new array)
+            # peel's data: a layer's positions are a new array, or the same when it moves
+            # no row, and read only)
             center, basis = np.zeros(H.shape[1]), np.eye(H.shape[1])
             Z, means, xbar = H, space.means.copy(), space.barycenter.copy()
         budget = 4 * n_sub if self.max_solves is None else self.max_solves
@@ -537,8 +551,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if layers is not None:
                 state.capped = True
                 layers = self._recap(state, layers)
-            # "auto" caps only the cones of an exact order, not the fallback's
-            state.capped = self.max_aperture != "auto"
+            # the fallback's cones: capped by a float, and by "auto" at the fallback's
+            # condition (the network is not exact anyway; see _AUTO_FALLBACK_CONDITION)
+            state.capped, state.fallback = True, True
             if layers is None and self.verbose:
                 print(f"[{type(self).__name__}] no exact order within {budget} "
                       "hyperplane problems; peeling greedily with soft-margin fallback")
@@ -847,11 +862,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         positions, out = state.X, []  # read only, as in _peel
         for step in steps:
             j = step.layer.prototype
-            # every other point forward, then the barycenter (one copy of the rows)
-            sides = self._sides(state, j, None, [], positions)
-            new = self._layer(state, j, step.hyperplane, sides, separable=True)
+            # every other point forward: the sides are the class's rows and the others, whose
+            # axial coordinates are those of every row (no copy of the rows), and they also
+            # tell _truncated which rows the cone keeps where they are
+            new, axial = self._layer(state, j, step.hyperplane, None, separable=True,
+                                     positions=positions)
             layer = new.layer
-            positions = new.positions = _truncated(positions, layer)[0]
+            positions = new.positions = _truncated(positions, layer, axial)[0]
             out.append(new)
         return out
 
@@ -872,8 +889,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         ``strict=True`` decides every candidate exactly by the hard margin.
         """
         fixed = not isinstance(self.order, str)
-        # not a copy: every layer's positions are a new array (_truncated), nothing
-        # writes into them
+        # not a copy: a layer's positions are a new array (_truncated), or these same ones
+        # when it moves no row; nothing writes into them
         positions = state.X
         remaining, base_points, layers = list(sequence), [], []
         stale = {}  # candidate -> points on the wrong side at an earlier step
@@ -951,12 +968,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 return j, self._layer(state, j, sol, hard_sides, separable=True)
         return j, self._layer(state, j, soft, sides, separable=False, n_wrong=n_wrong)
 
-    def _max_aperture(self, n):
+    def _max_aperture(self, n, fallback=False):
         """``max_aperture``, or for ``"auto"`` the aperture of eq. (37)'s condition
-        number ``_AUTO_CONDITION`` in ``n`` dimensions."""
+        number ``_AUTO_CONDITION`` in ``n`` dimensions (``_AUTO_FALLBACK_CONDITION``
+        for the cones of the soft-margin fallback)."""
         if self.max_aperture != "auto":
             return float(self.max_aperture)
-        return max(float(theta_n(n)), 2.0 * np.arctan(_AUTO_CONDITION / np.sqrt(max(n - 1, 1))))
+        condition = _AUTO_FALLBACK_CONDITION if fallback else _AUTO_CONDITION
+        return max(float(theta_n(n)), 2.0 * np.arctan(condition / np.sqrt(max(n - 1, 1))))
 
     def _soft(self, state, sides, n_anchors, warm_start=None, count=None):
         """Soft-margin hyperplane with the earlier base points held on the positive side.
@@ -974,8 +993,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
 
     # -- one layer ------------------------------------------------------------------
 
-    def _layer(self, state, j, hyperplane, sides, *, separable, n_wrong=0):
-        """The cone around a hyperplane's normal: aperture and apex from the data."""
+    def _layer(self, state, j, hyperplane, sides, *, separable, n_wrong=0, positions=None):
+        """The cone around a hyperplane's normal: aperture and apex from the data.
+
+        ``positions``, given instead of ``sides``, are every row's position: the
+        class's rows go backward and all the others forward (no base point nor
+        barycenter; the sides of :meth:`_recap`).  The step then comes with every
+        row's axial coordinates from its apex, ``(a, ρ)``, for :func:`_truncated`.
+        """
         w, b = hyperplane
         m, xbar = state.means[j], state.xbar
         norm = np.linalg.norm(w)
@@ -992,15 +1017,21 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         denom = w @ (xbar - m)
         t = -(w @ m + b) / denom if denom != 0 else -1.0
         p0 = m + t * (xbar - m) if 0 < t < 1 else m - (w @ m + b) / norm ** 2 * w
-        neg, pos = sides
-        pos = pos[:-1]  # the barycenter constrains the hyperplane, not the cone
-        a_neg, r_neg = axial_coordinates(neg, p0, h)
-        a_pos, r_pos = axial_coordinates(pos, p0, h)
+        if positions is None:
+            neg, pos = sides
+            pos = pos[:-1]  # the barycenter constrains the hyperplane, not the cone
+            a_neg, r_neg = axial_coordinates(neg, p0, h)
+            a_pos, r_pos = axial_coordinates(pos, p0, h)
+        else:
+            a, r = axial_coordinates(positions, p0, h)
+            mine = state.y == j
+            a_neg, r_neg, a_pos, r_pos = a[mine], r[mine], a[~mine], r[~mine]
         # points on the wrong side of a soft-margin hyperplane constrain nothing
         inside = _frontier(a_neg[a_neg < 0], r_neg[a_neg < 0], backward=True)
         outside = _frontier(a_pos[a_pos > 0], r_pos[a_pos > 0], backward=False)
         envelope = not (inside.a.size and outside.a.size)
-        max_aperture = self._max_aperture(h.shape[0]) if state.capped else np.pi
+        max_aperture = (self._max_aperture(h.shape[0], state.fallback) if state.capped
+                        else np.pi)
         cone = _capped_cone(inside, outside, self.angle_margin, self.base_point, np.inf,
                             max_aperture, envelope=envelope)
         collapsed = separable
@@ -1014,7 +1045,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                           base_point=p0 + cone.position * h, axis=h,
                           theta=cone.theta, cone_margin=cone.margin, collapsed=collapsed,
                           hyperplane_margin=1.0 / norm, n_wrong_side=n_wrong)
-        return _Step(layer, hyperplane=hyperplane)
+        step = _Step(layer, hyperplane=hyperplane)
+        if positions is None:
+            return step
+        a -= cone.position  # from the apex, p0 + position h
+        return step, (a, r)
 
     # -- network ----------------------------------------------------------------------
 
@@ -1305,7 +1340,40 @@ def _distinct_forward(sides, n_anchors):
     return (neg, rows), np.concatenate([np.ones(len(neg)), count, np.ones(n_anchors + 1)])
 
 
-def _truncated(positions, layer):
+# rows whose distance inside a cone's circular forward part, relative to their own
+# coordinates, is below this are left to the preactivations (_truncated): it covers the
+# rounding of the axial coordinates (the radial one, sqrt(|d|² - a²), loses half its
+# digits near the axis: 2e-7 |d| at n = 64)
+_INSIDE_REL = 1e-6
+# ... and the rounding of the preactivations themselves, relative to the positions and
+# the apex, divided by the weight's smallest singular value λ
+_PRE_REL = 1e-10
+
+
+def _certainly_kept(layer, axial):
+    """Rows whose preactivations are all positive, from their axial coordinates alone.
+
+    The forward part ``W(x - p) ≥ 0`` of a cone layer (``W = W_θ R``, eq. 39-41)
+    holds the circular cone of aperture ``θ`` around its axis: ``R`` turns the
+    axis onto the diagonal ``e`` and ``W_θ`` maps that circular cone onto the one
+    of aperture ``θ_n``, the largest inside the orthant (eq. 36).  A row at axial
+    coordinate ``a`` from the apex and distance ``ρ`` from the axis has every
+    preactivation at least ``sqrt((n-1)/n) λ (a tan(θ/2) - ρ)``.  A row is taken
+    as kept when that bound clears the rounding of both sides of the comparison
+    by far (:data:`_INSIDE_REL`, :data:`_PRE_REL`); the others are decided by
+    their preactivations, as before.
+    """
+    a, r = axial
+    n = layer.axis.shape[0]
+    lam = cone_lambda(layer.theta, n) if n > 1 and 0.0 < layer.theta < np.pi else 0.0
+    if not lam > 0.0:
+        return np.zeros(a.shape, dtype=bool)
+    size = np.abs(a) + r
+    slack = _INSIDE_REL * size + _PRE_REL / lam * (size + np.linalg.norm(layer.base_point))
+    return a * np.tan(layer.theta / 2.0) - r > slack
+
+
+def _truncated(positions, layer, axial=None):
     """The positions after a truncation layer, and whether it sends any of them to its apex.
 
     A point whose preactivations are all positive is kept where it is (the
@@ -1313,13 +1381,25 @@ def _truncated(positions, layer):
     forward part, the weight being invertible): :func:`~sktrunc._truncation.truncate`
     is applied to the other rows only, the few a cone collapses or bends (on
     digits, a tenth of the rows per layer).  The preactivations come from the
-    factored weight, never a dense one.
+    factored weight, never a dense one.  ``axial``, every row's axial
+    coordinates ``(a, ρ)`` from the apex when the caller has them, spares the
+    preactivations of the rows they already place inside the forward part
+    (:func:`_certainly_kept`; the capped cones of digits keep 1795-1796 of 1797
+    rows so, and move none).  When no row moves, ``positions`` itself is
+    returned (nothing writes into them).
     """
     form, intercept = layer.cumulative_factors, layer.cumulative_intercept
-    pre = positions @ form
+    if axial is None:
+        rows, pre = None, positions @ form
+    else:
+        rows = np.flatnonzero(~_certainly_kept(layer, axial))
+        pre = positions[rows] @ form
     pre += intercept
     nonpositive = pre <= 0
-    moved = np.flatnonzero(nonpositive.any(axis=1))
+    moved = np.flatnonzero(nonpositive.any(axis=1))  # among the rows of pre
+    if moved.size == 0:
+        return positions, False
+    at = moved if rows is None else rows[moved]  # the same rows, in positions
     out = positions.copy()
     if moved.size > 1 and form.alpha > 0:
         # truncate()'s own formula (the Woodbury inverse of the invertible cone weight)
@@ -1330,18 +1410,18 @@ def _truncated(positions, layer):
         # soft-margin step most of them are such rows)
         dead = nonpositive[moved].all(axis=1)
         bent = moved[~dead]
-        rows = np.empty((bent.size + max(1, 2 - bent.size), positions.shape[1]))
-        np.maximum(pre[bent], 0.0, out=rows[:bent.size])
-        rows[:bent.size] -= intercept
-        rows[bent.size:] = -intercept
-        rows = rows @ form.inv()
-        out[bent] = rows[:bent.size]
-        out[moved[dead]] = rows[-1]
+        rows_out = np.empty((bent.size + max(1, 2 - bent.size), positions.shape[1]))
+        np.maximum(pre[bent], 0.0, out=rows_out[:bent.size])
+        rows_out[:bent.size] -= intercept
+        rows_out[bent.size:] = -intercept
+        rows_out = rows_out @ form.inv()
+        out[at[~dead]] = rows_out[:bent.size]
+        out[at[dead]] = rows_out[-1]
         return out, bool(dead.any())
-    if moved.size and form.alpha > 0:
-        out[moved] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
-    elif moved.size:
-        out[moved] = truncate(positions[moved], form, intercept)
+    if form.alpha > 0:
+        out[at] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
+    else:
+        out[at] = truncate(positions[at], form, intercept)
     return out, bool(nonpositive[moved].all(axis=1).any())
 
 
@@ -1395,6 +1475,7 @@ class _Peeling:
     first_soft: dict = field(default_factory=dict)
     first_soft_done: bool = False
     capped: bool = True  # whether max_aperture applies to the cones built now
+    fallback: bool = False  # whether they are the soft-margin fallback's (no exact order)
     overlapping: bool = False  # whether the data is known to overlap (see _hyperplanes)
     # candidate -> rows (negative, positive) of its last hyperplane's support vectors
     supports: dict = field(default_factory=dict)

@@ -1,5 +1,6 @@
 import pickle
 import warnings
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -96,6 +97,41 @@ def test_default_network_on_digits_is_robust_to_weight_noise():
     exact = SequentialSeparableClassifier(max_aperture=np.pi, random_state=0).fit(
         X_train, y_train)
     assert exact.score(X_test, y_test) - _noisy_accuracy(exact, X_test, y_test, 1e-3) > 0.5
+
+
+def test_default_fallback_on_overlapping_classes_is_well_conditioned():
+    # no exact order (the classes overlap): the soft-margin fallback's cones are capped
+    # at condition 30, so a hidden layer (two chained cones, eq. 21-22) stays near 1e3;
+    # uncapped (max_aperture=pi) this table's second layer reaches ~1e7
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_classification(1000, 17, n_informative=8, flip_y=0.05, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                        random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # AssumptionWarning, and the uncapped ill-conditioning
+        clf = SequentialSeparableClassifier(random_state=0).fit(X_train, y_train)
+        exact = SequentialSeparableClassifier(max_aperture=np.pi, random_state=0).fit(
+            X_train, y_train)
+    assert not clf.separable_.any()
+    # condition numbers of the public weights, not of a stored value
+    hidden = [np.linalg.cond(W) for W in clf.coefs_[:-1]]
+    assert max(hidden) <= 31.0 ** 2
+    assert max(np.linalg.cond(W) for W in exact.coefs_[:-1]) > 1e6
+    clean = clf.score(X_test, y_test)
+    assert clean >= exact.score(X_test, y_test) - 0.01
+    assert clean - _noisy_accuracy(clf, X_test, y_test, 1e-4) <= 0.01
+    # the same network run in float32 (what an exported model often runs in) predicts the
+    # same classes; uncapped, 540 of 1,500 test rows of the 5,000 x 17 table changed
+    a = X_test.astype(np.float32)
+    for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        a = np.maximum(a @ W.astype(np.float32) + b.astype(np.float32), 0)
+    out = a @ clf.coefs_[-1].astype(np.float32) + clf.intercepts_[-1].astype(np.float32)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(clf.classes_[out.argmax(axis=1)], clf.predict(X_test))
 
 
 def test_max_aperture_caps_the_cones_and_keeps_every_other_point_forward():
@@ -601,14 +637,17 @@ def test_peel_and_linear_svm_layer_on_distinct_rows_are_those_on_all_rows(monkey
         return out
 
     monkeypatch.setattr(seq, "_distinct_rows", counting)
+    # uncapped cones send most of a class to one apex: many equal rows
+    make = partial(SequentialSeparableClassifier, n_prototypes=2, max_aperture=np.pi,
+                   random_state=0)
     with pytest.warns(AssumptionWarning):
-        grouped = SequentialSeparableClassifier(n_prototypes=2, random_state=0).fit(X, y)
+        grouped = make().fit(X, y)
     # the peel's soft margins (rows only) and the last layer's linear SVM (rows and
     # classes) were solved on distinct rows
     assert (False, True) in calls and (True, True) in calls
     monkeypatch.setattr(seq, "_distinct_rows", lambda A, labels=None: None)
     with pytest.warns(AssumptionWarning):
-        every = SequentialSeparableClassifier(n_prototypes=2, random_state=0).fit(X, y)
+        every = make().fit(X, y)
     assert grouped.output_layer_ == every.output_layer_
     np.testing.assert_array_equal(grouped.order_, every.order_)
     np.testing.assert_array_equal(grouped.predict(X), every.predict(X))
