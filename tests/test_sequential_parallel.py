@@ -182,3 +182,28 @@ def test_axial_coordinates_split_over_the_workers_are_the_same_numbers():
                 np.testing.assert_array_equal(a, b)
     finally:
         workers.close()
+
+
+def test_the_first_step_started_from_a_subsample_gives_the_same_network(monkeypatch):
+    # the first step of a large search starts each candidate from its support vectors on
+    # every k-th row: the same support vectors on all rows, the same network
+    monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(sequential, "_SUBSAMPLE", 4)
+    X, y = make_blobs(n_samples=2000, n_features=5, centers=4, random_state=1)
+    starts = []
+    subsample_starts = sequential._subsample_starts
+
+    def recording(*args):
+        out = subsample_starts(*args)
+        starts.append(out)
+        return out
+
+    monkeypatch.setattr(sequential, "_subsample_starts", recording)
+    started = _fit(X, y)
+    assert len(starts) == 1 and sorted(starts[0]) == [0, 1, 2, 3]
+    for rows_neg, rows_pos in starts[0].values():
+        # rows of the full data, every 4th
+        assert rows_neg.size and rows_pos.size and not (rows_neg % 4).any()
+    monkeypatch.setattr(sequential, "_subsample_starts", lambda *args: {})
+    _assert_same_network(started, _fit(X, y))
+    assert started.training_cost_ < 1e-18
