@@ -7,6 +7,7 @@ left and from the points the earlier classes were collapsed to.
 
 import queue
 import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -1561,6 +1562,7 @@ def _serve(tasks, results):
     while True:
         item = tasks.get()
         if item is None:
+            results.put(None)  # this worker's task returns
             return
         key, function, args = item
         try:
@@ -1582,7 +1584,8 @@ class _Workers:
         self.n_jobs = n_jobs
         self.tasks, self.results = queue.SimpleQueue(), queue.SimpleQueue()
         # a generator: the tasks start now, the call returns
-        self.outputs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+        self.outputs = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator",
+                                pre_dispatch="all")(
             delayed(_serve)(self.tasks, self.results) for _ in range(n_jobs))
 
     def map(self, tasks, function=None):
@@ -1603,6 +1606,12 @@ class _Workers:
     def close(self):
         for _ in range(self.n_jobs):
             self.tasks.put(None)
+        # every task returned, and 1 ms for joblib's thread to record it, before the
+        # joblib call is joined: it then finds them done, without its 10 ms wait for
+        # tasks still running
+        for _ in range(self.n_jobs):
+            self.results.get()
+        time.sleep(1e-3)
         for _ in self.outputs:
             pass
 
