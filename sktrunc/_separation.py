@@ -963,6 +963,12 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
     # by the reversed hyperplane when the sides overlap)
     if start is not None:
         active = np.unique(np.concatenate([start[0], n_neg + np.asarray(start[1])]))
+    elif hint is not None:
+        # the points of each side nearest the soft-margin hyperplane or beyond it: its
+        # support vectors are close to the hard margin's (breast cancer: 0.71x the time;
+        # the support vectors, not the start, name the hyperplane)
+        active = np.unique(np.concatenate([_nearest(-s_neg, n_candidates // 2),
+                                           n_neg + _nearest(s_pos, n_candidates // 2)]))
     else:
         mean_neg, mean_pos = X_neg.mean(axis=0), X_pos.mean(axis=0)
         along_neg, along_pos = X_neg @ (mean_pos - mean_neg), X_pos @ (mean_pos - mean_neg)
@@ -982,7 +988,12 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
         # the support vectors of the candidates from their hulls' closest points, checked by
         # the KKT system and the candidates' margins: the rise below only when that fails
         # (the same support vectors give the same KKT solve, bit for bit)
-        support = _closest_support(Za, ya)
+        support, meet = _closest_points(Za, ya)
+        if meet:
+            # the candidates' hulls meet: the weighted points certify that no hyperplane
+            # separates the sides, as _hulls_meet's do (breast cancer: 0.885x the time)
+            found = active[support]
+            return None, found[found < n_neg], found[found >= n_neg] - n_neg
         if support is not None:
             exact = _kkt_polish(Za, ya, None, support=support)
             if exact is not None and (ya * (Za @ exact)).min() >= 1.0 - 1e-7:

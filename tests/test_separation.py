@@ -352,11 +352,39 @@ def test_fast_max_margin_falls_back_to_newton_when_the_support_guess_fails(monke
         tried.append(v is None or (y * (Z @ v)).min() < 1.0 - 1e-7)  # rejected
         return support
 
-    monkeypatch.setattr(sep, "_closest_support", wrong)
+    monkeypatch.setattr(sep, "_closest_points", lambda Z, y: (wrong(Z, y), False))
     w, b = sep._fast_max_margin(neg, pos, "CLARABEL")[0]
     assert tried and all(tried)
     np.testing.assert_allclose(w, right[0], rtol=1e-7, atol=1e-9)
     assert b == pytest.approx(right[1], rel=1e-7, abs=1e-9)
+
+
+def test_fast_max_margin_certifies_meeting_hulls_from_the_closest_points(monkeypatch):
+    # overlapping sides: the closest-points problem of a candidate set finds the hulls
+    # meeting, and its weighted points are returned as the certificate of no separation
+    import sktrunc._separation as sep
+
+    rng = np.random.default_rng(3)
+    neg, pos = rng.normal(size=(120, 5)), rng.normal(size=(120, 5)) + 0.5
+    met = []
+    plain = sep._closest_points
+
+    def recording(Z, y):
+        out = plain(Z, y)
+        met.append(out[1])
+        return out
+
+    def other_route(*args, **kwargs):
+        raise AssertionError("the closest points had certified the candidates")
+
+    monkeypatch.setattr(sep, "_closest_points", recording)
+    for name in ("_hulls_meet", "_hard_margin_qp", "_decided_qp", "_max_margin"):
+        monkeypatch.setattr(sep, name, other_route)
+    sol, cert_neg, cert_pos = sep._fast_max_margin(neg, pos, "CLARABEL")
+    monkeypatch.undo()
+    assert sol is None and met[-1]
+    assert 0 < len(cert_neg) + len(cert_pos) <= 5 + 2
+    assert not sep.strictly_separable(neg[cert_neg], pos[cert_pos])
 
 
 def test_settled_one_vs_rest_is_the_confirmed_optimum():
