@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from joblib import effective_n_jobs
 from joblib.parallel import ThreadingBackend, get_active_backend
-from scipy.linalg.lapack import dgeqrf, dormqr
+from scipy.linalg.lapack import dgeqrf, dormqr, dpocon, dpotrf, dpotrs
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -1326,11 +1326,24 @@ def _lstsq(A, B, n_rows=None):
     often numerically rank-deficient (most rows collapsed onto a few apexes), so the
     cut matters and the normal equations would not do.  ``n_rows`` is the ``m`` of the
     cut when ``A`` stands for a taller matrix (its distinct rows, weighted: the same
-    singular values)."""
+    singular values).
+
+    A well-conditioned ``A`` (LAPACK's estimate of the reciprocal condition of ``AᵀA``
+    at least ``_NORMAL_RCOND``: ``cond(A) <= 1e4``, no singular value near the cut)
+    is solved through the normal equations instead, whose relative error is then
+    below ``cond(A)² eps ~ 1e-8`` (the capped cones' last layers on the
+    non-separable tables: cond(A) 1e3-5e3; 2000 x 57: 0.25 ms against 1.0 ms)."""
     m, n = A.shape
     rcond = np.finfo(np.float64).eps * max(m if n_rows is None else n_rows, n)
     if m < 2 * n or n == 0:
         return np.linalg.lstsq(A, B, rcond=rcond)[0]
+    G = A.T @ A
+    anorm = float(np.abs(G).sum(axis=0).max())
+    chol, info = dpotrf(G, lower=0, clean=0, overwrite_a=1)
+    if info == 0 and np.isfinite(anorm) and anorm > 0:
+        estimate, info = dpocon(chol, anorm)
+        if info == 0 and estimate >= _NORMAL_RCOND:
+            return dpotrs(chol, A.T @ B)[0]
     qr, tau, _, info = dgeqrf(A)
     if info != 0:
         return np.linalg.lstsq(A, B, rcond=rcond)[0]
@@ -1341,6 +1354,9 @@ def _lstsq(A, B, n_rows=None):
     keep = s > rcond * s[0]
     return vt[keep].T @ ((u[:, keep].T @ QtB) / s[keep, None])
 
+
+# reciprocal condition of AᵀA above which _lstsq takes the normal equations
+_NORMAL_RCOND = 1e-8
 
 # a fixed direction whose products with the rows tell rows apart (rows with equal
 # products are then compared entry by entry)
