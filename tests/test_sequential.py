@@ -582,16 +582,24 @@ def test_truncating_rows_sent_to_the_apex_is_the_truncation_map():
     assert seen
 
 
-@pytest.mark.parametrize("rank", [6, 3])
-def test_lstsq_by_qr_is_numpys_minimum_norm_solution(rank):
-    from sktrunc._sequential import _lstsq
+@pytest.mark.parametrize("rank, spread, route", [(6, 1.0, "normal"), (3, 1.0, "qr"),
+                                                  (6, 1e-6, "qr")])
+def test_lstsq_is_numpys_minimum_norm_solution(monkeypatch, rank, spread, route):
+    # well conditioned: the normal equations; rank-deficient (rank 3) or ill-conditioned
+    # (a column 1e-6 of the others, cond ~1e6): QR and the SVD of R, with numpy's cut
+    import sktrunc._sequential as seq
 
     rng = np.random.default_rng(rank)
     A = rng.normal(size=(500, rank)) @ rng.normal(size=(rank, 6))  # rank-deficient when 3
+    A[:, 0] *= spread
     A = np.column_stack([A, np.ones(500)])
     B = rng.normal(size=(500, 2))
-    np.testing.assert_allclose(_lstsq(A, B), np.linalg.lstsq(A, B, rcond=None)[0],
+    taken = []
+    plain = seq.dgeqrf
+    monkeypatch.setattr(seq, "dgeqrf", lambda a: taken.append("qr") or plain(a))
+    np.testing.assert_allclose(seq._lstsq(A, B), np.linalg.lstsq(A, B, rcond=None)[0],
                                rtol=1e-9, atol=1e-11)
+    assert (taken[:1] or ["normal"])[0] == route
 
 
 def test_distinct_rows_group_equal_rows_and_labels_only():
