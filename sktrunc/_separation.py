@@ -672,6 +672,12 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C, weight=None):
     Z1 = np.empty((n, d + 1))
     Z1[:, :d] = Z
     Z1[:, d] = 1.0
+    return _ovr_on_design(Z1, y_idx, n_classes, C, weight)
+
+
+def _ovr_on_design(Z1, y_idx, n_classes, C, weight=None):
+    """:func:`ovr_squared_hinge` on the rows ``Z1 = [Z 1]`` the caller already built
+    (the sequential last layer's least squares reads the same matrix; read only here)."""
     ks = [1] if n_classes == 2 else list(range(n_classes))
     # settled: the step of rounding size that confirms a settled active set is left out
     # (the weights move by about 1e-10 of their size; digits: 3 ms of a 50 ms fit, the
