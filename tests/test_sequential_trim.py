@@ -1,0 +1,104 @@
+"""The exact shortcuts of the sequential fit's squared-hinge solves (issue 16).
+
+Each test fails when its shortcut changes the answer: the Hessians by ``syrk`` and
+from the first step's Gram matrix must reach the optimum of the problem (its
+gradient vanishes), the design built in place must be the textbook one, and the
+one-vs-rest SVM on a prebuilt ``[Z 1]`` must be the one on ``Z``.
+"""
+
+import numpy as np
+import pytest
+
+from sktrunc._separation import (
+    _design,
+    _newton_svm,
+    _ovr_on_design,
+    _shared_first_step,
+    ovr_squared_hinge,
+)
+
+
+def _overlapping(n=600, d=7, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n, d))
+    s = np.where(X[:, 0] + 0.8 * rng.standard_normal(n) > 0, 1.0, -1.0)
+    return np.column_stack([X, np.ones(n)]), s
+
+
+def _gradient(Z, s, C, v, weight=None):
+    """Gradient of ½|v|² + C Σ ω_i max(0, 1 - s_i z_i·v)² (intercept penalised)."""
+    c = 2.0 * C * (np.ones(len(s)) if weight is None else weight)
+    hinge = np.maximum(1.0 - s * (Z @ v), 0.0)
+    return v - Z.T @ (c * s * hinge)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_newton_hessians_reach_the_optimum(weighted):
+    # cold start (every row inside the margin: the uniform one uses Z itself), warm
+    # start (a Hessian of the active rows only) and the Gram route all end where the
+    # gradient vanishes, at the same point
+    Z, s = _overlapping()
+    weight = np.random.RandomState(1).randint(1, 4, len(s)).astype(float) if weighted else None
+    C = 3.0
+    cold = _newton_svm(Z, s, C, None, weight=weight, intercept_penalty=1.0, max_iter=200)[0]
+    scale = np.abs(Z.T @ np.abs(s)).max() * C
+    assert np.abs(_gradient(Z, s, C, cold, weight)).max() <= 1e-9 * scale
+    c = 2.0 * C * (np.ones(len(s)) if weight is None else weight)
+    gram = Z.T @ (Z * c[:, None])
+    start = 0.5 * cold
+    assert 2 * np.count_nonzero(s * (Z @ start) < 1.0) > len(s)  # the Gram route is taken
+    warm = _newton_svm(Z, s, C, start, weight=weight, intercept_penalty=1.0, max_iter=200)[0]
+    down = _newton_svm(Z, s, C, start, weight=weight, intercept_penalty=1.0, max_iter=200,
+                       gram=gram)[0]
+    np.testing.assert_allclose(warm, cold, rtol=0, atol=1e-9 * np.abs(cold).max())
+    np.testing.assert_allclose(down, cold, rtol=0, atol=1e-9 * np.abs(cold).max())
+
+
+def test_newton_reads_the_gram_matrix():
+    # a wrong Gram matrix changes the path, so the shortcut is really taken (and the
+    # right one then matters: see the test above)
+    Z, s = _overlapping(seed=2)
+    C = 3.0
+    v = _newton_svm(Z, s, C, intercept_penalty=1.0, max_iter=200)[0]
+    gram = 2.0 * C * (Z.T @ Z)
+    start = 0.5 * v
+    wrong = _newton_svm(Z, s, C, start, intercept_penalty=1.0, max_iter=1, gram=3.0 * gram)[0]
+    right = _newton_svm(Z, s, C, start, intercept_penalty=1.0, max_iter=1, gram=gram)[0]
+    plain = _newton_svm(Z, s, C, start, intercept_penalty=1.0, max_iter=1)[0]
+    np.testing.assert_allclose(right, plain, rtol=1e-10, atol=1e-12)
+    assert np.abs(wrong - plain).max() > 1e-3 * np.abs(plain).max()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_shared_first_step_with_gram_is_the_optimum(weighted):
+    Z, s = _overlapping(n=900, d=5, seed=3)
+    weight = np.random.RandomState(4).randint(1, 5, len(s)).astype(float) if weighted else None
+    C = 10.0
+    v = _shared_first_step(Z, s[:, None], C, weight)[:, 0]
+    scale = np.abs(Z.T @ np.abs(s)).max() * C * (1 if weight is None else weight.max())
+    assert np.abs(_gradient(Z, s, C, v, weight)).max() <= 1e-9 * scale
+
+
+def test_design_is_the_textbook_design():
+    rng = np.random.RandomState(5)
+    neg, pos = rng.standard_normal((30, 4)), rng.standard_normal((20, 4))
+    center, scale = rng.standard_normal(4), rng.uniform(0.5, 2.0, 4)
+    Z, s = _design(neg, pos, center, scale)
+    ref = np.column_stack([(np.vstack([neg, pos]) - center) / scale, np.ones(50)])
+    assert np.array_equal(Z, ref)
+    assert np.array_equal(s, np.r_[-np.ones(30), np.ones(20)])
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_ovr_on_a_prebuilt_design_is_ovr(n_classes):
+    rng = np.random.RandomState(6)
+    Z = rng.standard_normal((300, 6))
+    labels = rng.randint(n_classes, size=300)
+    weight = rng.randint(1, 3, 300).astype(float)
+    Z1 = np.column_stack([Z, np.ones(300)])
+    before = Z1.copy()
+    for w in (None, weight):
+        W, b = ovr_squared_hinge(Z, labels, n_classes, 10.0, weight=w)
+        W1, b1 = _ovr_on_design(Z1, labels, n_classes, 10.0, weight=w)
+        assert np.array_equal(W1, W) and np.array_equal(b1, b)
+    assert np.array_equal(Z1, before)  # read only: the least squares reads it too
