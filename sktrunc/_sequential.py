@@ -611,7 +611,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             name, output = self._output_layer(steps, truncated, y_idx, rng)
         else:
             name, output = self._output_on_hidden(steps, X, y_idx, (center, basis), lift, rng,
-                                                  positions=layers[-1].positions)
+                                                  positions=layers[-1].positions,
+                                                  preactivations=layers[-1].preactivations)
         return ConeNetwork(steps, output, name, center, basis, lift), protos, stats
 
     def _embedding(self, X, sub, n_sub, stats, rng):
@@ -969,9 +970,13 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # a cone narrowed by max_aperture may hold no training point at its apex:
             # then the apex constrains no later cone (kept forward, it would push every
             # later apex further back, and the activations' offset with it)
-            positions, holds = _truncated(positions, layer)
+            pre = []
+            positions, holds = _truncated(positions, layer, keep=pre)
             holds = holds or layer.collapsed
             step.positions = positions
+            if layers:
+                layers[-1].preactivations = None  # only the last layer's are read
+            step.preactivations = pre[0] if pre else None
             layers.append(step)
             if holds:
                 base_points = base_points + [layer.base_point]
@@ -1180,7 +1185,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                              "target vectors of equal norm (e.g. one-hot).")
         return choose_output_layer(candidates, truncated, Y, y_idx)
 
-    def _output_on_hidden(self, steps, X, y_idx, coordinates, lift, rng, positions=None):
+    def _output_on_hidden(self, steps, X, y_idx, coordinates, lift, rng, positions=None,
+                          preactivations=None):
         """The last layer of a soft-margin network, fitted to its real last hidden layer.
 
         With cones of aperture near π the real layers chained through
@@ -1193,6 +1199,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         conditioned (at most ``_POSITIONS_MAX_COND``), the forward pass is
         ``positions W^(L)ᵀ + b^(L)`` to rounding (eq. 23, Proposition 3.2) and
         the truncated ``positions`` the peel kept stand for it.
+        ``preactivations``, the last layer's ``(preactivations, moved rows)`` of
+        the positions before it (:func:`_truncated`), give the activations of the
+        rows it left in place (all positive there): only the moved rows' are
+        computed.
 
         Returns
         -------
@@ -1209,10 +1219,20 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # 2000 x 56 after two layers, 0.2 against 0.9 ms); not without an intercept,
             # whose last layer follows the rounding of these values (see _output_layer)
             form = getattr(M, "factors", None)
-            hidden = (positions @ form if self.fit_intercept and form is not None
-                      and 2 * form.rank < dim else positions @ M)
-            hidden += b_last
-            np.maximum(hidden, 0.0, out=hidden)
+            factored = self.fit_intercept and form is not None and 2 * form.rank < dim
+            if factored and preactivations is not None:
+                # the rows the last layer left in place are where they were before it:
+                # their activations are its preactivations (the same product, all
+                # positive); the moved rows' are computed (2000 x 56: 0.25 ms)
+                hidden, moved = preactivations
+                if moved.size:
+                    part = positions[moved] @ form
+                    part += b_last
+                    hidden[moved] = np.maximum(part, 0.0, out=part)
+            else:
+                hidden = positions @ form if factored else positions @ M
+                hidden += b_last
+                np.maximum(hidden, 0.0, out=hidden)
         else:
             dummy = ConeNetwork(steps, (np.zeros((dim, d)), np.zeros(d)), "", *coordinates,
                                 lift)
@@ -1449,7 +1469,7 @@ def _certainly_kept(layer, axial):
     return a * np.tan(layer.theta / 2.0) - r > slack
 
 
-def _truncated(positions, layer, axial=None):
+def _truncated(positions, layer, axial=None, keep=None):
     """The positions after a truncation layer, and whether it sends any of them to its apex.
 
     A point whose preactivations are all positive is kept where it is (the
@@ -1462,7 +1482,10 @@ def _truncated(positions, layer, axial=None):
     preactivations of the rows they already place inside the forward part
     (:func:`_certainly_kept`; the capped cones of digits keep 1795-1796 of 1797
     rows so, and move none).  When no row moves, ``positions`` itself is
-    returned (nothing writes into them).
+    returned (nothing writes into them).  ``keep``, a list, receives
+    ``(preactivations, moved rows)`` when the preactivations of every row were
+    computed (no ``axial``): the rows not moved are the same positions after the
+    layer, so their activations are these (see :meth:`_output_on_hidden`).
     """
     form, intercept = layer.cumulative_factors, layer.cumulative_intercept
     if axial is None:
@@ -1473,6 +1496,8 @@ def _truncated(positions, layer, axial=None):
     pre += intercept
     nonpositive = pre <= 0
     moved = np.flatnonzero(nonpositive.any(axis=1))  # among the rows of pre
+    if keep is not None and rows is None:
+        keep.append((pre, moved))
     if moved.size == 0:
         return positions, False
     at = moved if rows is None else rows[moved]  # the same rows, in positions
@@ -1736,3 +1761,6 @@ class _Step:
     layer: ConeLayer
     positions: np.ndarray = None
     hyperplane: tuple = None
+    # (preactivations of the positions before the layer, the rows it moved): set on the
+    # peel's last step only, for the hidden layer of _output_on_hidden
+    preactivations: tuple = None

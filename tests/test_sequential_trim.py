@@ -102,3 +102,60 @@ def test_ovr_on_a_prebuilt_design_is_ovr(n_classes):
         W1, b1 = _ovr_on_design(Z1, labels, n_classes, 10.0, weight=w)
         assert np.array_equal(W1, W) and np.array_equal(b1, b)
     assert np.array_equal(Z1, before)  # read only: the least squares reads it too
+
+
+def _soft_table():
+    from sklearn.datasets import make_classification
+
+    return make_classification(400, 12, n_informative=6, flip_y=0.05, random_state=0)
+
+
+@pytest.mark.filterwarnings("ignore::sktrunc.exceptions.AssumptionWarning")
+def test_last_hidden_layer_from_the_peels_preactivations(monkeypatch):
+    # the rows the last cone leaves in place take their activations from the
+    # preactivations the peel computed; the network is the one built from the
+    # positions alone (to rounding), with the same predictions
+    import sktrunc._sequential as seq
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = _soft_table()
+    fast = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    assert not fast.separable_.all()  # the soft-margin peel, whose hidden layer is reused
+    original = seq._truncated
+    calls = []
+
+    def without_keep(positions, layer, axial=None, keep=None):
+        calls.append(keep is not None)
+        return original(positions, layer, axial)
+
+    monkeypatch.setattr(seq, "_truncated", without_keep)
+    slow = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    assert any(calls)
+    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9 * np.abs(b).max())
+    assert np.array_equal(fast.predict(X), slow.predict(X))
+
+
+@pytest.mark.filterwarnings("ignore::sktrunc.exceptions.AssumptionWarning")
+def test_truncated_keeps_the_preactivations_of_every_row():
+    import sktrunc._sequential as seq
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = _soft_table()
+    clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    Z = (X - clf.center_) @ clf.components_ if clf.components_ is not None else X
+    layer = clf.layers_[0]
+    keep = []
+    after, _ = seq._truncated(Z, layer, keep=keep)
+    pre, moved = keep[0]
+    form = layer.cumulative_factors
+    ref = np.asarray(Z @ form) + layer.cumulative_intercept
+    np.testing.assert_allclose(pre, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    still = np.setdiff1d(np.arange(len(Z)), moved)
+    assert moved.size and still.size
+    assert np.array_equal(after[still], Z[still]) and (pre[still] > 0).all()
+    assert (pre[moved] <= 0).any(axis=1).all()
+    # with axial coordinates only some rows' preactivations exist: nothing is kept
+    keep = []
+    seq._truncated(Z, layer, (np.zeros(len(Z)), np.ones(len(Z))), keep=keep)
+    assert keep == []
