@@ -996,10 +996,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if len(remaining) == len(state.owner) and j in state.first_soft:
                 # the first step's sides, whose soft margin the search already fitted
                 _legacy_draw(state)
-                n_wrong, hyperplane, sides = state.first_soft.pop(j)
-                if sides is None:
-                    sides = self._sides(state, j, remaining, base_points, positions)
-                fresh[j] = (n_wrong, hyperplane, sides)
+                # (sides None: those of a candidate certified by the other's mirror, built
+                # below only if it is picked; 2000 x 56: 0.17 ms when it is not)
+                fresh[j] = state.first_soft.pop(j)
                 continue
             sides, count = self._sides(state, j, remaining, base_points, positions), None
             if self.fit_intercept:
@@ -1010,6 +1009,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             fresh[j] = (n_wrong, (w, b), sides)
         stale.update({k: v[0] for k, v in fresh.items()})
         n_wrong, soft, sides = fresh[j]
+        if sides is None:
+            sides = self._sides(state, j, remaining, base_points, positions)
         if n_wrong == 0:
             step = self._layer(state, j, soft, sides, separable=True)
             if not step.layer.collapsed:
