@@ -159,3 +159,29 @@ def test_truncated_keeps_the_preactivations_of_every_row():
     keep = []
     seq._truncated(Z, layer, (np.zeros(len(Z)), np.ones(len(Z))), keep=keep)
     assert keep == []
+
+
+@pytest.mark.parametrize("shape", [(500, 17), (300, 64), (1, 5), (0, 5)])
+def test_times_is_the_factored_product(shape):
+    # the product written in place by BLAS is form.__rmatmul__'s, for a cone weight,
+    # its Woodbury inverse and a multiple of the identity (rank 0)
+    from sktrunc._cones import cone_factors
+    from sktrunc._network import LowRankUpdate
+    from sktrunc._sequential import _times
+
+    n, d = shape
+    rng = np.random.RandomState(7)
+    h = rng.standard_normal(d)
+    form = cone_factors(h / np.linalg.norm(h), 1.2).T
+    rows = rng.standard_normal((n, d))
+    identity = LowRankUpdate(0.7, np.zeros((d, 0)), np.zeros((d, 0)))
+    for f in (form, form.inv(), identity):
+        got = _times(rows, f)
+        ref = np.asarray(rows @ f)
+        assert got.shape == ref.shape and got.flags.c_contiguous
+        np.testing.assert_allclose(got, ref, rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(got, rows @ f.dense(), rtol=1e-12, atol=1e-12)
+    # the rows are only read
+    before = rows.copy()
+    _times(rows, form)
+    assert np.array_equal(rows, before)
