@@ -691,24 +691,27 @@ def ovr_squared_hinge(Z, y_idx, n_classes, C, weight=None):
     return _ovr_on_design(Z1, y_idx, n_classes, C, weight)
 
 
-def _ovr_on_design(Z1, y_idx, n_classes, C, weight=None):
+def _ovr_on_design(Z1, y_idx, n_classes, C, weight=None, rooted=None):
     """:func:`ovr_squared_hinge` on the rows ``Z1 = [Z 1]`` the caller already built
-    (the sequential last layer's least squares reads the same matrix; read only here)."""
+    (the sequential last layer's least squares reads the same matrix; read only here),
+    and ``rooted``, when it has it, ``Z1 * sqrt(weight)[:, None]`` (see
+    :func:`_shared_first_step`)."""
     ks = [1] if n_classes == 2 else list(range(n_classes))
     # settled: the step of rounding size that confirms a settled active set is left out
     # (the weights move by about 1e-10 of their size; digits: 3 ms of a 50 ms fit, the
     # same 5-fold CV predictions on every reference table)
     V = _shared_first_step(Z1, np.where(y_idx[:, None] == np.asarray(ks)[None, :], 1.0, -1.0), C,
-                           weight, settled=True)
+                           weight, settled=True, rooted=rooted)
     return V[:-1], V[-1]
 
 
-def _shared_first_step(Z1, S, C, weight=None, settled=False):
+def _shared_first_step(Z1, S, C, weight=None, settled=False, rooted=None):
     """Squared-hinge problems on the same rows ``Z1`` (with their column of ones) and
     the signs ``S[:, k]``, intercept penalised: Newton's first step from 0, the same
     ridge system for every column, solved once, and its exact line search (each
     column's own); each problem then goes on alone.  ``weight`` multiplies each
-    row's loss; ``settled`` is :func:`_newton_svm`'s.  Returns ``V`` of shape
+    row's loss; ``settled`` is :func:`_newton_svm`'s; ``rooted``, when the caller has
+    it, is ``Z1 * np.sqrt(weight)[:, None]`` (read only).  Returns ``V`` of shape
     ``(d + 1, n_problems)``."""
     n, d1 = Z1.shape
     # Newton's first step from 0: (2C Z1ᵀ Ω Z1 + I) v = 2C Z1ᵀ Ω s, for every column at once
@@ -716,7 +719,7 @@ def _shared_first_step(Z1, S, C, weight=None, settled=False):
         H = 2.0 * C * (Z1.T @ Z1)
         rhs = 2.0 * C * (Z1.T @ S)
     else:
-        root = Z1 * np.sqrt(weight)[:, None]
+        root = Z1 * np.sqrt(weight)[:, None] if rooted is None else rooted
         H = 2.0 * C * (root.T @ root)
         rhs = 2.0 * C * (Z1.T @ (S * weight[:, None]))
     # the weighted Gram matrix of every row, for Newton's later Hessians (see _newton_svm)

@@ -1171,17 +1171,19 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         # the rows [Z 1] of both the least squares and the linear SVM, built once
         Z, labels, count = (truncated, y_idx, None) if distinct is None else distinct
         ones = np.column_stack([Z, np.ones(len(Z))]) if affine else None
+        rooted = None  # the weighted rows [Z 1] sqrt(count), for both as well
         if self.output_layer in ("auto", "lstsq"):
             design = ones if affine else Z
             T = Y[labels]
             if count is not None:
                 root = np.sqrt(count)[:, None]
                 design, T = design * root, T * root
+                rooted = design if affine else None
             sol = (_lstsq(design, T, n_rows=len(truncated)) if affine
                    else np.linalg.lstsq(design, T, rcond=None)[0])
             candidates["lstsq"] = (sol[:-1], sol[-1]) if affine else (sol, np.zeros(Y.shape[1]))
         if svc:
-            candidates["svc"] = self._svc_layer(truncated, y_idx, rng, distinct, ones)
+            candidates["svc"] = self._svc_layer(truncated, y_idx, rng, distinct, ones, rooted)
         elif self.output_layer == "svc":
             raise ValueError("output_layer='svc' needs fit_intercept=True and orthogonal "
                              "target vectors of equal norm (e.g. one-hot).")
@@ -1244,7 +1246,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         name, (A, c) = self._output_layer(steps, hidden, y_idx, rng, to_hidden=(M, b_last))
         return name, (M @ A, b_last @ A + c)
 
-    def _svc_layer(self, truncated, y_idx, rng, distinct=None, ones=None):
+    def _svc_layer(self, truncated, y_idx, rng, distinct=None, ones=None, rooted=None):
         """Output layer whose decision is a linear SVM's on the truncated data.
 
         With one-hot-like targets the prediction is the argmax of the outputs, so
@@ -1252,7 +1254,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         ``distinct = (rows, labels, counts)``, when given, are the distinct (row,
         class) pairs of the data and their multiplicities (None: each row once).
         ``ones``, when given, are those rows (or ``truncated``'s) with a column of
-        ones appended, read only.
+        ones appended, and ``rooted`` the same times the square roots of the
+        counts, both read only.
         """
         # LinearSVC's problem solved to its optimum by Newton's method (3x faster than
         # liblinear on digits); the seed liblinear took is still drawn, so that the
@@ -1261,7 +1264,8 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         Z, labels, count = (truncated, y_idx, None) if distinct is None else distinct
         W, b = (ovr_squared_hinge(Z, labels, len(self.classes_), self.C, weight=count)
                 if ones is None else
-                _ovr_on_design(ones, labels, len(self.classes_), self.C, weight=count))
+                _ovr_on_design(ones, labels, len(self.classes_), self.C, weight=count,
+                               rooted=rooted))
         if W.shape[1] == 1:  # binary: the decision d stands for class 1 against class 0
             W, b = np.hstack([-W / 2, W / 2]), np.array([-b[0] / 2, b[0] / 2])
         return scaled_score_layer(W, b, truncated, self.targets_, y_idx)

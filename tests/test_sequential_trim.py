@@ -185,3 +185,17 @@ def test_times_is_the_factored_product(shape):
     before = rows.copy()
     _times(rows, form)
     assert np.array_equal(rows, before)
+
+
+def test_ovr_with_the_rooted_rows_is_ovr():
+    rng = np.random.RandomState(8)
+    Z1 = np.column_stack([rng.standard_normal((200, 4)), np.ones(200)])
+    labels = rng.randint(3, size=200)
+    weight = rng.randint(1, 4, 200).astype(float)
+    plain = _ovr_on_design(Z1, labels, 3, 10.0, weight=weight)
+    rooted = _ovr_on_design(Z1, labels, 3, 10.0, weight=weight,
+                            rooted=Z1 * np.sqrt(weight)[:, None])
+    assert all(np.array_equal(a, b) for a, b in zip(plain, rooted))
+    # and it is read: other rows give another answer
+    other = _ovr_on_design(Z1, labels, 3, 10.0, weight=weight, rooted=2.0 * Z1)
+    assert not np.allclose(other[0], plain[0])
