@@ -972,11 +972,14 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # then the apex constrains no later cone (kept forward, it would push every
             # later apex further back, and the activations' offset with it)
             pre = []
-            positions, holds = _truncated(positions, layer, keep=pre)
+            # the positions a layer made are the peel's own: the next layer writes into
+            # them (the input data, never); only the last step's positions are read
+            positions, holds = _truncated(positions, layer, keep=pre,
+                                          inplace=positions is not state.X)
             holds = holds or layer.collapsed
             step.positions = positions
             if layers:
-                layers[-1].preactivations = None  # only the last layer's are read
+                layers[-1].positions = layers[-1].preactivations = None
             step.preactivations = pre[0] if pre else None
             layers.append(step)
             if holds:
@@ -1493,7 +1496,7 @@ def _times(rows, form):
     return out
 
 
-def _truncated(positions, layer, axial=None, keep=None):
+def _truncated(positions, layer, axial=None, keep=None, inplace=False):
     """The positions after a truncation layer, and whether it sends any of them to its apex.
 
     A point whose preactivations are all positive is kept where it is (the
@@ -1510,6 +1513,8 @@ def _truncated(positions, layer, axial=None, keep=None):
     ``(preactivations, moved rows)`` when the preactivations of every row were
     computed (no ``axial``): the rows not moved are the same positions after the
     layer, so their activations are these (see :meth:`_output_on_hidden`).
+    ``inplace``: the moved rows are written into ``positions`` (returned), not
+    into a copy.
     """
     form, intercept = layer.cumulative_factors, layer.cumulative_intercept
     if axial is None:
@@ -1525,7 +1530,7 @@ def _truncated(positions, layer, axial=None, keep=None):
     if moved.size == 0:
         return positions, False
     at = moved if rows is None else rows[moved]  # the same rows, in positions
-    out = positions.copy()
+    out = positions if inplace else positions.copy()
     if moved.size > 1 and form.alpha > 0:
         # truncate()'s own formula (the Woodbury inverse of the invertible cone weight)
         # on the preactivations already computed: one product with the weight saved.  A

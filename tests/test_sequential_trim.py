@@ -124,9 +124,9 @@ def test_last_hidden_layer_from_the_peels_preactivations(monkeypatch):
     original = seq._truncated
     calls = []
 
-    def without_keep(positions, layer, axial=None, keep=None):
+    def without_keep(positions, layer, axial=None, keep=None, inplace=False):
         calls.append(keep is not None)
-        return original(positions, layer, axial)
+        return original(positions, layer, axial, inplace=inplace)
 
     monkeypatch.setattr(seq, "_truncated", without_keep)
     slow = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
@@ -199,3 +199,48 @@ def test_ovr_with_the_rooted_rows_is_ovr():
     # and it is read: other rows give another answer
     other = _ovr_on_design(Z1, labels, 3, 10.0, weight=weight, rooted=2.0 * Z1)
     assert not np.allclose(other[0], plain[0])
+
+
+@pytest.mark.filterwarnings("ignore::sktrunc.exceptions.AssumptionWarning")
+def test_peel_writes_only_into_its_own_positions(monkeypatch):
+    # four soft-margin layers, each writing into the positions the one before made: the
+    # network of copies everywhere, and the input untouched
+    from sklearn.datasets import make_classification
+
+    import sktrunc._sequential as seq
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = make_classification(500, 8, n_informative=5, n_classes=4, flip_y=0.05,
+                               random_state=1)
+    X0 = X.copy()
+    fast = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    assert np.array_equal(X, X0) and len(fast.layers_) == 4
+    original = seq._truncated
+    flags = []
+
+    def copying(positions, layer, axial=None, keep=None, inplace=False):
+        flags.append(inplace)
+        before = positions.copy()
+        out = original(positions, layer, axial, keep)
+        assert np.array_equal(positions, before)
+        return out
+
+    monkeypatch.setattr(seq, "_truncated", copying)
+    slow = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    assert any(flags) and not flags[0]  # never the input data itself
+    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+        assert np.array_equal(a, b)
+
+
+def test_truncated_in_place_returns_the_same_array():
+    import sktrunc._sequential as seq
+    from sktrunc import SequentialSeparableClassifier
+
+    X, y = _soft_table()
+    with pytest.warns(Warning):
+        clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
+    Z = X.copy()
+    copy, _ = seq._truncated(Z, clf.layers_[0])
+    assert copy is not Z and not np.array_equal(copy, X) and np.array_equal(Z, X)
+    same, _ = seq._truncated(Z, clf.layers_[0], inplace=True)
+    assert same is Z and np.array_equal(same, copy)
