@@ -1482,10 +1482,11 @@ def _times(rows, form):
     """``rows @ form`` for a :class:`~sktrunc._network.LowRankUpdate` ``α I + U Vᵀ``:
     ``α rows``, to which BLAS adds ``(rows U) Vᵀ`` in place (gemm with β = 1).
 
-    The same numbers as ``form.__rmatmul__`` (``α rows + (rows U) Vᵀ``), in one
-    array of the rows' size instead of three: three such arrays alive at once (2000
-    x 64: 3 MB) outgrow the allocator's trim threshold, and every product then
-    faults in fresh pages (0.8 ms instead of 0.1 ms, half the time on the tables).
+    The same sum as ``form.__rmatmul__`` (``α rows + (rows U) Vᵀ``; bit for bit on
+    the 21 reference fits), in one array of the rows' size instead of three: three
+    such arrays alive at once (2000 x 64: 3 MB) can outgrow the allocator's trim
+    threshold, and every product then faults in fresh pages (2000 x 64: 0.8 ms
+    instead of 0.1 ms).
     """
     out = np.multiply(rows, form.alpha)
     if form.rank and len(rows):
