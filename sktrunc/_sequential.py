@@ -1162,9 +1162,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         # the least squares through the origin on rows collapsed onto a few apexes is so
         # rank-deficient that its minimum-norm solution follows rounding (5-fold CV of an
         # 800 x 30 table moved by 0.07 under one of six 1e-14 input perturbations; with
-        # the intercept, never); without one, the arithmetic of the whole construction is
-        # kept as it was (the peel's distinct rows, the QR least squares and the shortcuts
-        # below are left out)
+        # the intercept, never); without one, the peel's distinct rows, the QR and normal
+        # equation least squares and the shortcuts below are left out (the solvers' own
+        # savings apply: doc/sequential.rst measures them on that path)
         groups = (_distinct_rows(truncated, y_idx)
                   if affine and any(layer.collapsed or layer.n_wrong_side for layer in layers)
                   else None)
