@@ -151,8 +151,22 @@ class LowRankUpdate:
         return self.alpha * other + self.U @ (self.V.T @ other)
 
     def __rmatmul__(self, other):
+        """``other @ (α I + U Vᵀ)``: ``α other``, to which BLAS adds ``(other U) Vᵀ`` in
+        place (gemm with β = 1) for rows of a matrix.
+
+        One array of the rows' size instead of three: three such arrays alive at once
+        (2000 x 64: 3 MB) can outgrow the allocator's trim threshold, and every product
+        then faults in fresh pages (2000 x 64: 0.8 ms instead of 0.1 ms).
+        """
         other = np.asarray(other, dtype=np.float64)
-        return self.alpha * other + (other @ self.U) @ self.V.T
+        out = np.multiply(other, self.alpha)
+        if not self.rank or not len(other):
+            return out
+        if other.ndim != 2:
+            return out + (other @ self.U) @ self.V.T
+        # out.T (Fortran order) += V (other U)ᵀ, written into out
+        res = _dgemm(1.0, self.V, (other @ self.U).T, beta=1.0, c=out.T, overwrite_c=1)
+        return out if np.shares_memory(res, out) else res.T
 
     def compressed(self):
         """The same matrix with ``U Vᵀ`` of exact rank (QR of both factors, SVD of ``r x r``).

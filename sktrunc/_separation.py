@@ -850,45 +850,38 @@ def _kkt_polish(Z, y, margins, tol=1e-9, support=None):
 
 
 # weight of the rows Σ λ = 1 and Σ μ = 1 in the closest-points problem of
-# :func:`_closest_support` (on data of unit spread): large enough that the weighted points
+# :func:`_closest_points` (on data of unit spread): large enough that the weighted points
 # are those of the constrained problem
 _HULL_WEIGHT = 1e3
 # below this residual the hulls may meet: the Newton route decides
 _HULL_GAP = 1e-6
 
 
-def _closest_support(Z, y):
-    """The support vectors of the hard-margin problem on rows ``Z = (x, 1)``, or None.
+def _closest_points(Z, y):
+    """The closest points of the two hulls of rows ``Z = (x, 1)``, and whether they meet.
 
     The max-margin hyperplane with a free intercept is the perpendicular bisector of
     the closest points of the two convex hulls (its normal ``p - q``, ``p`` and ``q``
     the closest points), and its support vectors are the points with positive weight
     in them: one nonnegative least-squares problem, ``Σ λ_i a_i - Σ μ_j b_j = 0`` with
     ``Σ λ = Σ μ = 1`` as heavily weighted rows (Lawson-Hanson; the rows ``_hulls_meet``
-    solves, weighted).  Returns the increasing row indices of those points, for
-    :func:`_kkt_polish`, whose solution the caller then checks on every row; None when
-    the hulls may meet (residual below ``_HULL_GAP``), the solver stops early, or the
-    points outnumber what a KKT system can hold.  On standardised digits 0.5 ms
-    against 1-1.5 ms for the rise of the squared-hinge penalty it replaces.
-    """
-    support, meet = _closest_points(Z, y)
-    return None if meet else support
-
-
-def _closest_points(Z, y):
-    """:func:`_closest_support`, and whether the hulls meet.
+    solves, weighted).  On standardised digits 0.5 ms against 1-1.5 ms for the rise of
+    the squared-hinge penalty it replaces.
 
     Returns
     -------
     support : ndarray of int or None
         The increasing row indices of the weighted points: the support vectors
-        when the hulls are apart (as :func:`_closest_support`), the points of a
+        when the hulls are apart (for :func:`_kkt_polish`, whose solution the
+        caller then checks on every row), the points of a
         common point of both hulls when they meet (a certificate that no
         hyperplane separates the rows, as :func:`_hulls_meet`'s: at most
         ``d + 2`` points, a vertex of Lawson-Hanson's system).
     meet : bool
         Whether the residual is at rounding level (``_HULL_MEET``): the hulls
-        meet.  A residual between that and ``_HULL_GAP`` gives ``(None, False)``.
+        meet.  ``(None, False)`` when the hulls may meet (a residual between that and
+        ``_HULL_GAP``), the rows are all on one side, the solver stops early, or the
+        support vectors outnumber what a KKT system can hold.
     """
     from scipy.optimize import nnls
 

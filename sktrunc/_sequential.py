@@ -16,7 +16,6 @@ from typing import NamedTuple
 import numpy as np
 from joblib import effective_n_jobs
 from joblib.parallel import ThreadingBackend, get_active_backend
-from scipy.linalg.blas import dgemm
 from scipy.linalg.lapack import dgeqrf, dormqr, dpocon, dpotrf, dpotrs
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
@@ -1233,11 +1232,11 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 # positive); the moved rows' are computed (2000 x 56: 0.25 ms)
                 hidden, moved = preactivations
                 if moved.size:
-                    part = _times(positions[moved], form)
+                    part = positions[moved] @ form
                     part += b_last
                     hidden[moved] = np.maximum(part, 0.0, out=part)
             else:
-                hidden = _times(positions, form) if factored else positions @ M
+                hidden = positions @ (form if factored else M)
                 hidden += b_last
                 np.maximum(hidden, 0.0, out=hidden)
         else:
@@ -1478,25 +1477,6 @@ def _certainly_kept(layer, axial):
     return a * np.tan(layer.theta / 2.0) - r > slack
 
 
-def _times(rows, form):
-    """``rows @ form`` for a :class:`~sktrunc._network.LowRankUpdate` ``α I + U Vᵀ``:
-    ``α rows``, to which BLAS adds ``(rows U) Vᵀ`` in place (gemm with β = 1).
-
-    The same sum as ``form.__rmatmul__`` (``α rows + (rows U) Vᵀ``; bit for bit on
-    the 21 reference fits), in one array of the rows' size instead of three: three
-    such arrays alive at once (2000 x 64: 3 MB) can outgrow the allocator's trim
-    threshold, and every product then faults in fresh pages (2000 x 64: 0.8 ms
-    instead of 0.1 ms).
-    """
-    out = np.multiply(rows, form.alpha)
-    if form.rank and len(rows):
-        # out.T (Fortran order) += V (rows U)ᵀ, written into out
-        res = dgemm(1.0, form.V, (rows @ form.U).T, beta=1.0, c=out.T, overwrite_c=1)
-        if not np.shares_memory(res, out):  # a copy after all (never seen): take it
-            out = res.T
-    return out
-
-
 def _truncated(positions, layer, axial=None, keep=None, inplace=False):
     """The positions after a truncation layer, and whether it sends any of them to its apex.
 
@@ -1519,10 +1499,10 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
     """
     form, intercept = layer.cumulative_factors, layer.cumulative_intercept
     if axial is None:
-        rows, pre = None, _times(positions, form)
+        rows, pre = None, positions @ form
     else:
         rows = np.flatnonzero(~_certainly_kept(layer, axial))
-        pre = _times(positions[rows], form)
+        pre = positions[rows] @ form
     pre += intercept
     nonpositive = pre <= 0
     moved = np.flatnonzero(nonpositive.any(axis=1))  # among the rows of pre
@@ -1545,7 +1525,7 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         np.maximum(pre[bent], 0.0, out=rows_out[:bent.size])
         rows_out[:bent.size] -= intercept
         rows_out[bent.size:] = -intercept
-        rows_out = _times(rows_out, form.inv())
+        rows_out = rows_out @ form.inv()
         out[at[~dead]] = rows_out[:bent.size]
         out[at[dead]] = rows_out[-1]
         return out, bool(dead.any())

@@ -307,7 +307,7 @@ def test_fast_max_margin_with_settled_newton_is_the_qp_optimum():
 def test_closest_points_of_the_hulls_name_the_support_vectors(seed):
     # the hulls' closest points weight exactly the support vectors: the KKT solve on them
     # is the QP's max-margin hyperplane, every row on its side of the margin
-    from sktrunc._separation import _closest_support, _design, _kkt_polish, _max_margin
+    from sktrunc._separation import _closest_points, _design, _kkt_polish, _max_margin
 
     rng = np.random.default_rng(seed)
     d = 5 + 10 * seed
@@ -315,8 +315,8 @@ def test_closest_points_of_the_hulls_name_the_support_vectors(seed):
     pos = rng.normal(size=(90, d)) + 4.0 / np.sqrt(d)
     pos[:, 0] += 3.0
     Z, y = _design(neg, pos, np.zeros(d), 1.0)
-    support = _closest_support(Z, y)
-    assert support is not None and 2 <= support.size <= d + 1
+    support, meet = _closest_points(Z, y)
+    assert not meet and support is not None and 2 <= support.size <= d + 1
     v = _kkt_polish(Z, y, None, support=support)
     margins = y * (Z @ v)
     assert margins.min() == pytest.approx(1.0, abs=1e-9)
@@ -325,13 +325,14 @@ def test_closest_points_of_the_hulls_name_the_support_vectors(seed):
     np.testing.assert_allclose(v[:-1], w_qp, rtol=1e-5, atol=1e-6)
 
 
-def test_closest_support_declines_meeting_hulls_and_one_sided_rows():
-    from sktrunc._separation import _closest_support, _design
+def test_closest_points_name_no_support_vectors_for_meeting_hulls_or_one_sided_rows():
+    from sktrunc._separation import _closest_points, _design
 
     rng = np.random.default_rng(5)
     neg, pos = rng.normal(size=(60, 4)), rng.normal(size=(60, 4))  # the hulls overlap
-    assert _closest_support(*_design(neg, pos, np.zeros(4), 1.0)) is None
-    assert _closest_support(*_design(neg[:0], pos, np.zeros(4), 1.0)) is None
+    support, meet = _closest_points(*_design(neg, pos, np.zeros(4), 1.0))
+    assert meet or support is None
+    assert _closest_points(*_design(neg[:0], pos, np.zeros(4), 1.0)) == (None, False)
 
 
 def test_fast_max_margin_falls_back_to_newton_when_the_support_guess_fails(monkeypatch):

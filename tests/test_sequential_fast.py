@@ -18,7 +18,6 @@ from sktrunc._cones import ConeLayer
 from sktrunc._geometry import axial_coordinates, theta_n
 from sktrunc._separation import (
     _closest_points,
-    _closest_support,
     _newton_svm,
     _shared_first_step,
     strictly_separable,
@@ -193,7 +192,6 @@ def test_closest_points_certify_hulls_that_meet(seed):
             neg, pos = support[support < 40], support[support >= 40]
             assert support.size <= d + 2 and neg.size and pos.size
             assert not strictly_separable(Z[neg, :d], Z[pos, :d])
-            assert _closest_support(Z, y) is None
         else:
-            assert np.array_equal(support, _closest_support(Z, y))
+            assert support is not None and support.size <= d + 1
             assert strictly_separable(A, B)

@@ -162,12 +162,12 @@ def test_truncated_keeps_the_preactivations_of_every_row():
 
 
 @pytest.mark.parametrize("shape", [(500, 17), (300, 64), (1, 5), (0, 5)])
-def test_times_is_the_factored_product(shape):
-    # the product written in place by BLAS is form.__rmatmul__'s, for a cone weight,
-    # its Woodbury inverse and a multiple of the identity (rank 0)
+def test_rows_times_a_low_rank_update_is_the_factored_product(shape):
+    # the product BLAS writes in place (LowRankUpdate.__rmatmul__) is α rows + (rows U)Vᵀ
+    # and the dense product, for a cone weight, its Woodbury inverse and a multiple of
+    # the identity (rank 0); a single row (1-D) too
     from sktrunc._cones import cone_factors
     from sktrunc._network import LowRankUpdate
-    from sktrunc._sequential import _times
 
     n, d = shape
     rng = np.random.RandomState(7)
@@ -176,14 +176,16 @@ def test_times_is_the_factored_product(shape):
     rows = rng.standard_normal((n, d))
     identity = LowRankUpdate(0.7, np.zeros((d, 0)), np.zeros((d, 0)))
     for f in (form, form.inv(), identity):
-        got = _times(rows, f)
-        ref = np.asarray(rows @ f)
+        got = rows @ f
+        ref = f.alpha * rows + (rows @ f.U) @ f.V.T
         assert got.shape == ref.shape and got.flags.c_contiguous
         np.testing.assert_allclose(got, ref, rtol=1e-14, atol=1e-14)
         np.testing.assert_allclose(got, rows @ f.dense(), rtol=1e-12, atol=1e-12)
+        if n:
+            np.testing.assert_allclose(rows[0] @ f, got[0], rtol=1e-14, atol=1e-14)
     # the rows are only read
     before = rows.copy()
-    _times(rows, form)
+    rows @ form
     assert np.array_equal(rows, before)
 
 
