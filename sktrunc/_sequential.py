@@ -124,6 +124,7 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
     keep = keep_sides is True
     out = []
     for j, hint in jobs:
+        started = time.perf_counter()
         # sides dropped after their problem are built in a buffer of the fit's pool
         buffer = None if keep else _borrow(state)
         rows_neg = np.flatnonzero(state.y == j)
@@ -150,11 +151,30 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
         sides = None  # not alive while the next candidate's are allocated
         if buffer is not None:
             state.buffers.append(buffer[0])
+        # its own key: no other task writes it (see _longest_first)
+        state.durations[j] = time.perf_counter() - started
     return out
+
+
+def _longest_first(state, jobs):
+    """Indices of ``jobs`` in the order the search's threads should take them: the
+    candidates whose problem took longest at the step before first (those not timed
+    yet first of all), so that the step does not end on a long problem that one
+    thread solves while the other stands idle.  Only the schedule: every candidate's
+    problem, and so the step's outcome, is the same in any order."""
+    return sorted(range(len(jobs)), key=lambda i: -state.durations.get(jobs[i][0], np.inf))
 
 
 # every this many-th row makes the subsample of _subsample_starts
 _SUBSAMPLE = 20
+
+
+def _subsample_start(sub, j, remaining, solver):
+    """Module-level task: the rows (of all the rows) of candidate ``j``'s support
+    vectors on the subsample ``sub``, or None when it does not separate there."""
+    support = _separate_batch(sub, [(j, None)], remaining, [], None, solver, False)[0][3]
+    # subsample row i is row _SUBSAMPLE i
+    return None if support is None else (support[0] * _SUBSAMPLE, support[1] * _SUBSAMPLE)
 
 
 def _subsample_starts(state, candidates, remaining, solver):
@@ -177,16 +197,17 @@ def _subsample_starts(state, candidates, remaining, solver):
     total = counts[list(remaining)].sum()
     enough = [j for j in candidates
               if min(counts[j], total - counts[j]) >= 2 * (X.shape[1] + 2)]
-    tasks = [(sub, [(j, None)], remaining, [], None, solver, False) for j in enough]
-    if state.workers is not None:
-        batches = state.workers.map(tasks)
-    elif state.parallel is not None:
-        batches = state.parallel(delayed(_separate_batch)(*task) for task in tasks)
+    tasks = [(sub, j, remaining, solver) for j in enough]
+    if state.parallel is not None:
+        starts = state.parallel(delayed(_subsample_start)(*task) for task in tasks)
     else:
-        batches = [_separate_batch(*task) for task in tasks]
-    # subsample row i is row k i
-    return {j: (batch[0][3][0] * k, batch[0][3][1] * k)
-            for j, batch in zip(enough, batches) if batch[0][3] is not None}
+        # not on the search's threads (_Workers): these small problems hold the GIL most
+        # of their time (scipy's NNLS on a few hundred points), and two threads took
+        # them in 100-114 ms of wall time against 63-67 ms in one (blobs 1e5 x 50,
+        # Q = 20); one task per candidate that then went on to its problem on all the
+        # rows was no faster than this either (first step 251-290 ms against 256-275)
+        starts = [_subsample_start(*task) for task in tasks]
+    return {j: start for j, start in zip(enough, starts) if start is not None}
 
 
 class SequentialSeparableClassifier(BaseConeClassifier):
@@ -749,39 +770,40 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 n_wrong, hyperplane, _ = state.first_soft[candidates[i]]
                 hints[i] = hyperplane if n_wrong else None
         jobs = [(candidates[i], hints[i]) for i in todo]
-        if (keep_sides == "widest" and not first_step and positions is None
-                and not base_points and not state.supports
-                and len(jobs) * X.size >= _PARALLEL_MIN_WORK):
-            # the margin order search's first step on a large set: its candidates
-            # start from their support vectors on a subsample (see _subsample_starts)
-            state.supports.update(_subsample_starts(state, [j for j, _ in jobs], remaining,
-                                                    self.solver))
+        # the margin order search's first step on a large set: its candidates start from
+        # their support vectors on a subsample (see _subsample_starts)
+        subsample = (keep_sides == "widest" and not first_step and positions is None
+                     and not base_points and not state.supports
+                     and len(jobs) * X.size >= _PARALLEL_MIN_WORK)
         n_jobs = min(effective_n_jobs(self.n_jobs), len(todo))
         if n_jobs > 1 and len(todo) * X.size < _PARALLEL_MIN_WORK:
             # milliseconds per problem: dispatching them to threads that contend for the
             # GIL costs more than it saves (same network either way)
             n_jobs = 1
+        if subsample:
+            state.supports.update(_subsample_starts(state, [j for j, _ in jobs], remaining,
+                                                    self.solver))
+        keep = True if first_step else keep_sides
         if n_jobs > 1:
             # threads by default: the copies of the sides and the products on all the
             # rows release the GIL, and worker processes would pay their start-up and a
             # copy of the data on every step; one candidate per task, each building its
             # own sides, taken by whichever worker is free (at N = 1e5, M = 50, Q = 20 a
             # candidate costs 20-75 ms at the first step, 3-15 ms at the later ones,
-            # started from its support vectors of the step before; the workers stand
-            # idle ~5 % of the later steps, the last task of each); the search's
+            # started from its support vectors of the step before); the search's
             # workers (_Workers, or its joblib.Parallel for other backends) when it
             # has them; parallel_config(backend=...) overrides
-            tasks = [(state, [job], remaining, base_points, positions, self.solver,
-                      True if first_step else keep_sides) for job in jobs]
+            tasks = [(state, [job], remaining, base_points, positions, self.solver, keep)
+                     for job in jobs]
             if state.workers is not None:
-                batches = state.workers.map(tasks)
+                batches = state.workers.map(tasks, order=_longest_first(state, jobs))
             else:
                 parallel = state.parallel or Parallel(n_jobs=n_jobs, prefer="threads")
                 batches = parallel(delayed(_separate_batch)(*task) for task in tasks)
             found = [result for batch in batches for result in batch]
         else:
             found = _separate_batch(state, jobs, remaining, base_points, positions,
-                                    self.solver, True if first_step else keep_sides)
+                                    self.solver, keep)
         # the sides of a candidate an earlier certificate settles are not built (None):
         # no caller reads the sides of a candidate without a hyperplane
         sols, tasks = [None] * len(candidates), [None] * len(candidates)
@@ -1596,6 +1618,8 @@ class _Peeling:
     workers: object = None  # or its _Workers (threads)
     # (key, candidate, sides, buffer) of the step's widest margin so far (_offer_widest)
     widest: tuple = None
+    # candidate -> seconds its last hyperplane problem took (the schedule, _longest_first)
+    durations: dict = field(default_factory=dict)
     lock: object = field(default_factory=threading.Lock)
 
     def __getstate__(self):
@@ -1655,12 +1679,13 @@ class _Workers:
                                 pre_dispatch="all")(
             delayed(_serve)(self.tasks, self.results) for _ in range(n_jobs))
 
-    def map(self, tasks, function=None):
+    def map(self, tasks, function=None, order=None):
         """``function`` (:func:`_separate_batch` by default) of every argument tuple of
-        ``tasks``, in order."""
+        ``tasks``, in order; ``order``: the indices of the tasks in the order the
+        workers take them (by default, as given)."""
         function = function or _separate_batch
-        for key, args in enumerate(tasks):
-            self.tasks.put((key, function, args))
+        for key in range(len(tasks)) if order is None else order:
+            self.tasks.put((key, function, tasks[key]))
         out, error = [None] * len(tasks), None
         for _ in tasks:  # every result, even after an error: none left for the next step
             key, output, err = self.results.get()
