@@ -127,8 +127,7 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
         started = time.perf_counter()
         # sides dropped after their problem are built in a buffer of the fit's pool
         buffer = None if keep else _borrow(state)
-        rows_neg = np.flatnonzero(state.y == j)
-        rows_pos = _pos_rows(state.y, j, remaining, positions is None)
+        rows_neg, rows_pos = _side_rows(state, j, remaining, positions is None)
         sides = SequentialSeparableClassifier._sides(state, j, remaining, base_points,
                                                      positions, out=buffer,
                                                      rows=(rows_neg, rows_pos))
@@ -1677,6 +1676,9 @@ class _Peeling:
     workers: object = None  # or its _Workers (threads)
     # (key, candidate, sides, buffer) of the step's widest margin so far (_offer_widest)
     widest: tuple = None
+    # candidate -> its rows; (remaining, its rows, their labels) of the step (_side_rows)
+    class_rows: dict = field(default_factory=dict)
+    step_rows: tuple = None
     # candidate -> seconds its last hyperplane problem took (the schedule, _longest_first)
     durations: dict = field(default_factory=dict)
     # (candidate, hyperplane, step) built ahead by the margin order search's idle thread
@@ -1810,6 +1812,26 @@ def _members(y, remaining, j):
     table = np.zeros(int(max(y.max(initial=0), max(remaining, default=0))) + 1, dtype=bool)
     table[[k for k in remaining if k != j]] = True
     return table[y]
+
+
+def _side_rows(state, j, remaining, search):
+    """``np.flatnonzero(y == j)`` and :func:`_pos_rows`, the same arrays, from what the
+    fit keeps: each class's rows (they never change) and, in the order search, the rows
+    of the classes of this step (``remaining``), whose labels then tell the forward
+    side (blobs 1e5 x 50, Q = 20: 30 µs against 88 µs a candidate, with the GIL held)."""
+    y = state.y
+    rows_neg = state.class_rows.get(j)
+    if rows_neg is None:
+        # a race of two threads computes the same array twice: both are right
+        rows_neg = state.class_rows[j] = np.flatnonzero(y == j)
+    if not search:
+        return rows_neg, np.flatnonzero(y != j)
+    key = tuple(remaining)
+    step = state.step_rows
+    if step is None or step[0] != key:
+        rows = np.flatnonzero(_members(y, remaining, None))
+        step = state.step_rows = (key, rows, y[rows])
+    return rows_neg, step[1][step[2] != j]
 
 
 def _pos_rows(y, j, remaining, search):
