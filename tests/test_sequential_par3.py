@@ -1,0 +1,213 @@
+"""The margin order search's scheduling with threads (issue 16): the same network.
+
+The subsample problems are solved in the search's thread while the workers solve
+the candidates before them, the candidates go to the workers longest first, the
+widest margin's layer is built while a worker stands idle, and the training
+statistics run their row blocks on threads.  None of this may change a number.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn.datasets import make_blobs
+
+import sktrunc._sequential as sequential
+from sktrunc import SequentialSeparableClassifier
+from sktrunc._base import _statistics_block
+
+
+def _fit(X, y, n_jobs=None, **kwargs):
+    return SequentialSeparableClassifier(order="margin", n_prototypes=1, n_jobs=n_jobs,
+                                         random_state=0, **kwargs).fit(X, y)
+
+
+def _assert_same_network(a, b):
+    assert a.order_.tolist() == b.order_.tolist()
+    for Wa, Wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
+        np.testing.assert_array_equal(Wa, Wb)
+
+
+@pytest.fixture
+def blobs():
+    return make_blobs(n_samples=2000, n_features=5, centers=6, random_state=1)
+
+
+def test_subsample_problems_in_the_search_thread_give_the_serial_starts(monkeypatch, blobs):
+    # every step to the workers, and the first from a subsample of every 4th row: with
+    # threads each candidate's subsample problem is solved in the search's thread right
+    # before its problem on all the rows goes to a worker, with the serial route's starts
+    monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(sequential, "_SUBSAMPLE", 4)
+    X, y = blobs
+    serial_starts, calls = [], []
+    subsample_starts, subsample_start = sequential._subsample_starts, sequential._subsample_start
+
+    def recording_starts(*args):
+        serial_starts.append(subsample_starts(*args))
+        return serial_starts[-1]
+
+    def recording_start(sub, j, remaining, solver):
+        out = subsample_start(sub, j, remaining, solver)
+        calls.append((threading.get_ident(), j, out))
+        return out
+
+    monkeypatch.setattr(sequential, "_subsample_starts", recording_starts)
+    monkeypatch.setattr(sequential, "_subsample_start", recording_start)
+    serial = _fit(X, y)
+    assert len(serial_starts) == 1 and sorted(serial_starts[0]) == list(range(6))
+    calls.clear()
+    threaded = _fit(X, y, n_jobs=2)
+    assert len(serial_starts) == 1  # the threads' route does not call it
+    assert {ident for ident, _, _ in calls} == {threading.get_ident()}
+    assert sorted(j for _, j, _ in calls) == list(range(6))
+    for _, j, (rows_neg, rows_pos) in calls:
+        np.testing.assert_array_equal(rows_neg, serial_starts[0][j][0])
+        np.testing.assert_array_equal(rows_pos, serial_starts[0][j][1])
+    _assert_same_network(serial, threaded)
+    assert threaded.training_cost_ < 1e-18
+
+
+def test_the_speculative_layer_is_taken_only_for_the_chosen_hyperplane(monkeypatch, blobs):
+    monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
+    X, y = blobs
+    serial = _fit(X, y)
+    speculate = sequential.SequentialSeparableClassifier._speculative_layer
+    built, layers = [], []
+    layer = sequential.SequentialSeparableClassifier._layer
+
+    def counting(self, *args, **kwargs):
+        out = speculate(self, *args, **kwargs)
+        built.append(out is not None)
+        return out
+
+    def counting_layers(self, *args, **kwargs):
+        layers.append(1)
+        return layer(self, *args, **kwargs)
+
+    monkeypatch.setattr(sequential.SequentialSeparableClassifier, "_speculative_layer",
+                        counting)
+    monkeypatch.setattr(sequential.SequentialSeparableClassifier, "_layer", counting_layers)
+    threaded = _fit(X, y, n_jobs=2)
+    _assert_same_network(serial, threaded)
+    n_steps = len(threaded.layers_)
+    # some step took its layer from the idle thread (fewer layers built than
+    # speculated ones plus steps), and no step built more than it would without
+    assert any(built) and len(layers) < n_steps + sum(built)
+
+    # a speculative layer for the same candidate but another hyperplane (an equal copy,
+    # not the step's own array) is never taken: the layer is built again
+    def wrong(self, *args, **kwargs):
+        out = speculate(self, *args, **kwargs)
+        if out is None:
+            return None
+        j, (w, b), _ = out
+        return j, (w.copy(), b), "not a step"
+
+    monkeypatch.setattr(sequential.SequentialSeparableClassifier, "_speculative_layer", wrong)
+    _assert_same_network(serial, _fit(X, y, n_jobs=2))
+
+
+def test_workers_map_order_before_and_idle():
+    workers = sequential._Workers(2)
+    try:
+        seen, before, idle = [], [], []
+        lock = threading.Lock()
+
+        def task(i):
+            with lock:
+                seen.append(i)
+            return 10 * i
+
+        def on_idle(outputs):
+            idle.append(list(outputs))
+
+        out = workers.map([(i,) for i in range(5)], task, order=[4, 3, 2, 1, 0],
+                          idle=on_idle, before=lambda i: before.append(
+                              (i, threading.get_ident())))
+        assert out == [0, 10, 20, 30, 40]
+        # before: each task's index, in the order given, in the caller's thread
+        assert before == [(i, threading.get_ident()) for i in (4, 3, 2, 1, 0)]
+        # one worker took the first task: the rest in the order given
+        assert sorted(seen) == list(range(5)) and seen[0] in (4, 3)
+        # idle: once, when one task was left (fewer than the two workers)
+        assert len(idle) == 1 and sum(o is None for o in idle[0]) == 1
+
+        # an error in before: the tasks already sent come back, then it is raised
+        def failing(i):
+            if i == 2:
+                raise KeyError(i)
+
+        with pytest.raises(KeyError):
+            workers.map([(i,) for i in range(4)], task, before=failing)
+        # the workers serve the next call, with nothing left over from the failed one
+        assert workers.map([(i,) for i in range(3)], task) == [0, 10, 20]
+    finally:
+        workers.close()
+
+
+def test_longest_first_puts_untimed_then_slowest_candidates_first():
+    state = sequential._Peeling(np.zeros((2, 2)), np.zeros(2, dtype=int), np.zeros(1),
+                                np.zeros((1, 2)), np.zeros(2), budget=1,
+                                rng=np.random.RandomState(0))
+    state.durations.update({3: 0.5, 5: 2.0, 7: 0.5})
+    jobs = [(3, None), (5, None), (6, None), (7, None)]
+    assert sequential._longest_first(state, jobs) == [2, 1, 0, 3]
+
+
+def test_side_rows_are_the_rows_of_the_sides():
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 6, 500)
+    state = sequential._Peeling(rng.normal(size=(500, 3)), y, np.arange(6),
+                                np.zeros((6, 3)), np.zeros(3), budget=1, rng=rng)
+    for remaining in ([0, 1, 2, 3, 4, 5], [1, 3, 4], [2, 5]):
+        for j in remaining:
+            for search in (True, False):
+                rows_neg, rows_pos = sequential._side_rows(state, j, remaining, search)
+                np.testing.assert_array_equal(rows_neg, np.flatnonzero(y == j))
+                np.testing.assert_array_equal(
+                    rows_pos, sequential._pos_rows(y, j, remaining, search))
+
+
+@pytest.mark.parametrize("backend", [None, "loky"])
+def test_training_statistics_on_threads_are_the_serial_numbers(backend):
+    X, y = make_blobs(n_samples=3000, n_features=6, centers=5, random_state=0)
+    clf = _fit(X, y)
+    y_idx = np.searchsorted(clf.classes_, y)
+    serial = clf._training_statistics(X, y_idx, block=256)  # 12 blocks
+    # the fit's pass, in one block: the same but for the rounding of the cost's sum
+    assert serial[1:] == (clf.training_accuracy_, clf.temperature_)
+    np.testing.assert_allclose(serial[0], clf.training_cost_, rtol=1e-12, atol=1e-300)
+    clf.n_jobs = 2
+    if backend is None:
+        threaded = clf._training_statistics(X, y_idx, block=256)
+    else:
+        # a process-based backend runs the blocks in this thread, as serially
+        with parallel_config(backend=backend):
+            threaded = clf._training_statistics(X, y_idx, block=256)
+    assert threaded == serial
+    # eq. (14) from a plain forward pass of the public weights
+    a = X
+    for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        a = np.maximum(a @ W + b, 0.0)
+    out = a @ clf.coefs_[-1] + clf.intercepts_[-1]
+    r = out - clf.targets_[y_idx]
+    np.testing.assert_allclose(serial[0], 0.5 * np.sum(r * r), rtol=1e-9, atol=1e-12)
+    assert serial[1] == np.mean(np.argmax(out, axis=1) == y_idx)
+
+
+def test_one_hot_scores_are_the_scores_of_the_product():
+    X, y = make_blobs(n_samples=300, n_features=4, centers=4, random_state=2)
+    clf = _fit(X, y)
+    y_idx = np.searchsorted(clf.classes_, y)
+    Y = clf.targets_
+    half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
+    assert np.array_equal(Y, np.eye(len(Y)))
+    fast = _statistics_block(clf.network_, X, y_idx, Y, half_sq, True, 128, 3, 128)
+    plain = _statistics_block(clf.network_, X, y_idx, Y, half_sq, False, 128, 3, 128)
+    assert fast[:2] == plain[:2]
+    np.testing.assert_array_equal(fast[2], plain[2])
+    # the rows 129, 132, ... of the whole array that fall in rows 128:256
+    out = clf.network_.forward(X[129:256:3])
+    np.testing.assert_array_equal(fast[2], out @ Y.T - half_sq)
