@@ -1602,7 +1602,7 @@ class _Peeling:
     certificates: dict = field(default_factory=dict)
     soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
     # candidate -> (points on the wrong side, (w, b), sides or None) of its soft margin at
-    # the first step, fitted by the search (all candidates at once), taken over by the peel
+    # the first step, fitted by the search (_first_soft_hints), taken over by the peel
     first_soft: dict = field(default_factory=dict)
     hinted: bool = False  # whether the search fitted some (see _first_soft_hints)
     capped: bool = True  # whether max_aperture applies to the cones built now
