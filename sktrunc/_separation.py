@@ -311,7 +311,10 @@ def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=64,
     Returns
     -------
     hyperplane : tuple (w, b) or None
-        ``w`` of shape (n_features,) and ``b``; the margin is ``1/|w|``.
+        ``w`` of shape (n_features,) and ``b``; the margin is ``1/|w|``.  None
+        when no hyperplane separates the sets, and also when the solver fails on
+        sets whose hulls are closer than ``1e-5`` of their spread (no margin that
+        float64 resolves; the solver's failure elsewhere raises a ``ValueError``).
 
     Examples
     --------
