@@ -698,6 +698,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
 
     # folds of the internal cross-validation of n_prototypes="auto"
     _auto_folds = 3
+    # rows of the search past which one held-out quarter replaces the folds (None: never)
+    _auto_holdout_from = None
     # candidates of n_prototypes="auto", simplest first (prototypes per class; a
     # subclass may add its own kinds of network, see _construct_candidate)
     _auto_candidates = (1, 2, 3, 5, 8)
@@ -791,7 +793,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
 
         Each candidate of ``_auto_candidates`` is cross-validated by stratified
         ``_auto_folds``-fold CV on the training data (on at most 5000 rows of
-        it), or scored on one held-out quarter when ``_auto_folds`` is 1; the
+        it), or scored on one held-out quarter when ``_auto_folds`` is 1 or the
+        search has more than ``_auto_holdout_from`` rows; the
         simplest candidates within one binomial standard error of the best
         accuracy qualify.  Classes too small for a split keep one prototype.
         The k-means split of each candidate is computed once on the rows of the
@@ -819,7 +822,8 @@ class BaseConeClassifier(BaseConstructedClassifier):
             rows = train_test_split(rows, train_size=_AUTO_MAX_ROWS, stratify=y_idx,
                                     random_state=rng.randint(np.iinfo(np.int32).max))[0]
         seed = rng.randint(np.iinfo(np.int32).max)
-        if self._auto_folds > 1:
+        if self._auto_folds > 1 and (self._auto_holdout_from is None
+                                     or len(rows) <= self._auto_holdout_from):
             # past _AUTO_TWO_FOLD_ROWS rows two folds score every row at half the cost of
             # three, and a half is already a large training set
             n_folds = 2 if len(rows) > _AUTO_TWO_FOLD_ROWS else self._auto_folds

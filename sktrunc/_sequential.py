@@ -278,7 +278,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         them in general position first.  ``"auto"``: one prototype per class
         when that is sequentially separable (Theorem 5.2 then gives zero loss
         with the fewest layers); otherwise 1, 2, 3, 5 or 8 per class, whichever
-        predicts a held-out quarter of the training data best.  A class with
+        predicts held-out rows best: by 3-fold CV up to 1,000 training rows
+        (iris: 5-fold accuracy 0.957 -> 0.970 against one quarter, Gaussian
+        quantiles 0.852 -> 0.874), on one held-out quarter beyond.  A class with
         fewer distinct points than requested gets one prototype per point.
     output_layer : {"auto", "lstsq", "svc"}, default="auto"
         Last layer when some step is not separable (when all are, the last layer
@@ -411,8 +413,15 @@ class SequentialSeparableClassifier(BaseConeClassifier):
     ([0, 1, 2], True, 1.0)
     """
 
-    # an order search per candidate and fold is costly: one held-out quarter instead
-    _auto_folds = 1
+    # an order search per candidate and fold is costly: past 1,000 rows one held-out
+    # quarter instead of 3-fold CV.  Below, a quarter is a noisy judge (iris: 28 rows)
+    # and the folds cost little (iris, moons: 0.05 -> 0.1 and 0.1 -> 0.26 s per fit):
+    # 5-fold CV accuracy, mean of two seeds, quarter -> folds: iris 0.957 -> 0.970,
+    # moons 0.913 -> 0.919, Gaussian quantiles 0.852 -> 0.874, 800 x 12 with 4 classes
+    # 0.823 -> 0.834, 800 x 6 with 5 quantile classes 0.517 -> 0.526, 1,000 x 30 with
+    # 10 % flipped labels 0.7260 -> 0.7245, seven more within +-0.004
+    _auto_folds = 3
+    _auto_holdout_from = 1000
 
     _parameter_constraints: dict = {
         "order": [StrOptions({"greedy", "margin"}), "array-like"],
