@@ -36,6 +36,20 @@ _ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
 _INFEASIBLE = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE}
 
 
+def _column_sums(X):
+    """``X.sum(axis=0)``, the same numbers, 2x faster on a tall matrix of tens of columns.
+
+    numpy sums a C-ordered matrix along its rows one row after another (the summed
+    axis is not the contiguous one: no pairwise summation), with a call of its inner
+    loop per row of a few dozen entries; ``einsum`` adds the rows in the same order
+    in fewer, longer loops (3800 x 17: 22 against 50 µs).  A single column (or
+    another layout), which numpy sums pairwise, goes to ``sum``.
+    """
+    if X.ndim == 2 and X.shape[1] > 1 and X.flags.c_contiguous:
+        return np.einsum("ij->j", X)
+    return X.sum(axis=0)
+
+
 def _scaling(X_neg, X_pos, count=None):
     """Center and scale for the QP (better conditioned), without copying the data.
 
@@ -43,7 +57,7 @@ def _scaling(X_neg, X_pos, count=None):
     (the center and scale of the point sets they stand for)."""
     n_neg, n_pos = len(X_neg), len(X_pos)
     if count is None:
-        center = (X_neg.sum(axis=0) + X_pos.sum(axis=0)) / (n_neg + n_pos)
+        center = (_column_sums(X_neg) + _column_sums(X_pos)) / (n_neg + n_pos)
         second = (np.einsum("ij,ij->", X_neg, X_neg) + np.einsum("ij,ij->", X_pos, X_pos))
         var = second / ((n_neg + n_pos) * X_neg.shape[1]) - np.mean(center ** 2)
         return center, (np.sqrt(var) if var > 0 else 1.0)
@@ -448,8 +462,11 @@ def _design(X_neg, X_pos, center, scale):
     # copy then a subtraction (the same numbers)
     np.subtract(X_neg, center, out=Z[:n_neg, :d])
     np.subtract(X_pos, center, out=Z[n_neg:, :d])
-    Z[:, :d] /= scale
-    Z[:, d] = 1.0
+    # the column of ones as scale / scale (exactly 1): the division then runs over the
+    # whole matrix, contiguous, not row by row through the view of its first d columns
+    # (3800 x 18: 70 against 110 µs; the same numbers)
+    Z[:, d] = scale
+    Z /= scale
     y = np.ones(len(Z))
     y[:n_neg] = -1.0
     return Z, y
@@ -781,11 +798,7 @@ def _first_soft_margins(X, labels, candidates, C):
     list of (w, b, n_wrong)
     """
     center, scale = _scaling(X[:0], X)
-    n, d = X.shape
-    Z1 = np.empty((n, d + 1))
-    np.subtract(X, center, out=Z1[:, :d])  # as _design: the same numbers, one pass fewer
-    Z1[:, :d] /= scale
-    Z1[:, d] = 1.0
+    Z1 = _design(X[:0], X, center, scale)[0]
     negative = labels[:, None] == np.asarray(candidates)[None, :]
     # settled, as in _soft_margin (2000 x 56: 4 -> 3 Newton steps)
     V = _shared_first_step(Z1, np.where(negative, -1.0, 1.0), C, settled=True)
