@@ -1086,8 +1086,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             mine = state.y == j
             a_neg, r_neg, a_pos, r_pos = a[mine], r[mine], a[~mine], r[~mine]
         # points on the wrong side of a soft-margin hyperplane constrain nothing
-        inside = _frontier(a_neg[a_neg < 0], r_neg[a_neg < 0], backward=True)
-        outside = _frontier(a_pos[a_pos > 0], r_pos[a_pos > 0], backward=False)
+        back, ahead = a_neg < 0, a_pos > 0
+        inside = _frontier(a_neg[back], r_neg[back], backward=True)
+        outside = _frontier(a_pos[ahead], r_pos[ahead], backward=False)
         envelope = not (inside.a.size and outside.a.size)
         max_aperture = (self._max_aperture(h.shape[0], state.fallback) if state.capped
                         else np.pi)
