@@ -480,7 +480,7 @@ def _design(X_neg, X_pos, center, scale):
 _KINKS = 32
 
 
-def _line_search(w_dot, dw2, r, delta, c, at0=None):
+def _line_search(w_dot, dw2, r, delta, c, at0=None, deep=False):
     """Exact minimiser ``t > 0`` of ``φ(t)`` along a descent direction.
 
     ``φ'(t) = w·Δw + t|Δw|² - Σ c_i δ_i max(0, r_i - t δ_i)`` is increasing and
@@ -493,6 +493,16 @@ def _line_search(w_dot, dw2, r, delta, c, at0=None):
     an active point moving out (``r > δ > 0``) or an inactive one moving in
     (``r < δ < 0``).  ``at0``, when given, is ``r > 0`` (the caller's active
     set, not computed again).
+
+    ``deep`` says that the root is likely hundreds of kinks away (the first step
+    of :func:`_shared_first_step`: 200-1600 on the non-separable tables, 600-800
+    on digits): the walk then starts with its third size (``16 _KINKS``), not its
+    first.  The step is the walk's from its first size, bit for bit: its first
+    rounds sort the same smallest kinks in the same order, and so compute the
+    same first cumulative sums, when those kinks are distinct (checked); they
+    find no root where the deeper round finds none among them.  Otherwise (tied
+    kinks, or a root within the first rounds) the walk starts again from its
+    first size.
     """
     # every sum below is the same numpy operation on the same float64 vectors as in
     # earlier versions (the masks cast to float64 once, not once per product; a sign
@@ -527,7 +537,11 @@ def _line_search(w_dot, dw2, r, delta, c, at0=None):
     if moves.size:
         # the root is usually within the first few kinks: sort the nearest ones only, and
         # more when the root lies beyond them (beyond 1, thousands of points may cross)
-        m = min(moves.size, _KINKS)
+        m = min(moves.size, 16 * _KINKS if deep else _KINKS)
+        # the largest size the walk from _KINKS takes before m (None: m is its first)
+        skipped, size = None, _KINKS
+        while size < m:
+            skipped, size = size, 4 * size
         while True:
             if m < moves.size:
                 near = np.argpartition(kinks, m - 1)[:m]
@@ -546,6 +560,15 @@ def _line_search(w_dot, dw2, r, delta, c, at0=None):
             # φ' just before each kink, on the piece that ends there
             past = A_k[:-1] + B_k[:-1] * kink >= 0
             k = int(np.argmax(past))
+            if skipped is not None:
+                # the rounds of sizes up to ``skipped`` left out: they would have computed
+                # the first ``skipped`` entries of these sums in the same order (distinct
+                # kinks, the set of the smallest unique) and found no root among them
+                if ((past[k] and k < skipped)
+                        or not np.all(kink[1:skipped + 1] > kink[:skipped])):
+                    m, skipped = min(moves.size, _KINKS), None
+                    continue  # the walk from its first size
+                skipped = None
             if past[k] or m == moves.size:
                 break
             m = min(moves.size, 4 * m)
@@ -781,7 +804,8 @@ def _shared_first_step(Z1, S, C, weight=None, settled=False, rooted=None):
         # minimum along it (t = 1.4-1.8 on digits): the first Hessian is then of a third
         # as many rows, and one step fewer is needed (the one-vs-rest last layer on
         # digits: 9.2 ms -> 5.6 ms; the same optimum, 2e-11 relative)
-        t = _line_search(0.0, float(V0[:, i] @ V0[:, i]), ones, margins, c, every)
+        t = _line_search(0.0, float(V0[:, i] @ V0[:, i]), ones, margins, c, every,
+                         deep=True)
         V[:, i] = _newton_svm(Z1, S[:, i], C, t * V0[:, i], weight=weight,
                               intercept_penalty=1.0, max_iter=200, settled=settled,
                               gram=gram)[0]
