@@ -1016,7 +1016,8 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
             # against 211 ms; the same on the 5000 x 17 table)
             k = 2 * (d + 2)
             near_neg, near_pos = _nearest(np.abs(s_neg), k), _nearest(np.abs(s_pos), k)
-            A_neg, A_pos = (X_neg[near_neg] - center) / scale, (X_pos[near_pos] - center) / scale
+            A_neg = (X_neg.take(near_neg, axis=0) - center) / scale
+            A_pos = (X_pos.take(near_pos, axis=0) - center) / scale
             meet, support = _hulls_meet(A_neg, A_pos)
             if meet:
                 return None, near_neg[support[0]], near_pos[support[1]]
@@ -1028,8 +1029,8 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
         # first): at N = 1e5 a copy of all the data costs more than the solves
         neg = idx < n_neg
         Za = np.empty((len(idx), d + 1))
-        Za[neg, :d] = X_neg[idx[neg]]
-        Za[~neg, :d] = X_pos[idx[~neg] - n_neg]
+        Za[neg, :d] = X_neg.take(idx[neg], axis=0)
+        Za[~neg, :d] = X_pos.take(idx[~neg] - n_neg, axis=0)
         Za[:, :d] -= center
         Za[:, :d] /= scale
         Za[:, d] = 1.0

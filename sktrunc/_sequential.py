@@ -1169,7 +1169,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                   if affine and any(layer.collapsed or layer.n_wrong_side for layer in layers)
                   else None)
         distinct = (None if groups is None
-                    else (truncated[groups[0]], y_idx[groups[0]], groups[1]))
+                    else (truncated.take(groups[0], axis=0), y_idx[groups[0]], groups[1]))
         svc = self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y)
         # the rows [Z 1] of both the least squares and the linear SVM, built once
         Z, labels, count = (truncated, y_idx, None) if distinct is None else distinct
@@ -1233,7 +1233,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 # positive); the moved rows' are computed (2000 x 56: 0.25 ms)
                 hidden, moved = preactivations
                 if moved.size:
-                    part = positions[moved] @ form
+                    part = positions.take(moved, axis=0) @ form
                     part += b_last
                     hidden[moved] = np.maximum(part, 0.0, out=part)
             else:
@@ -1428,7 +1428,7 @@ def _distinct_rows(A, labels=None):
         return None
     order = np.argsort(A @ _ROW_KEY[:d]) if labels is None else np.lexsort(
         (A @ _ROW_KEY[:d], labels))
-    sorted_rows = A[order]
+    sorted_rows = A.take(order, axis=0)  # take: A[order]'s rows, 2.5x faster
     new = np.empty(n, dtype=bool)
     new[0] = True
     new[1:] = _rows_with_any(sorted_rows[1:] != sorted_rows[:-1])
@@ -1455,7 +1455,7 @@ def _distinct_forward(sides, n_anchors):
     if groups is None:
         return sides, None
     first, count = groups
-    rows = np.concatenate([pos[first], pos[data:]])
+    rows = np.concatenate([pos.take(first, axis=0), pos[data:]])
     return (neg, rows), np.concatenate([np.ones(len(neg)), count, np.ones(n_anchors + 1)])
 
 
@@ -1517,7 +1517,7 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         rows, pre = None, positions @ form
     else:
         rows = np.flatnonzero(~_certainly_kept(layer, axial))
-        pre = positions[rows] @ form
+        pre = positions.take(rows, axis=0) @ form
     pre += intercept
     nonpositive = pre <= 0
     moved = np.flatnonzero(_rows_with_any(nonpositive))  # among the rows of pre
@@ -1534,10 +1534,10 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         # once, as one more row of the product of the others (a product of at least two
         # rows, whose rows come out as in the product of all the moved rows; on a
         # soft-margin step most of them are such rows)
-        dead = nonpositive[moved].all(axis=1)
+        dead = nonpositive.take(moved, axis=0).all(axis=1)
         bent = moved[~dead]
         rows_out = np.empty((bent.size + max(1, 2 - bent.size), positions.shape[1]))
-        np.maximum(pre[bent], 0.0, out=rows_out[:bent.size])
+        np.maximum(pre.take(bent, axis=0), 0.0, out=rows_out[:bent.size])
         rows_out[:bent.size] -= intercept
         rows_out[bent.size:] = -intercept
         rows_out = rows_out @ form.inv()
@@ -1545,10 +1545,10 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         out[at[dead]] = rows_out[-1]
         return out, bool(dead.any())
     if form.alpha > 0:
-        out[at] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
+        out[at] = (np.maximum(pre.take(moved, axis=0), 0.0) - intercept) @ form.inv()
     else:
-        out[at] = truncate(positions[at], form, intercept)
-    return out, bool(nonpositive[moved].all(axis=1).any())
+        out[at] = truncate(positions.take(at, axis=0), form, intercept)
+    return out, bool(nonpositive.take(moved, axis=0).all(axis=1).any())
 
 
 def _forward_safe_cone(inside, outside, theta, base_point):
