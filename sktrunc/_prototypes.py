@@ -144,7 +144,9 @@ def kmeans(X, k, rng):
         np.matmul(X2, C.T, out=dist)
         np.subtract(sq_rep, dist_flat, out=dist_flat)
         dist_flat += np.tile(np.einsum("ij,ij->i", C, C), n)
-        new = np.argmin(dist, axis=1)
+        # two clusters: the second where strictly nearer, as argmin keeps the first of
+        # equal distances (the same labels; 4x numpy's argmin along rows of two)
+        new = (dist[:, 1] < dist[:, 0]).astype(np.intp) if k == 2 else np.argmin(dist, axis=1)
         if labels is not None and np.array_equal(new, labels):
             break
         if where is not None:

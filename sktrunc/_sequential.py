@@ -1336,11 +1336,13 @@ def _frontier(a, rho, *, backward):
     order = idx[np.argsort(-rho[idx])]  # ρ descending
     # a point is kept unless one at least as far from the axis came before it ahead of
     # it (ties in ρ may keep a dominated point: harmless, the frontier is a subset)
-    run = np.maximum.accumulate(key[order])
+    ahead = key[order]
+    run = np.maximum.accumulate(ahead)
     keep = np.empty(order.size, dtype=bool)
     keep[0] = True
-    keep[1:] = key[order][1:] > run[:-1]
-    return Items(a[order[keep]], rho[order[keep]])
+    keep[1:] = ahead[1:] > run[:-1]
+    kept = order[keep]
+    return Items(a[kept], rho[kept])
 
 
 def _legacy_draw(state):
