@@ -902,7 +902,7 @@ def _kkt_polish(Z, y, margins, tol=1e-9, support=None):
     alpha = sol[:-1]
     if np.any(alpha < -tol * max(1.0, np.abs(alpha).max())):
         return None
-    return np.r_[X.T @ (alpha * yS), sol[-1]]
+    return np.append(X.T @ (alpha * yS), sol[-1])
 
 
 # weight of the rows Σ λ = 1 and Σ μ = 1 in the closest-points problem of
