@@ -1038,8 +1038,8 @@ def _fast_max_margin(X_neg, X_pos, solver, n_candidates=None, max_rounds=100, hi
         Za[neg, :d] = X_neg.take(idx[neg], axis=0)
         Za[~neg, :d] = X_pos.take(idx[~neg] - n_neg, axis=0)
         Za[:, :d] -= center
-        Za[:, :d] /= scale
-        Za[:, d] = 1.0
+        Za[:, d] = scale  # divided into ones below, with the rows (see _design)
+        Za /= scale
         return Za, np.where(neg, -1.0, 1.0)
 
     def in_input_units(v):
