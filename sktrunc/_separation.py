@@ -216,7 +216,7 @@ def _hard_margin_qp(A_neg, A_pos, solver):
     if status in _INFEASIBLE:
         return None
     if status not in _ACCEPTED:
-        if not strictly_separable(A_neg, A_pos):
+        if _unresolved(A_neg, A_pos):
             return None
         hint = ("try another solver (e.g. 'CLARABEL')" if solver.upper() != "CLARABEL" else
                 "the problem may be too large or badly scaled for it; try solver='SCS' or "
@@ -231,9 +231,14 @@ def _hard_margin_qp(A_neg, A_pos, solver):
 # they are apart (a separating hyperplane exists); in between, the QP decides
 _HULL_MEET = 1e-12
 _HULL_APART = 1e-8
+# hulls closer than this (data of unit spread) are not separated at a margin the QP
+# resolves in float64: |w| >= 2e5, and interior-point solvers can fail on them (ten
+# features whose scales span 1e-3 to 1e4, lifted: hulls 7e-7 apart, where the closest
+# points' hyperplane misses its margin by 6 %); a solver failure there reads as overlap
+_RESOLVABLE_GAP = 1e-5
 
 
-def _hulls_meet(A_neg, A_pos):
+def _hulls_meet(A_neg, A_pos, apart=_HULL_APART):
     """Whether the convex hulls of two point sets meet, and a certificate when they do.
 
     Nonnegative least squares (Lawson-Hanson, :func:`scipy.optimize.nnls`) on
@@ -250,8 +255,9 @@ def _hulls_meet(A_neg, A_pos):
     Returns
     -------
     meet : bool or None
-        True when the hulls meet, False when they are apart, None when the
-        residual is in between (or the solver stopped early): the QP decides.
+        True when the hulls meet, False when they are apart (a residual above
+        ``apart``), None when the residual is in between (or the solver stopped
+        early): the QP decides.
     support : tuple (ndarray, ndarray) or None
         When they meet, the indices of the weighted points of each set.
     """
@@ -271,17 +277,27 @@ def _hulls_meet(A_neg, A_pos):
         return None, None
     if residual <= _HULL_MEET:
         return True, (np.flatnonzero(weights[:k] > 0), np.flatnonzero(weights[k:] > 0))
-    return (False if residual > _HULL_APART else None), None
+    return (False if residual > apart else None), None
+
+
+def _unresolved(A_neg, A_pos):
+    """Whether sets on which the QP solver failed have no separation it can resolve:
+    no strictly separating hyperplane (the LP, exactly), or hulls closer than
+    ``_RESOLVABLE_GAP``."""
+    return (not strictly_separable(A_neg, A_pos)
+            or _hulls_meet(A_neg, A_pos, apart=_RESOLVABLE_GAP)[0] is not False)
 
 
 def _solve(problem, solver, A_neg, A_pos):
-    """The problem's status after solving; infeasible when the solver fails on it."""
+    """The problem's status after solving; infeasible when the solver fails on it and
+    the sets have no separation it can resolve (:func:`_unresolved`)."""
     try:
         problem.solve(solver=solver)
     except cp.error.SolverError as exc:
         # interior-point solvers can fail instead of certifying infeasibility (e.g. a
-        # point on both sides); the LP w·x + b <= -1 / >= 1 decides it exactly
-        if not strictly_separable(A_neg, A_pos):
+        # point on both sides); the LP w·x + b <= -1 / >= 1 decides it exactly, and
+        # hulls within rounding of each other are overlap to working precision
+        if _unresolved(A_neg, A_pos):
             return cp.INFEASIBLE
         raise ValueError(f"The cvxpy solver {solver!r} failed on the max-margin problem "
                          f"({A_neg.shape[0]} + {A_pos.shape[0]} points in "
@@ -308,7 +324,10 @@ def max_margin_hyperplane(X_neg, X_pos, *, solver="CLARABEL", n_candidates=64,
     Returns
     -------
     hyperplane : tuple (w, b) or None
-        ``w`` of shape (n_features,) and ``b``; the margin is ``1/|w|``.
+        ``w`` of shape (n_features,) and ``b``; the margin is ``1/|w|``.  None
+        when no hyperplane separates the sets, and also when the solver fails on
+        sets whose hulls are closer than ``1e-5`` of their spread (no margin that
+        float64 resolves; the solver's failure elsewhere raises a ``ValueError``).
 
     Examples
     --------

@@ -738,13 +738,16 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # certify an overlap cannot change the network: two classes never exhaust
             # the budget of the order search, and a certificate only skips a problem
             # whose answer it already gives
-            if not state.first_soft_done:
-                # every candidate at once: the same rows, one first Newton step
-                state.first_soft_done = True
-                for j, (w, b, n_wrong) in zip(remaining, _first_soft_margins(
-                        state.X, state.y, remaining, self.C)):
-                    state.soft[j] = (w, b)
-                    state.first_soft[j] = (n_wrong, (w, b), None)
+            # every candidate at once where some already overlaps here (the search will
+            # likely try them all, and the peel needs them all) or there are two (one
+            # Newton solve, the other its mirror); where only the one-prototype
+            # construction overlapped, the candidates asked for: the greedy search asks
+            # one at a time and stops at the first that separates (20 classes of 3
+            # prototypes, 2,000 x 20: 60 soft margins, 3.0 s, where the search needed
+            # none); the peel fits the others' the same way if it runs
+            asked = [candidates[i] for i in todo]
+            _first_soft_hints(state, remaining if state.certificates or len(state.owner) == 2
+                              else asked, self.C)
             for i in todo:
                 n_wrong, hyperplane, _ = state.first_soft[candidates[i]]
                 hints[i] = hyperplane if n_wrong else None
@@ -990,6 +993,10 @@ class SequentialSeparableClassifier(BaseConeClassifier):
         """The candidate with the fewest points on the wrong side, and its layer."""
         fresh = {}
         order = {k: i for i, k in enumerate(cands)}
+        if len(remaining) == len(state.owner) and state.hinted:
+            # the search fitted the first step's soft margins of the candidates it tried:
+            # the others' the same way, together, not one by one
+            _first_soft_hints(state, cands, self.C)
         while True:
             # unevaluated candidates first; a fresh count wins a tie with a stale one
             j = min(cands, key=lambda k: (fresh[k][0], 0, order[k]) if k in fresh
@@ -1345,6 +1352,19 @@ def _frontier(a, rho, *, backward):
     return Items(a[kept], rho[kept])
 
 
+def _first_soft_hints(state, candidates, C):
+    """The first step's soft margins of ``candidates`` that have none yet, together
+    (:func:`_first_soft_margins`: the same rows, one first Newton step), into
+    ``state.first_soft`` and ``state.soft``."""
+    missing = [j for j in candidates if j not in state.first_soft]
+    state.hinted = True
+    if missing:
+        for j, (w, b, n_wrong) in zip(missing, _first_soft_margins(state.X, state.y, missing,
+                                                                    C)):
+            state.soft[j] = (w, b)
+            state.first_soft[j] = (n_wrong, (w, b), None)
+
+
 def _legacy_draw(state):
     """Draw the seed the soft-margin solver once took (it is deterministic now), so that
     the random numbers drawn after it (k-means, the lift) stay those of earlier versions."""
@@ -1599,9 +1619,9 @@ class _Peeling:
     certificates: dict = field(default_factory=dict)
     soft: dict = field(default_factory=dict)  # candidate -> its last soft-margin (w, b)
     # candidate -> (points on the wrong side, (w, b), sides or None) of its soft margin at
-    # the first step, fitted by the search (all candidates at once), taken over by the peel
+    # the first step, fitted by the search (_first_soft_hints), taken over by the peel
     first_soft: dict = field(default_factory=dict)
-    first_soft_done: bool = False
+    hinted: bool = False  # whether the search fitted some (see _first_soft_hints)
     capped: bool = True  # whether max_aperture applies to the cones built now
     fallback: bool = False  # whether they are the soft-margin fallback's (no exact order)
     overlapping: bool = False  # whether the data is known to overlap (see _hyperplanes)
