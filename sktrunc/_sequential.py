@@ -1102,8 +1102,9 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             mine = state.y == j
             a_neg, r_neg, a_pos, r_pos = a[mine], r[mine], a[~mine], r[~mine]
         # points on the wrong side of a soft-margin hyperplane constrain nothing
-        inside = _frontier(a_neg[a_neg < 0], r_neg[a_neg < 0], backward=True)
-        outside = _frontier(a_pos[a_pos > 0], r_pos[a_pos > 0], backward=False)
+        back, ahead = a_neg < 0, a_pos > 0
+        inside = _frontier(a_neg[back], r_neg[back], backward=True)
+        outside = _frontier(a_pos[ahead], r_pos[ahead], backward=False)
         envelope = not (inside.a.size and outside.a.size)
         max_aperture = (self._max_aperture(h.shape[0], state.fallback) if state.capped
                         else np.pi)
@@ -1184,7 +1185,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                   if affine and any(layer.collapsed or layer.n_wrong_side for layer in layers)
                   else None)
         distinct = (None if groups is None
-                    else (truncated[groups[0]], y_idx[groups[0]], groups[1]))
+                    else (truncated.take(groups[0], axis=0), y_idx[groups[0]], groups[1]))
         svc = self.output_layer in ("auto", "svc") and affine and targets_are_orthogonal(Y)
         # the rows [Z 1] of both the least squares and the linear SVM, built once
         Z, labels, count = (truncated, y_idx, None) if distinct is None else distinct
@@ -1248,7 +1249,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 # positive); the moved rows' are computed (2000 x 56: 0.25 ms)
                 hidden, moved = preactivations
                 if moved.size:
-                    part = positions[moved] @ form
+                    part = positions.take(moved, axis=0) @ form
                     part += b_last
                     hidden[moved] = np.maximum(part, 0.0, out=part)
             else:
@@ -1351,11 +1352,13 @@ def _frontier(a, rho, *, backward):
     order = idx[np.argsort(-rho[idx])]  # ρ descending
     # a point is kept unless one at least as far from the axis came before it ahead of
     # it (ties in ρ may keep a dominated point: harmless, the frontier is a subset)
-    run = np.maximum.accumulate(key[order])
+    ahead = key[order]
+    run = np.maximum.accumulate(ahead)
     keep = np.empty(order.size, dtype=bool)
     keep[0] = True
-    keep[1:] = key[order][1:] > run[:-1]
-    return Items(a[order[keep]], rho[order[keep]])
+    keep[1:] = ahead[1:] > run[:-1]
+    kept = order[keep]
+    return Items(a[kept], rho[kept])
 
 
 def _first_soft_hints(state, candidates, C):
@@ -1428,6 +1431,20 @@ _NORMAL_RCOND = 1e-8
 _ROW_KEY = np.random.RandomState(0).standard_normal(4096)
 
 
+def _rows_with_any(mask):
+    """Which rows of a boolean matrix hold a True: ``mask.any(axis=1)``, as the number of
+    Trues per row (nonzero where any).
+
+    numpy's ``any`` along short rows walks them one at a time; the bytes of the
+    matrix (0 or 1 each) summed per row by ``einsum`` give the same rows 3x faster
+    (3750 x 18: 20 against 60 µs), exactly while a row has fewer than 256 entries
+    (the sum is kept in a byte).
+    """
+    if mask.ndim == 2 and mask.shape[1] < 256 and mask.flags.c_contiguous:
+        return np.einsum("ij->i", mask.view(np.uint8))
+    return mask.any(axis=1)
+
+
 def _distinct_rows(A, labels=None):
     """The distinct rows of ``A`` (with ``labels``, the distinct (row, label) pairs): the
     index of one row of each and the number of rows equal to it (with its label), or
@@ -1442,10 +1459,10 @@ def _distinct_rows(A, labels=None):
         return None
     order = np.argsort(A @ _ROW_KEY[:d]) if labels is None else np.lexsort(
         (A @ _ROW_KEY[:d], labels))
-    sorted_rows = A[order]
+    sorted_rows = A.take(order, axis=0)  # take: A[order]'s rows, 2.5x faster
     new = np.empty(n, dtype=bool)
     new[0] = True
-    np.any(sorted_rows[1:] != sorted_rows[:-1], axis=1, out=new[1:])
+    new[1:] = _rows_with_any(sorted_rows[1:] != sorted_rows[:-1])
     if labels is not None:
         new[1:] |= labels[order[1:]] != labels[order[:-1]]
     starts = np.flatnonzero(new)
@@ -1469,7 +1486,7 @@ def _distinct_forward(sides, n_anchors):
     if groups is None:
         return sides, None
     first, count = groups
-    rows = np.concatenate([pos[first], pos[data:]])
+    rows = np.concatenate([pos.take(first, axis=0), pos[data:]])
     return (neg, rows), np.concatenate([np.ones(len(neg)), count, np.ones(n_anchors + 1)])
 
 
@@ -1531,10 +1548,10 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         rows, pre = None, positions @ form
     else:
         rows = np.flatnonzero(~_certainly_kept(layer, axial))
-        pre = positions[rows] @ form
+        pre = positions.take(rows, axis=0) @ form
     pre += intercept
     nonpositive = pre <= 0
-    moved = np.flatnonzero(nonpositive.any(axis=1))  # among the rows of pre
+    moved = np.flatnonzero(_rows_with_any(nonpositive))  # among the rows of pre
     if keep is not None and rows is None:
         keep.append((pre, moved))
     if moved.size == 0:
@@ -1548,10 +1565,10 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         # once, as one more row of the product of the others (a product of at least two
         # rows, whose rows come out as in the product of all the moved rows; on a
         # soft-margin step most of them are such rows)
-        dead = nonpositive[moved].all(axis=1)
+        dead = nonpositive.take(moved, axis=0).all(axis=1)
         bent = moved[~dead]
         rows_out = np.empty((bent.size + max(1, 2 - bent.size), positions.shape[1]))
-        np.maximum(pre[bent], 0.0, out=rows_out[:bent.size])
+        np.maximum(pre.take(bent, axis=0), 0.0, out=rows_out[:bent.size])
         rows_out[:bent.size] -= intercept
         rows_out[bent.size:] = -intercept
         rows_out = rows_out @ form.inv()
@@ -1559,10 +1576,10 @@ def _truncated(positions, layer, axial=None, keep=None, inplace=False):
         out[at[dead]] = rows_out[-1]
         return out, bool(dead.any())
     if form.alpha > 0:
-        out[at] = (np.maximum(pre[moved], 0.0) - intercept) @ form.inv()
+        out[at] = (np.maximum(pre.take(moved, axis=0), 0.0) - intercept) @ form.inv()
     else:
-        out[at] = truncate(positions[at], form, intercept)
-    return out, bool(nonpositive[moved].all(axis=1).any())
+        out[at] = truncate(positions.take(at, axis=0), form, intercept)
+    return out, bool(nonpositive.take(moved, axis=0).all(axis=1).any())
 
 
 def _forward_safe_cone(inside, outside, theta, base_point):
