@@ -183,9 +183,10 @@ def choose_output_layer(candidates, Z, Y, y_idx):
     layer : tuple (W, b)
     """
     best, best_key, best_name = None, None, None
+    T = Y[y_idx]  # every candidate's targets, gathered once
     for name, (W, b) in candidates.items():
         out = Z @ W + b
-        r = out - Y[y_idx]
+        r = out - T
         accuracy = np.mean(np.argmin(squared_distances_to_targets(out, Y), axis=1) == y_idx)
         key = (accuracy, -np.einsum("ij,ij->", r, r))
         if best_key is None or key > best_key:
