@@ -45,7 +45,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseConstructedClassifier, ConstructedNetworkMixin
+from ._base import _MIN_TEMPERATURE, BaseConstructedClassifier, ConstructedNetworkMixin
 from ._geometry import data_scale
 from ._network import ReLUNetwork
 from .landscape._sampling import sample_activation_patterns
@@ -226,6 +226,9 @@ _MIN_PATTERNS = 20
 # noise-adaptive penalty of the regressor: lam = _NOISE_C σ sqrt(m / N)
 _NOISE_C = 0.4
 _MAX_NOISE_ROUNDS = 6
+# c of the classifier's penalty c σ sqrt(m / N), σ the linear model's residual
+# (_linear_noise_penalty)
+_LINEAR_NOISE_C = 0.2
 # a gate whose hyperplane is nearer a training point than this fraction of half its
 # pattern's gap is moved to the middle of the gap
 _CENTRE_BELOW = 0.01
@@ -1216,6 +1219,34 @@ def _ridge_start(Xt, D, Y, lam):
     return U0
 
 
+def _linear_noise_penalty(Xt, D, Y, cache):
+    """The classifier's penalty ``c σ sqrt(m / N)``, ``σ`` the RMS residual of the linear
+    model (:func:`_ridge_start`, ridge at ``c |y|_rms sqrt(m / N)``); the classifier uses
+    it where it exceeds ``1e-2 lam_max``.
+
+    The first step of the regressor's scaled group lasso (Sun & Zhang 2012), with
+    ``c = _LINEAR_NOISE_C``.  Its fixed point is not used: the one-hot residual of an
+    overparametrised gated model runs to zero (interpolation), and the penalty with it,
+    while the linear model's residual measures how far the classes overlap.  5-fold
+    accuracy (``StandardScaler`` pipeline) against the fixed relative ``alpha = 1e-2``
+    used before: ``make_classification(1000, 30, n_informative=5, class_sep=0.7,
+    flip_y=0.1)`` 0.629 -> 0.713, a 2,000 x 56 table with 5 % flipped labels 0.804 ->
+    0.839, 600 x 20 with 3 classes 0.685 -> 0.763; digits 0.977 -> 0.974, breast
+    cancer 0.981 -> 0.979, iris 0.960 -> 0.967.  Mean over 22 bundled and generated
+    tables for ``c`` = 0.1 / 0.15 / 0.2 / 0.3 / 0.4: 0.880 / 0.884 / 0.886 / 0.886 /
+    0.883 (``alpha = 1e-2``: 0.876), largest loss against ``alpha = 1e-2`` on one table
+    0.009 / 0.006 / 0.015 / 0.042 / 0.064 (this rule alone).  Below ``1e-2 lam_max``
+    (classes a linear model separates: breast cancer, 1e5 blobs) it is not used: the
+    smaller penalty gained nothing there (breast cancer 0.979 against 0.981) and took
+    FISTA three times the steps on the blobs (100 -> 310).
+    """
+    N, m = Xt.shape
+    scale = _LINEAR_NOISE_C * np.sqrt(m / N)
+    G = _ridge_start(Xt, D, Y, scale * float(np.sqrt(np.einsum("nq,nq->", Y, Y) / Y.size)))
+    R = _gated_residual(Xt, D, Y, G, cache.get("cells"))
+    return scale * float(np.sqrt(np.einsum("nq,nq->", R, R) / R.size))
+
+
 def _constraint_violation(Xt, S, U, keep, cache_bytes=4 << 20):
     """Largest ``max(-S_i X̃ u, 0)`` over the kept units, relative to each unit's ``max|X̃ u|``.
 
@@ -1460,6 +1491,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             # the first round assumes all of y is noise
             lam = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", Y, Y) / (N * Q))) * np.sqrt(
                 (d + 1) / N)
+        elif self.alpha is None and self._linear_noise and self.program == "gated":
+            lam = max(lam, _linear_noise_penalty(Xs, D, Y, cache))
         self.alpha_ = lam * N
         solver = self.solver
         if solver == "auto":
@@ -1836,6 +1869,7 @@ class ConvexReLURegressor(_ConvexReLUMixin, RegressorMixin, BaseEstimator):
 
     _default_alpha = {"gated": 3e-2, "relu": 3e-3}
     _noise_adaptive = True
+    _linear_noise = False
 
     def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="pairs",
                  split="gate", max_neurons=None, solver="auto",
@@ -1918,10 +1952,16 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
     ----------
     alpha : float, default=None
         Weight decay relative to ``lam_max`` (see :class:`ConvexReLURegressor`).
-        ``None``: ``1e-2`` for the gated program (5-fold accuracy on breast
-        cancer 0.970 / 0.977 / 0.963 at 3e-3 / 1e-2 / 3e-2, 100 patterns),
-        ``1e-3`` for the relu program.  One-hot residuals are not noise, so
-        the regressor's noise-adaptive rule is not used.
+        ``None``: for the gated program the penalty follows how far the classes
+        overlap, ``lam = max(1e-2 lam_max, 0.2 σ sqrt((n_features + 1) / N))`` with
+        ``σ`` the RMS residual of the linear model on the one-hot targets (the first step of
+        the regressor's scaled group lasso; its fixed point is not used, since
+        the one-hot residual of an overparametrised model runs to zero).  A
+        fixed ``1e-2`` fitted noisy tables to 100 % training accuracy: 5-fold
+        accuracy 0.629 -> 0.713 on ``make_classification(1000, 30,
+        n_informative=5, class_sep=0.7, flip_y=0.1)``, 0.804 -> 0.839 on a
+        2,000 x 56 table with 5 % flipped labels, digits 0.977 -> 0.974 (see
+        the user guide).  ``1e-3`` for the relu program.
     program : {"gated", "relu"}, default="gated"
         See :class:`ConvexReLURegressor`.
     n_patterns : int, default=None
@@ -2007,6 +2047,12 @@ class ConvexReLUClassifier(_ConvexReLUMixin, BaseConstructedClassifier):
 
     _default_alpha = {"gated": 1e-2, "relu": 1e-3}
     _noise_adaptive = False
+    _linear_noise = True
+    # the program is fitted to the training rows, so their outputs are more confident than
+    # held-out ones (training accuracy 0.97 against 0.71 on a table with 10 % flipped
+    # labels): the interpolation floor, not the constructions' lower one (5-fold held-out
+    # log-loss with 0.03 instead: digits 0.109 -> 0.138, iris 0.068 -> 0.097)
+    _misfit_min_temperature = _MIN_TEMPERATURE
 
     def __init__(self, *, alpha=None, program="gated", n_patterns=None, sampling="gaussian",
                  split="gate", max_neurons=None, solver="auto",

@@ -4,7 +4,11 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sktrunc._convex import (
     ConvexReLUClassifier,
@@ -170,6 +174,45 @@ def test_noise_adaptive_penalty(regression_data):
     assert noisy.alpha_ / np.var(noisy.predict(X)) > quiet.alpha_ / np.var(quiet.predict(X))
     fixed = ConvexReLURegressor(alpha=1e-2, random_state=0).fit(X, y)
     assert fixed.alpha_ != quiet.alpha_
+
+
+def test_classifier_penalty_is_the_linear_models_residual():
+    # alpha=None: lam = 0.2 σ sqrt(m / N), σ the RMS residual of the ridge fit (penalty
+    # 0.2 |y|_rms sqrt(m / N)) of the centred one-hot column on the standardised inputs
+    X, y = make_classification(300, 6, n_informative=4, class_sep=3.0, flip_y=0.0,
+                               random_state=0)
+    rng = np.random.default_rng(0)
+    flipped = np.where(rng.random(len(y)) < 0.2, 1 - y, y)
+    for labels in (y, flipped):
+        clf = ConvexReLUClassifier(random_state=0).fit(X, labels)
+        N, m = X.shape[0], X.shape[1] + 1
+        Xt = np.column_stack([(X - X.mean(axis=0)) / X.std(axis=0), np.ones(N)])
+        Y = labels[:, None] - labels.mean()
+        scale = 0.2 * np.sqrt(m / N)
+        G = Xt.T @ Xt / N + scale * np.sqrt(np.mean(Y ** 2)) * np.eye(m)
+        R = Y - Xt @ np.linalg.solve(G, Xt.T @ Y / N)
+        assert clf.alpha_ == pytest.approx(N * scale * np.sqrt(np.mean(R ** 2)), rel=1e-9)
+    # the classes overlap more: a larger penalty
+    assert (ConvexReLUClassifier(random_state=0).fit(X, flipped).alpha_
+            > 1.3 * ConvexReLUClassifier(random_state=0).fit(X, y).alpha_)
+    # a given alpha replaces the rule
+    assert ConvexReLUClassifier(alpha=1e-2, random_state=0).fit(X, y).alpha_ != pytest.approx(
+        ConvexReLUClassifier(random_state=0).fit(X, y).alpha_, rel=1e-3)
+
+
+def test_classifier_default_does_not_interpolate_label_noise():
+    # 10 % flipped labels: the fixed alpha=1e-2 of earlier versions fits every training
+    # label and loses 8 points of 5-fold accuracy to the default
+    X, y = make_classification(1000, 30, n_informative=5, class_sep=0.7, flip_y=0.1,
+                               random_state=3)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    scores = {}
+    for alpha in (None, 1e-2):
+        pipe = make_pipeline(StandardScaler(), ConvexReLUClassifier(alpha=alpha, random_state=0))
+        scores[alpha] = cross_val_score(pipe, X, y, cv=folds).mean()
+    assert scores[None] > scores[1e-2] + 0.05
+    assert ConvexReLUClassifier(alpha=1e-2, random_state=0).fit(X, y).training_accuracy_ == 1.0
+    assert ConvexReLUClassifier(random_state=0).fit(X, y).training_accuracy_ < 0.99
 
 
 def test_cvxpy_optimum_certified_and_fista_within_its_gap(regression_data):

@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktrunc import (
     ClusteredTruncationClassifier,
+    ConvexReLUClassifier,
     SequentialSeparableClassifier,
     ShallowBoundClassifier,
 )
@@ -161,27 +162,64 @@ def test_one_forward_pass_gives_the_cost_accuracy_and_temperature_in_any_block_s
     assert whole[0] == pytest.approx(0.5 * np.sum((out - est.targets_[y_idx]) ** 2), rel=1e-10)
 
 
-def test_the_auto_search_fits_the_temperature_on_held_out_outputs():
-    # digits: the clustered network separates its training rows, so a temperature fitted
-    # there sits on its bound 0.1; the search's held-out outputs ask for a lower one, and
-    # the held-out log-loss of 5-fold CV must be lower with it than with the bound
-    from sklearn.datasets import load_digits
+def _held_out_log_loss(make, X, y):
+    """Mean log-loss of 3-fold CV with the fitted temperature and with the bound 0.1, and
+    the fitted temperatures."""
     from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold
 
-    X, y = load_digits(return_X_y=True)
-    ours, bound = [], []
+    ours, bound, temperatures = [], [], []
     for train, test in StratifiedKFold(3, shuffle=True, random_state=0).split(X, y):
         scaler = StandardScaler().fit(X[train])
-        clf = ClusteredTruncationClassifier(random_state=0).fit(scaler.transform(X[train]),
-                                                                 y[train])
-        assert 0.03 <= clf.temperature_ < 0.1
+        clf = make().fit(scaler.transform(X[train]), y[train])
+        temperatures.append(clf.temperature_)
         X_test = scaler.transform(X[test])
         ours.append(log_loss(y[test], clf.predict_proba(X_test)))
         clf.temperature_ = 0.1
         bound.append(log_loss(y[test], clf.predict_proba(X_test)))
-    assert np.mean(ours) < 0.8 * np.mean(bound)
+    return np.mean(ours), np.mean(bound), np.array(temperatures)
+
+
+def test_the_auto_search_fits_the_temperature_on_held_out_outputs():
+    # digits: the clustered network separates its training rows, so a temperature fitted
+    # there sits on its bound 0.1; the search's held-out outputs ask for a lower one, and
+    # the held-out log-loss of 3-fold CV must be lower with it than with the bound
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    ours, bound, temperatures = _held_out_log_loss(
+        lambda: ClusteredTruncationClassifier(random_state=0), X, y)
+    assert np.all((0.03 <= temperatures) & (temperatures < 0.1))
+    assert ours < 0.8 * bound
     # a fixed number of prototypes runs no search: the training rows set the temperature
-    clf = ClusteredTruncationClassifier(n_prototypes=1, random_state=0).fit(
-        StandardScaler().fit_transform(X), y)
-    assert clf.temperature_ >= 0.1
+    Xs = StandardScaler().fit_transform(X)
+    clf = ClusteredTruncationClassifier(n_prototypes=1, random_state=0).fit(Xs, y)
+    scores = clf._scores(clf.network_.forward(Xs)) / clf._score_unit()
+    assert clf.temperature_ == fit_temperature(scores, np.searchsorted(clf.classes_, y),
+                                               min_temperature=0.03)
+
+
+def test_training_rows_set_the_temperature_floor_by_whether_they_are_all_right():
+    # digits: the sequential network (no search: every step separates) misclassifies
+    # some training rows, so the log-loss there has a finite minimiser below 0.1, and
+    # held-out rows agree with it; wine: every training row right, the floor 0.1 holds
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    ours, floor, temperatures = _held_out_log_loss(
+        lambda: SequentialSeparableClassifier(random_state=0), X, y)
+    assert np.all((0.03 <= temperatures) & (temperatures < 0.1))
+    assert ours < 0.8 * floor
+    Xw, yw = load_wine(return_X_y=True)
+    wine = SequentialSeparableClassifier(random_state=0).fit(
+        StandardScaler().fit_transform(Xw), yw)
+    assert wine.training_accuracy_ == 1.0 and wine.temperature_ >= 0.1
+    # the convex program is fitted to its training rows, whose outputs are overconfident:
+    # it keeps the floor 0.1 even where it misclassifies some (iris: the minimiser on the
+    # training rows is 0.093)
+    Xi, yi = load_iris(return_X_y=True)
+    Xi = StandardScaler().fit_transform(Xi)
+    cvx = ConvexReLUClassifier(random_state=0).fit(Xi, yi)
+    scores = cvx._scores(cvx.network_.forward(Xi)) / cvx._score_unit()
+    assert fit_temperature(scores, yi, min_temperature=0.03) < 0.1
+    assert cvx.training_accuracy_ < 1.0 and cvx.temperature_ == 0.1

@@ -50,6 +50,11 @@ def test_solver_failure_on_a_feasible_problem_is_a_clear_error(monkeypatch):
         raise cp.error.SolverError("boom")
 
     monkeypatch.setattr(cp.Problem, "solve", fail)
+    # the hulls' closest points and their KKT system stand in for the solver
+    w, b = max_margin_hyperplane(np.array([[0.0]]), np.array([[1.0]]), solver="SCS")
+    np.testing.assert_allclose([w[0], b], [2.0, -1.0], rtol=1e-12)
+    # without them, a separation the solver should have found is a clear error
+    monkeypatch.setattr(_separation, "_closest_points", lambda Z, y: (None, False))
     with pytest.raises(ValueError, match="failed on the max-margin problem.*feasible"):
         max_margin_hyperplane(np.array([[0.0]]), np.array([[1.0]]), solver="SCS")
     # Clarabel is called directly; whatever it cannot settle goes through cvxpy
