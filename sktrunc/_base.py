@@ -35,13 +35,10 @@ from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
-from joblib import effective_n_jobs
-from joblib.parallel import ThreadingBackend, get_active_backend
 from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._describe import LayerTable
@@ -602,10 +599,9 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         1e5 x 50, 20 classes, 20 layers: 60 -> 34 ms against blocks of 65,536).
         The temperature is fitted on an evenly spaced subset of the rows (every
         ``n_samples // 5000``-th), whose scores are kept from the same pass: one
-        forward pass instead of two (about 5 % of a convex fit on digits).  An
-        estimator with ``n_jobs`` other than None runs the blocks on that many
-        threads (under the threading backend, from four blocks on; the same
-        blocks, reduced in the same order: the same numbers).
+        forward pass instead of two (about 5 % of a convex fit on digits).  The
+        blocks are not run on threads: the forward pass's steps per block hold the
+        GIL enough that two threads took 24-36 ms against 31-38 ms in one.
 
         Returns
         -------
@@ -625,25 +621,20 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
         # one-hot targets: out @ Yᵀ is out itself, bit for bit (see _nearest_target)
         one_hot = Y.shape[0] == Y.shape[1] and np.array_equal(Y, np.eye(Y.shape[0]))
         step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
-        starts = range(0, X.shape[0], block)
-        args = (self.network_, X, y_idx, Y, half_sq, one_hot, block, step)
-        n_jobs = 1
-        if (getattr(self, "n_jobs", None) is not None and len(starts) >= 4
-                and isinstance(get_active_backend(prefer="threads")[0], ThreadingBackend)):
-            # threads only: a worker process would be sent the network and the rows
-            n_jobs = min(effective_n_jobs(self.n_jobs), len(starts))
-        if n_jobs > 1:
-            # the forward plan, cached on the network, built once, not by two threads
-            self.network_._plan()
-            parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-                delayed(_statistics_block)(*args, start) for start in starts)
-        else:
-            parts = [_statistics_block(*args, start) for start in starts]
         cost, correct, kept = 0.0, 0, []
-        for block_cost, block_correct, block_kept in parts:  # in the order of the rows
-            cost += block_cost
-            correct += block_correct
-            kept.append(block_kept)
+        for start in range(0, X.shape[0], block):
+            out = self.network_.forward(X[start:start + block])
+            idx = y_idx[start:start + block]
+            r = out - Y[idx]
+            cost += 0.5 * float(np.einsum("ij,ij->", r, r))
+            if one_hot:
+                scores = np.subtract(out, half_sq, out=r)  # the residuals' array, read
+            else:
+                scores = out @ Y.T - half_sq
+            correct += int(np.count_nonzero(np.argmax(scores, axis=1) == idx))
+            # rows start, start + step, ... of the whole array that fall in this block (a
+            # copy: a view would keep the block's scores until the temperature is fitted)
+            kept.append(scores[(-start) % step::step].copy())
         bound = _MIN_TEMPERATURE
         if held_out:
             scores = self._scores(np.vstack([out for out, _ in held_out]))
@@ -657,23 +648,6 @@ class BaseConstructedClassifier(ConstructedNetworkMixin, ClassifierMixin, BaseEs
                 bound = self._misfit_min_temperature
         temperature = fit_temperature(scores / self._score_unit(), truth, min_temperature=bound)
         return cost, correct / X.shape[0], temperature
-
-
-def _statistics_block(network, X, y_idx, Y, half_sq, one_hot, block, step, start):
-    """Module-level task of :meth:`BaseConstructedClassifier._training_statistics`: the
-    cost (14) and the correct count of rows ``start:start + block``, and the scores of
-    those of its rows ``0, step, 2 step, ...`` of the whole array."""
-    out = network.forward(X[start:start + block])
-    idx = y_idx[start:start + block]
-    r = out - Y[idx]
-    cost = 0.5 * float(np.einsum("ij,ij->", r, r))
-    if one_hot:
-        scores = np.subtract(out, half_sq, out=r)  # the residuals' array, read already
-    else:
-        scores = out @ Y.T - half_sq
-    correct = int(np.count_nonzero(np.argmax(scores, axis=1) == idx))
-    # a copy: a view would keep the block's scores alive until the temperature is fitted
-    return cost, correct, scores[(-start) % step::step].copy()
 
 
 @dataclass

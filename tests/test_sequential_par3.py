@@ -3,19 +3,17 @@
 The subsample problems are solved in the search's thread while the workers solve
 the candidates before them, the candidates go to the workers longest first, the
 widest margin's layer is built while a worker stands idle, and the training
-statistics run their row blocks on threads.  None of this may change a number.
+statistics reduce smaller row blocks.  None of this may change a number.
 """
 
 import threading
 
 import numpy as np
 import pytest
-from joblib import parallel_config
 from sklearn.datasets import make_blobs
 
 import sktrunc._sequential as sequential
 from sktrunc import SequentialSeparableClassifier
-from sktrunc._base import _statistics_block
 
 
 def _fit(X, y, n_jobs=None, **kwargs):
@@ -170,44 +168,49 @@ def test_side_rows_are_the_rows_of_the_sides():
                     rows_pos, sequential._pos_rows(y, j, remaining, search))
 
 
-@pytest.mark.parametrize("backend", [None, "loky"])
-def test_training_statistics_on_threads_are_the_serial_numbers(backend):
-    X, y = make_blobs(n_samples=3000, n_features=6, centers=5, random_state=0)
-    clf = _fit(X, y)
+def _reference_statistics(clf, X, y_idx, block):
+    """The training statistics as computed before (65,536-row blocks, ``out @ Yᵀ``)."""
+    from sktrunc._base import _MIN_TEMPERATURE, _TEMPERATURE_ROWS, fit_temperature
+
+    Y = clf.targets_
+    half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
+    step = max(1, X.shape[0] // _TEMPERATURE_ROWS)
+    cost, correct, kept = 0.0, 0, []
+    for start in range(0, X.shape[0], block):
+        out = clf.network_.forward(X[start:start + block])
+        idx = y_idx[start:start + block]
+        r = out - Y[idx]
+        cost += 0.5 * float(np.einsum("ij,ij->", r, r))
+        scores = out @ Y.T - half_sq
+        correct += int(np.count_nonzero(np.argmax(scores, axis=1) == idx))
+        kept.append(scores[(-start) % step::step])
+    temperature = fit_temperature(np.concatenate(kept) / clf._score_unit(), y_idx[::step],
+                                  min_temperature=_MIN_TEMPERATURE)
+    return cost, correct / X.shape[0], temperature
+
+
+@pytest.mark.filterwarnings("ignore::sktrunc.exceptions.AssumptionWarning")
+def test_training_statistics_in_blocks_with_one_hot_scores_are_the_same_numbers():
+    # 12,000 rows: two blocks of the old pass, two of the new; the temperature from every
+    # 2nd row, whose scores formed in place are those of the product with the identity
+    X, y = make_blobs(n_samples=12_000, n_features=6, centers=5, cluster_std=4.0,
+                      random_state=0)
+    clf = SequentialSeparableClassifier(n_prototypes=1, random_state=0).fit(X, y)
     y_idx = np.searchsorted(clf.classes_, y)
-    serial = clf._training_statistics(X, y_idx, block=256)  # 12 blocks
-    # the fit's pass, in one block: the same but for the rounding of the cost's sum
-    assert serial[1:] == (clf.training_accuracy_, clf.temperature_)
-    np.testing.assert_allclose(serial[0], clf.training_cost_, rtol=1e-12, atol=1e-300)
-    clf.n_jobs = 2
-    if backend is None:
-        threaded = clf._training_statistics(X, y_idx, block=256)
-    else:
-        # a process-based backend runs the blocks in this thread, as serially
-        with parallel_config(backend=backend):
-            threaded = clf._training_statistics(X, y_idx, block=256)
-    assert threaded == serial
+    # overlapping classes: a temperature above its bound, fitted on the kept scores
+    assert np.array_equal(clf.targets_, np.eye(5)) and clf.training_accuracy_ < 1.0
+    assert clf.temperature_ > 0.1
+    new = clf._training_statistics(X, y_idx)
+    assert new[1:] == (clf.training_accuracy_, clf.temperature_)
+    for block in (65_536, 8_192):
+        old = _reference_statistics(clf, X, y_idx, block)
+        assert new[1:] == old[1:]
+        np.testing.assert_allclose(new[0], old[0], rtol=1e-12)
     # eq. (14) from a plain forward pass of the public weights
     a = X
     for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
         a = np.maximum(a @ W + b, 0.0)
     out = a @ clf.coefs_[-1] + clf.intercepts_[-1]
     r = out - clf.targets_[y_idx]
-    np.testing.assert_allclose(serial[0], 0.5 * np.sum(r * r), rtol=1e-9, atol=1e-12)
-    assert serial[1] == np.mean(np.argmax(out, axis=1) == y_idx)
-
-
-def test_one_hot_scores_are_the_scores_of_the_product():
-    X, y = make_blobs(n_samples=300, n_features=4, centers=4, random_state=2)
-    clf = _fit(X, y)
-    y_idx = np.searchsorted(clf.classes_, y)
-    Y = clf.targets_
-    half_sq = 0.5 * np.einsum("ij,ij->i", Y, Y)
-    assert np.array_equal(Y, np.eye(len(Y)))
-    fast = _statistics_block(clf.network_, X, y_idx, Y, half_sq, True, 128, 3, 128)
-    plain = _statistics_block(clf.network_, X, y_idx, Y, half_sq, False, 128, 3, 128)
-    assert fast[:2] == plain[:2]
-    np.testing.assert_array_equal(fast[2], plain[2])
-    # the rows 129, 132, ... of the whole array that fall in rows 128:256
-    out = clf.network_.forward(X[129:256:3])
-    np.testing.assert_array_equal(fast[2], out @ Y.T - half_sq)
+    np.testing.assert_allclose(new[0], 0.5 * np.sum(r * r), rtol=1e-9)
+    assert new[1] == np.mean(np.argmax(out, axis=1) == y_idx)
