@@ -168,19 +168,6 @@ def _longest_first(state, jobs):
 _SUBSAMPLE = 20
 
 
-def _subsample(state, candidates, remaining):
-    """The subsample of :func:`_subsample_starts` (a :class:`_Peeling`) and the
-    candidates with enough of its rows on either side to be solved there."""
-    X, k = state.X, _SUBSAMPLE
-    sub = _Peeling(np.ascontiguousarray(X[::k]), state.y[::k], state.owner, state.means,
-                   state.xbar, state.budget, state.rng)
-    counts = np.bincount(sub.y, minlength=len(state.owner))
-    total = counts[list(remaining)].sum()
-    enough = [j for j in candidates
-              if min(counts[j], total - counts[j]) >= 2 * (X.shape[1] + 2)]
-    return sub, enough
-
-
 def _subsample_start(sub, j, remaining, solver):
     """Module-level task: the rows (of all the rows) of candidate ``j``'s support
     vectors on the subsample ``sub``, or None when it does not separate there."""
@@ -202,15 +189,20 @@ def _subsample_starts(state, candidates, remaining, solver):
     hold for all the rows too, but is not kept (the search counts its problems);
     candidates with fewer than ``2 (d + 2)`` subsample rows on either side get no start.
 
-    With the search's threads (:class:`_Workers`), :meth:`_hyperplanes` solves each
-    candidate's subsample problem in the search's thread right before handing its
-    problem on all the rows to the workers, which solve the candidates before it
-    meanwhile.  These small problems hold the GIL most of their time (scipy's NNLS on
-    a few hundred points): on the two threads they took 100-114 ms of wall time
-    against 63-67 ms in one, and a step of them before the step on all the rows
-    left a thread idle while the other finished (blobs 1e5 x 50, Q = 20).
+    They are solved in the search's thread, not on its workers (:class:`_Workers`):
+    they hold the GIL most of their time (scipy's NNLS on a few hundred points), and
+    two threads took them in about 100 ms of wall time against 63-67 ms in one (blobs
+    1e5 x 50, Q = 20).  Solving each in the search's thread right before its problem on
+    all the rows went to the workers was no faster (end of the first step 349-395 ms
+    against 361-391 ms, medians of 8-16 fits on this shared machine).
     """
-    sub, enough = _subsample(state, candidates, remaining)
+    X, k = state.X, _SUBSAMPLE
+    sub = _Peeling(np.ascontiguousarray(X[::k]), state.y[::k], state.owner, state.means,
+                   state.xbar, state.budget, state.rng)
+    counts = np.bincount(sub.y, minlength=len(state.owner))
+    total = counts[list(remaining)].sum()
+    enough = [j for j in candidates
+              if min(counts[j], total - counts[j]) >= 2 * (X.shape[1] + 2)]
     tasks = [(sub, j, remaining, solver) for j in enough]
     if state.parallel is not None:
         starts = state.parallel(delayed(_subsample_start)(*task) for task in tasks)
@@ -801,19 +793,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             # milliseconds per problem: dispatching them to threads that contend for the
             # GIL costs more than it saves (same network either way)
             n_jobs = 1
-        before = None
-        if subsample and n_jobs > 1 and state.workers is not None:
-            # each candidate's subsample problem in this thread, right before its problem
-            # on all the rows goes to the workers (see _subsample_starts)
-            sub, enough = _subsample(state, [j for j, _ in jobs], remaining)
-
-            def before(i):
-                j = jobs[i][0]
-                start = _subsample_start(sub, j, remaining, self.solver) if (
-                    j in enough) else None
-                if start is not None:
-                    state.supports[j] = start
-        elif subsample:
+        if subsample:
             state.supports.update(_subsample_starts(state, [j for j, _ in jobs], remaining,
                                                     self.solver))
         keep = True if first_step else keep_sides
@@ -835,7 +815,7 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                         state.speculative = self._speculative_layer(state, jobs, outputs,
                                                                     remaining)
                 batches = state.workers.map(tasks, order=_longest_first(state, jobs),
-                                            idle=idle, before=before)
+                                            idle=idle)
             else:
                 parallel = state.parallel or Parallel(n_jobs=n_jobs, prefer="threads")
                 batches = parallel(delayed(_separate_batch)(*task) for task in tasks)
@@ -1788,26 +1768,17 @@ class _Workers:
                                 pre_dispatch="all")(
             delayed(_serve)(self.tasks, self.results) for _ in range(n_jobs))
 
-    def map(self, tasks, function=None, order=None, idle=None, before=None):
+    def map(self, tasks, function=None, order=None, idle=None):
         """``function`` (:func:`_separate_batch` by default) of every argument tuple of
         ``tasks``, in order; ``order``: the indices of the tasks in the order the
         workers take them (by default, as given).  ``idle``, called once with the
         outputs so far (None for those still running) in this thread as soon as fewer
-        tasks are left than workers, some worker having nothing left to take.
-        ``before``, called with a task's index in this thread right before the task
-        goes to the workers (while they run the tasks before it)."""
+        tasks are left than workers, some worker having nothing left to take."""
         function = function or _separate_batch
-        out, error, sent = [None] * len(tasks), None, 0
         for key in range(len(tasks)) if order is None else order:
-            if before is not None:
-                try:
-                    before(key)
-                except BaseException as err:  # raised below, after the tasks sent
-                    error = err
-                    break
             self.tasks.put((key, function, tasks[key]))
-            sent += 1
-        for left in range(sent, 0, -1):
+        out, error = [None] * len(tasks), None
+        for left in range(len(tasks), 0, -1):
             # every result, even after an error: none left for the next step
             if idle is not None and left < self.n_jobs and error is None:
                 try:

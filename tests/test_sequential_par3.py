@@ -1,9 +1,9 @@
 """The margin order search's scheduling with threads (issue 16): the same network.
 
-The subsample problems are solved in the search's thread while the workers solve
-the candidates before them, the candidates go to the workers longest first, the
-widest margin's layer is built while a worker stands idle, and the training
-statistics reduce smaller row blocks.  None of this may change a number.
+The subsample problems are solved in the search's thread (they hold the GIL), the
+candidates go to the workers longest first, the widest margin's layer is built while
+a worker stands idle, and the training statistics reduce smaller row blocks.  None of
+this may change a number.
 """
 
 import threading
@@ -32,37 +32,25 @@ def blobs():
     return make_blobs(n_samples=2000, n_features=5, centers=6, random_state=1)
 
 
-def test_subsample_problems_in_the_search_thread_give_the_serial_starts(monkeypatch, blobs):
-    # every step to the workers, and the first from a subsample of every 4th row: with
-    # threads each candidate's subsample problem is solved in the search's thread right
-    # before its problem on all the rows goes to a worker, with the serial route's starts
+def test_subsample_problems_run_in_the_search_thread(monkeypatch, blobs):
+    # every step to the workers, and the first from a subsample of every 4th row, whose
+    # problems hold the GIL: solved in the search's thread, not on its workers
     monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(sequential, "_SUBSAMPLE", 4)
     X, y = blobs
-    serial_starts, calls = [], []
-    subsample_starts, subsample_start = sequential._subsample_starts, sequential._subsample_start
+    calls = []
+    subsample_start = sequential._subsample_start
 
-    def recording_starts(*args):
-        serial_starts.append(subsample_starts(*args))
-        return serial_starts[-1]
+    def recording(sub, j, remaining, solver):
+        calls.append(threading.get_ident())
+        return subsample_start(sub, j, remaining, solver)
 
-    def recording_start(sub, j, remaining, solver):
-        out = subsample_start(sub, j, remaining, solver)
-        calls.append((threading.get_ident(), j, out))
-        return out
-
-    monkeypatch.setattr(sequential, "_subsample_starts", recording_starts)
-    monkeypatch.setattr(sequential, "_subsample_start", recording_start)
+    monkeypatch.setattr(sequential, "_subsample_start", recording)
     serial = _fit(X, y)
-    assert len(serial_starts) == 1 and sorted(serial_starts[0]) == list(range(6))
+    assert len(calls) == 6
     calls.clear()
     threaded = _fit(X, y, n_jobs=2)
-    assert len(serial_starts) == 1  # the threads' route does not call it
-    assert {ident for ident, _, _ in calls} == {threading.get_ident()}
-    assert sorted(j for _, j, _ in calls) == list(range(6))
-    for _, j, (rows_neg, rows_pos) in calls:
-        np.testing.assert_array_equal(rows_neg, serial_starts[0][j][0])
-        np.testing.assert_array_equal(rows_pos, serial_starts[0][j][1])
+    assert calls == [threading.get_ident()] * 6
     _assert_same_network(serial, threaded)
     assert threaded.training_cost_ < 1e-18
 
@@ -107,10 +95,10 @@ def test_the_speculative_layer_is_taken_only_for_the_chosen_hyperplane(monkeypat
     _assert_same_network(serial, _fit(X, y, n_jobs=2))
 
 
-def test_workers_map_order_before_and_idle():
+def test_workers_map_order_and_idle():
     workers = sequential._Workers(2)
     try:
-        seen, before, idle = [], [], []
+        seen, idle = [], []
         lock = threading.Lock()
 
         def task(i):
@@ -118,28 +106,21 @@ def test_workers_map_order_before_and_idle():
                 seen.append(i)
             return 10 * i
 
-        def on_idle(outputs):
-            idle.append(list(outputs))
-
         out = workers.map([(i,) for i in range(5)], task, order=[4, 3, 2, 1, 0],
-                          idle=on_idle, before=lambda i: before.append(
-                              (i, threading.get_ident())))
+                          idle=lambda outputs: idle.append(list(outputs)))
         assert out == [0, 10, 20, 30, 40]
-        # before: each task's index, in the order given, in the caller's thread
-        assert before == [(i, threading.get_ident()) for i in (4, 3, 2, 1, 0)]
-        # one worker took the first task: the rest in the order given
-        assert sorted(seen) == list(range(5)) and seen[0] in (4, 3)
+        # the workers took the tasks in the order given (two at a time)
+        assert sorted(seen) == list(range(5)) and set(seen[:2]) <= {4, 3, 2}
         # idle: once, when one task was left (fewer than the two workers)
         assert len(idle) == 1 and sum(o is None for o in idle[0]) == 1
 
-        # an error in before: the tasks already sent come back, then it is raised
-        def failing(i):
-            if i == 2:
-                raise KeyError(i)
+        # an error in idle: raised after every result came back, and the workers serve
+        # the next call with nothing left over from this one
+        def failing(outputs):
+            raise KeyError("idle")
 
         with pytest.raises(KeyError):
-            workers.map([(i,) for i in range(4)], task, before=failing)
-        # the workers serve the next call, with nothing left over from the failed one
+            workers.map([(i,) for i in range(4)], task, idle=failing)
         assert workers.map([(i,) for i in range(3)], task) == [0, 10, 20]
     finally:
         workers.close()
