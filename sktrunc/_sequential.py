@@ -124,7 +124,6 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
     keep = keep_sides is True
     out = []
     for j, hint in jobs:
-        started = time.perf_counter()
         # sides dropped after their problem are built in a buffer of the fit's pool
         buffer = None if keep else _borrow(state)
         rows_neg, rows_pos = _side_rows(state, j, remaining, positions is None)
@@ -150,18 +149,7 @@ def _separate_batch(state, jobs, remaining, base_points, positions, solver, keep
         sides = None  # not alive while the next candidate's are allocated
         if buffer is not None:
             state.buffers.append(buffer[0])
-        # its own key: no other task writes it (see _longest_first)
-        state.durations[j] = time.perf_counter() - started
     return out
-
-
-def _longest_first(state, jobs):
-    """Indices of ``jobs`` in the order the search's threads should take them: the
-    candidates whose problem took longest at the step before first (those not timed
-    yet first of all), so that the step does not end on a long problem that one
-    thread solves while the other stands idle.  Only the schedule: every candidate's
-    problem, and so the step's outcome, is the same in any order."""
-    return sorted(range(len(jobs)), key=lambda i: -state.durations.get(jobs[i][0], np.inf))
 
 
 # every this many-th row makes the subsample of _subsample_starts
@@ -783,46 +771,39 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 n_wrong, hyperplane, _ = state.first_soft[candidates[i]]
                 hints[i] = hyperplane if n_wrong else None
         jobs = [(candidates[i], hints[i]) for i in todo]
-        # the margin order search's first step on a large set: its candidates start from
-        # their support vectors on a subsample (see _subsample_starts)
-        subsample = (keep_sides == "widest" and not first_step and positions is None
-                     and not base_points and not state.supports
-                     and len(jobs) * X.size >= _PARALLEL_MIN_WORK)
+        if (keep_sides == "widest" and not first_step and positions is None
+                and not base_points and not state.supports
+                and len(jobs) * X.size >= _PARALLEL_MIN_WORK):
+            # the margin order search's first step on a large set: its candidates
+            # start from their support vectors on a subsample (see _subsample_starts)
+            state.supports.update(_subsample_starts(state, [j for j, _ in jobs], remaining,
+                                                    self.solver))
         n_jobs = min(effective_n_jobs(self.n_jobs), len(todo))
         if n_jobs > 1 and len(todo) * X.size < _PARALLEL_MIN_WORK:
             # milliseconds per problem: dispatching them to threads that contend for the
             # GIL costs more than it saves (same network either way)
             n_jobs = 1
-        if subsample:
-            state.supports.update(_subsample_starts(state, [j for j, _ in jobs], remaining,
-                                                    self.solver))
-        keep = True if first_step else keep_sides
         if n_jobs > 1:
             # threads by default: the copies of the sides and the products on all the
             # rows release the GIL, and worker processes would pay their start-up and a
             # copy of the data on every step; one candidate per task, each building its
             # own sides, taken by whichever worker is free (at N = 1e5, M = 50, Q = 20 a
             # candidate costs 20-75 ms at the first step, 3-15 ms at the later ones,
-            # started from its support vectors of the step before); the search's
+            # started from its support vectors of the step before; the workers stand
+            # idle ~5 % of the later steps, the last task of each); the search's
             # workers (_Workers, or its joblib.Parallel for other backends) when it
             # has them; parallel_config(backend=...) overrides
-            tasks = [(state, [job], remaining, base_points, positions, self.solver, keep)
-                     for job in jobs]
+            tasks = [(state, [job], remaining, base_points, positions, self.solver,
+                      True if first_step else keep_sides) for job in jobs]
             if state.workers is not None:
-                idle = None
-                if keep_sides == "widest":
-                    def idle(outputs):
-                        state.speculative = self._speculative_layer(state, jobs, outputs,
-                                                                    remaining)
-                batches = state.workers.map(tasks, order=_longest_first(state, jobs),
-                                            idle=idle)
+                batches = state.workers.map(tasks)
             else:
                 parallel = state.parallel or Parallel(n_jobs=n_jobs, prefer="threads")
                 batches = parallel(delayed(_separate_batch)(*task) for task in tasks)
             found = [result for batch in batches for result in batch]
         else:
             found = _separate_batch(state, jobs, remaining, base_points, positions,
-                                    self.solver, keep)
+                                    self.solver, True if first_step else keep_sides)
         # the sides of a candidate an earlier certificate settles are not built (None):
         # no caller reads the sides of a candidate without a hyperplane
         sols, tasks = [None] * len(candidates), [None] * len(candidates)
@@ -837,32 +818,6 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             if sol is None:
                 state.certificates[j] = cert
         return list(zip(sols, tasks))
-
-    def _speculative_layer(self, state, jobs, outputs, remaining):
-        """``(candidate, hyperplane, step)``: the layer of the widest margin among the
-        candidates solved so far (``outputs`` of :meth:`_Workers.map`, None for those
-        not yet returned), when it is still the step's widest, else None.
-
-        Built while a thread stands idle at the end of a step of the margin order
-        search (its last problems still running): when the step's widest margin is
-        this one, as it is unless one of those last problems beats it, the search
-        takes this layer instead of building it, the same numbers from the same sides
-        and hyperplane, after the step, with both threads idle (blobs 1e5 x 50,
-        Q = 20: about 3 ms a step, 19 steps).  Its sides are the step's widest
-        (``state.widest``): a task that displaces them gives their buffer back to the
-        pool, but no task is left to take it before the next step.
-        """
-        done = [(-1.0 / np.linalg.norm(batch[0][1][0]), remaining.index(j), batch[0][1])
-                for (j, _), batch in zip(jobs, outputs)
-                if batch is not None and batch[0][1] is not None]
-        widest = state.widest
-        if not done or widest is None:
-            return None
-        key = min(done, key=lambda t: t[:2])
-        if widest[0] != key[:2]:
-            return None  # a problem still running holds the widest margin so far
-        j, sol = widest[1], key[2]
-        return j, sol, self._layer(state, j, sol, widest[2], separable=True)
 
     def _search(self, state, remaining, base_points, layers):
         """Depth-first search for an order in which every step is separable."""
@@ -894,13 +849,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
             found = self._hyperplanes(state, remaining, remaining, base_points,
                                       keep_sides="widest")
             widest, state.widest = state.widest, None
-            speculative, state.speculative = state.speculative, None
             ranked = sorted(((1.0 / np.linalg.norm(s[0]), j, s, sides)
                              for j, (s, sides) in zip(remaining, found) if s is not None),
                             key=lambda t: -t[0])
             candidates = ((j, s, sides) for _, j, s, sides in ranked)
         else:
-            widest = speculative = None
+            widest = None
             candidates = ((j, *self._hyperplanes(state, [j], remaining, base_points)[0])
                           for j in remaining if not self._mirrored(state, j, remaining,
                                                                    base_points))
@@ -917,16 +871,12 @@ class SequentialSeparableClassifier(BaseConeClassifier):
                 # built again in a buffer of the pool: the layer keeps nothing of them
                 buffer = _borrow(state)
                 sides = self._sides(state, j, remaining, base_points, out=buffer)
-            if speculative is not None and speculative[0] == j and speculative[1] is sol:
-                step = speculative[2]  # built while the step's last problems ran
-            else:
-                # the layer's axial coordinates on the workers, idle until the next step
-                token = _ROW_WORKERS.set(state.workers)
-                try:
-                    step = self._layer(state, j, sol, sides, separable=True)
-                finally:
-                    _ROW_WORKERS.reset(token)
-            speculative = None
+            # the layer's axial coordinates on the workers, idle until the next step
+            token = _ROW_WORKERS.set(state.workers)
+            try:
+                step = self._layer(state, j, sol, sides, separable=True)
+            finally:
+                _ROW_WORKERS.reset(token)
             sides = None
             if buffer is not None:
                 state.buffers.append(buffer[0])
@@ -1705,17 +1655,13 @@ class _Peeling:
     # candidate -> its rows; (remaining, its rows, their labels) of the step (_side_rows)
     class_rows: dict = field(default_factory=dict)
     step_rows: tuple = None
-    # candidate -> seconds its last hyperplane problem took (the schedule, _longest_first)
-    durations: dict = field(default_factory=dict)
-    # (candidate, hyperplane, step) built ahead by the margin order search's idle thread
-    speculative: tuple = None
     lock: object = field(default_factory=threading.Lock)
 
     def __getstate__(self):
         # a task sent to a worker process (a process-based joblib backend) takes the
         # data, not the buffers of this process nor its pool of workers
         return {**self.__dict__, "buffers": [], "parallel": None, "workers": None,
-                "widest": None, "lock": None, "speculative": None}
+                "widest": None, "lock": None}
 
 
 def _offer_widest(state, key, j, sides, buffer):
@@ -1768,24 +1714,14 @@ class _Workers:
                                 pre_dispatch="all")(
             delayed(_serve)(self.tasks, self.results) for _ in range(n_jobs))
 
-    def map(self, tasks, function=None, order=None, idle=None):
+    def map(self, tasks, function=None):
         """``function`` (:func:`_separate_batch` by default) of every argument tuple of
-        ``tasks``, in order; ``order``: the indices of the tasks in the order the
-        workers take them (by default, as given).  ``idle``, called once with the
-        outputs so far (None for those still running) in this thread as soon as fewer
-        tasks are left than workers, some worker having nothing left to take."""
+        ``tasks``, in order."""
         function = function or _separate_batch
-        for key in range(len(tasks)) if order is None else order:
-            self.tasks.put((key, function, tasks[key]))
+        for key, args in enumerate(tasks):
+            self.tasks.put((key, function, args))
         out, error = [None] * len(tasks), None
-        for left in range(len(tasks), 0, -1):
-            # every result, even after an error: none left for the next step
-            if idle is not None and left < self.n_jobs and error is None:
-                try:
-                    idle(out)
-                except BaseException as err:  # raised below, after the last result
-                    error = err
-                idle = None
+        for _ in tasks:  # every result, even after an error: none left for the next step
             key, output, err = self.results.get()
             out[key] = output
             error = error or err

@@ -1,9 +1,8 @@
-"""The margin order search's scheduling with threads (issue 16): the same network.
+"""The margin order search with threads and the training statistics (issue 16).
 
-The subsample problems are solved in the search's thread (they hold the GIL), the
-candidates go to the workers longest first, the widest margin's layer is built while
-a worker stands idle, and the training statistics reduce smaller row blocks.  None of
-this may change a number.
+The subsample problems are solved in the search's thread (they hold the GIL), each
+class's rows are kept for the fit, and the training statistics reduce smaller row
+blocks with one-hot scores formed in place.  None of this may change a number.
 """
 
 import threading
@@ -53,86 +52,6 @@ def test_subsample_problems_run_in_the_search_thread(monkeypatch, blobs):
     assert calls == [threading.get_ident()] * 6
     _assert_same_network(serial, threaded)
     assert threaded.training_cost_ < 1e-18
-
-
-def test_the_speculative_layer_is_taken_only_for_the_chosen_hyperplane(monkeypatch, blobs):
-    monkeypatch.setattr(sequential, "_PARALLEL_MIN_WORK", 0)
-    X, y = blobs
-    serial = _fit(X, y)
-    speculate = sequential.SequentialSeparableClassifier._speculative_layer
-    built, layers = [], []
-    layer = sequential.SequentialSeparableClassifier._layer
-
-    def counting(self, *args, **kwargs):
-        out = speculate(self, *args, **kwargs)
-        built.append(out is not None)
-        return out
-
-    def counting_layers(self, *args, **kwargs):
-        layers.append(1)
-        return layer(self, *args, **kwargs)
-
-    monkeypatch.setattr(sequential.SequentialSeparableClassifier, "_speculative_layer",
-                        counting)
-    monkeypatch.setattr(sequential.SequentialSeparableClassifier, "_layer", counting_layers)
-    threaded = _fit(X, y, n_jobs=2)
-    _assert_same_network(serial, threaded)
-    n_steps = len(threaded.layers_)
-    # some step took its layer from the idle thread (fewer layers built than
-    # speculated ones plus steps), and no step built more than it would without
-    assert any(built) and len(layers) < n_steps + sum(built)
-
-    # a speculative layer for the same candidate but another hyperplane (an equal copy,
-    # not the step's own array) is never taken: the layer is built again
-    def wrong(self, *args, **kwargs):
-        out = speculate(self, *args, **kwargs)
-        if out is None:
-            return None
-        j, (w, b), _ = out
-        return j, (w.copy(), b), "not a step"
-
-    monkeypatch.setattr(sequential.SequentialSeparableClassifier, "_speculative_layer", wrong)
-    _assert_same_network(serial, _fit(X, y, n_jobs=2))
-
-
-def test_workers_map_order_and_idle():
-    workers = sequential._Workers(2)
-    try:
-        seen, idle = [], []
-        lock = threading.Lock()
-
-        def task(i):
-            with lock:
-                seen.append(i)
-            return 10 * i
-
-        out = workers.map([(i,) for i in range(5)], task, order=[4, 3, 2, 1, 0],
-                          idle=lambda outputs: idle.append(list(outputs)))
-        assert out == [0, 10, 20, 30, 40]
-        # the workers took the tasks in the order given (two at a time)
-        assert sorted(seen) == list(range(5)) and set(seen[:2]) <= {4, 3, 2}
-        # idle: once, when one task was left (fewer than the two workers)
-        assert len(idle) == 1 and sum(o is None for o in idle[0]) == 1
-
-        # an error in idle: raised after every result came back, and the workers serve
-        # the next call with nothing left over from this one
-        def failing(outputs):
-            raise KeyError("idle")
-
-        with pytest.raises(KeyError):
-            workers.map([(i,) for i in range(4)], task, idle=failing)
-        assert workers.map([(i,) for i in range(3)], task) == [0, 10, 20]
-    finally:
-        workers.close()
-
-
-def test_longest_first_puts_untimed_then_slowest_candidates_first():
-    state = sequential._Peeling(np.zeros((2, 2)), np.zeros(2, dtype=int), np.zeros(1),
-                                np.zeros((1, 2)), np.zeros(2), budget=1,
-                                rng=np.random.RandomState(0))
-    state.durations.update({3: 0.5, 5: 2.0, 7: 0.5})
-    jobs = [(3, None), (5, None), (6, None), (7, None)]
-    assert sequential._longest_first(state, jobs) == [2, 1, 0, 3]
 
 
 def test_side_rows_are_the_rows_of_the_sides():
