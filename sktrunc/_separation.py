@@ -480,7 +480,7 @@ def _soft_margin(X_neg, X_pos, n_anchors, C, warm_start=None, count=None):
     w = v[:-1] / scale
     b = float(v[-1] - w @ center)
     if count is None:
-        n_wrong = np.count_nonzero(X_neg @ w + b >= 0) + np.count_nonzero(X_pos @ w + b <= 0)
+        n_wrong = int(np.count_nonzero(X_neg @ w + b >= 0) + np.count_nonzero(X_pos @ w + b <= 0))
     else:
         wrong = np.concatenate([X_neg @ w + b >= 0, X_pos @ w + b <= 0])
         n_wrong = int(round(float(count @ wrong)))
@@ -895,7 +895,7 @@ def _first_soft_margins(X, labels, candidates, C):
         side = X @ w + b
         neg = negative[:, i]
         # a row is on the wrong side when at or beyond the hyperplane from its own side
-        out.append((w, b, np.count_nonzero(np.where(neg, side >= 0, side <= 0))))
+        out.append((w, b, int(np.count_nonzero(np.where(neg, side >= 0, side <= 0)))))
     return out
 
 
