@@ -10,20 +10,10 @@ import threading
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
+from test_sequential_parallel import _assert_same_network, _fit
 
 import sktrunc._sequential as sequential
 from sktrunc import SequentialSeparableClassifier
-
-
-def _fit(X, y, n_jobs=None, **kwargs):
-    return SequentialSeparableClassifier(order="margin", n_prototypes=1, n_jobs=n_jobs,
-                                         random_state=0, **kwargs).fit(X, y)
-
-
-def _assert_same_network(a, b):
-    assert a.order_.tolist() == b.order_.tolist()
-    for Wa, Wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
-        np.testing.assert_array_equal(Wa, Wb)
 
 
 @pytest.fixture
