@@ -1492,6 +1492,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             lam = _NOISE_C * float(np.sqrt(np.einsum("nq,nq->", Y, Y) / (N * Q))) * np.sqrt(
                 (d + 1) / N)
         elif self.alpha is None and self._linear_noise and self.program == "gated":
+            # never below the default relative penalty (_default_alpha, 1e-2 lam_max)
             lam = max(lam, _linear_noise_penalty(Xs, D, Y, cache))
         self.alpha_ = lam * N
         solver = self.solver
