@@ -74,8 +74,12 @@ def _reference_statistics(clf, X, y_idx, block):
         scores = out @ Y.T - half_sq
         correct += int(np.count_nonzero(np.argmax(scores, axis=1) == idx))
         kept.append(scores[(-start) % step::step])
-    temperature = fit_temperature(np.concatenate(kept) / clf._score_unit(), y_idx[::step],
-                                  min_temperature=_MIN_TEMPERATURE)
+    scores, truth = np.concatenate(kept), y_idx[::step]
+    # the floor drops to the misfit bound where a kept row is on the wrong side: the
+    # bracket of the Newton search, and so the last bits of the temperature, follow it
+    bound = (clf._misfit_min_temperature if np.any(np.argmax(scores, axis=1) != truth)
+             else _MIN_TEMPERATURE)
+    temperature = fit_temperature(scores / clf._score_unit(), truth, min_temperature=bound)
     return cost, correct / X.shape[0], temperature
 
 
