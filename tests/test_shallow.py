@@ -273,12 +273,67 @@ def test_classifier_default_is_at_least_nearest_centroid():
         assert ours >= nc
 
 
-def test_shrinkage_one_is_nearest_centroid():
+def _imbalanced(seed=0):
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=600, n_features=8, n_informative=5, n_redundant=0,
+                               n_classes=3, n_clusters_per_class=1, weights=[.75, .2, .05],
+                               class_sep=0.6, random_state=seed)
+
+
+def test_shrinkage_one_and_equal_priors_is_nearest_centroid():
     X, y = mixture(4, 6, 0.6, 3, per_class=20)
-    clf = ShallowBoundClassifier(shrinkage=1.0).fit(X, y)
+    # unequal class sizes: the class proportions would move the decision
+    X, y = X[np.r_[0:20, 20:30, 40:45, 60:80]], y[np.r_[0:20, 20:30, 40:45, 60:80]]
+    clf = ShallowBoundClassifier(shrinkage=1.0, priors="equal").fit(X, y)
     X_test = np.random.default_rng(1).normal(size=(300, 6))
-    np.testing.assert_array_equal(clf.predict(X_test), NearestCentroid().fit(X, y).predict(X_test))
+    nc = NearestCentroid().fit(X, y).predict(X_test)
+    np.testing.assert_array_equal(clf.predict(X_test), nc)
     assert clf.training_accuracy_ == pytest.approx(np.mean(clf.predict(X) == y))
+    assert not np.array_equal(ShallowBoundClassifier(shrinkage=1.0).fit(X, y).predict(X_test),
+                              nc)
+
+
+def test_default_priors_are_lda_with_class_proportions():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    X, y = _imbalanced()
+    clf = ShallowBoundClassifier(shrinkage=0.3).fit(X, y)
+    lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage=0.3).fit(X, y)
+    np.testing.assert_allclose(clf.priors_, np.bincount(y) / len(y), rtol=1e-15)
+    # near the data (no unit truncated) the network's output differences are LDA's
+    # decision differences times one positive scale
+    X_test = X + 0.1 * np.random.default_rng(2).normal(size=X.shape)
+    f, d = forward(clf, X_test), lda.decision_function(X_test)
+    df, dd = (f[:, 1:] - f[:, :1]).ravel(), (d[:, 1:] - d[:, :1]).ravel()
+    scale = df @ dd / (df @ df)
+    assert scale > 0
+    np.testing.assert_allclose(scale * df, dd, rtol=0, atol=1e-10 * np.abs(dd).max())
+    np.testing.assert_array_equal(clf.predict(X_test), lda.predict(X_test))
+    # given priors are normalised; equal ones are the "equal" rule
+    a = ShallowBoundClassifier(priors=[2.0, 2.0, 2.0]).fit(X, y)
+    b = ShallowBoundClassifier(priors="equal").fit(X, y)
+    np.testing.assert_allclose(a.priors_, np.full(3, 1 / 3), rtol=1e-15)
+    np.testing.assert_allclose(forward(a, X_test), forward(b, X_test), rtol=1e-12)
+
+
+def test_class_proportions_help_on_imbalanced_tables():
+    X, y = _imbalanced(1)
+    cv = [cross_val_score(make_pipeline(StandardScaler(), ShallowBoundClassifier(priors=p)),
+                          X, y, cv=5).mean() for p in (None, "equal")]
+    assert cv[0] > cv[1] + 0.02
+
+
+@pytest.mark.parametrize("priors, match", [
+    ([0.5, 0.5], r"shape \(2,\); 3 classes"),
+    ([0.5, 0.5, 0.0], "positive"),
+    ([0.5, 0.7, -0.2], "positive"),
+    ([0.5, np.nan, 0.5], "finite"),
+])
+def test_bad_priors_are_refused(priors, match):
+    X, y = _imbalanced()
+    with pytest.raises(ValueError, match=match):
+        ShallowBoundClassifier(priors=priors).fit(X, y)
 
 
 def test_assumption_violation_is_named():
