@@ -506,24 +506,69 @@ def _shift(Z):
     return _BETA_FACTOR * radius if radius > 0 else 1.0, radius
 
 
+def _ledoit_wolf_gram(dev, gram):
+    """Ledoit-Wolf's shrinkage of ``devᵀ dev / n`` (centred rows) from the ``n x n`` Gram.
+
+    :func:`sklearn.covariance.ledoit_wolf_shrinkage`'s formula, whose two sums need no
+    ``n_features²`` product: ``Σ (X²ᵀ X²)_ij = Σ_k |x_k|⁴`` and
+    ``|Xᵀ X|_F² = |X Xᵀ|_F²`` (``gram`` is ``X Xᵀ / n``).
+    """
+    n, m = dev.shape
+    sq = np.einsum("ij,ij->i", dev, dev)
+    trace = float(sq.sum()) / n
+    mu = trace / m
+    beta_ = float(sq @ sq)
+    delta_ = float(np.einsum("ij,ij->", gram, gram))  # |X Xᵀ|_F² / n²
+    beta = (beta_ / n - delta_) / (m * n)
+    delta = (delta_ - 2.0 * mu * trace + m * mu * mu) / m
+    beta = min(beta, delta)
+    return 0.0 if beta == 0 else beta / delta
+
+
 def _within_whitening(X, group, means, shrinkage):
     """``S^{-1/2}`` of the within-class covariance shrunk towards ``μ I`` (Ledoit-Wolf).
 
     ``shrinkage = 1`` gives the identity (Euclidean geometry: NearestCentroid);
     ``0`` the inverse square root of the within-class covariance (LDA's metric).
+    Returned as ``(V, d, c)`` with ``S^{-1/2} = V diag(d) Vᵀ + c (I - V Vᵀ)``
+    (:func:`_whiten` applies it): with fewer rows than features the covariance has
+    rank below ``n_features``, its nonzero spectrum comes from the ``n x n`` Gram
+    matrix, and ``S`` is ``μ λ`` on the rest (500 x 2000: 0.1 s against 1.5 s for
+    the ``n_features²`` eigendecomposition and the explicit matrix).
     """
     dev = X - means[group]
-    m = X.shape[1]
-    cov = dev.T @ dev / max(len(X), 1)
-    mu = float(np.trace(cov)) / m
+    n, m = dev.shape
+    gram = n < m
+    K = (dev @ dev.T if gram else dev.T @ dev) / max(n, 1)
+    mu = float(np.trace(K)) / m
     if mu <= 0:
-        return np.eye(m), 1.0
-    lam = (float(ledoit_wolf_shrinkage(dev, assume_centered=True)) if shrinkage == "auto"
-           else float(shrinkage))
-    S = (1.0 - lam) * cov + lam * mu * np.eye(m)
-    ev, V = np.linalg.eigh(S)
-    ev = np.maximum(ev, ev.max() * m * np.finfo(float).eps)
-    return (V / np.sqrt(ev)) @ V.T, lam
+        return (np.zeros((m, 0)), np.zeros(0), 1.0), 1.0
+    if shrinkage != "auto":
+        lam = float(shrinkage)
+    elif gram:
+        lam = _ledoit_wolf_gram(dev, K)
+    else:
+        lam = float(ledoit_wolf_shrinkage(dev, assume_centered=True))
+    ev, U = np.linalg.eigh(K)
+    top = (1.0 - lam) * max(ev[-1], 0.0) + lam * mu
+    floor = top * m * np.finfo(float).eps
+    if not gram:
+        return (U, 1.0 / np.sqrt(np.maximum((1.0 - lam) * ev + lam * mu, floor)), 0.0), lam
+    keep = np.flatnonzero(ev > max(ev[-1], 0.0) * m * np.finfo(float).eps * 10)
+    V, r = np.linalg.qr(dev.T @ (U[:, keep] / np.sqrt(n * ev[keep])))
+    V *= np.sign(np.diag(r))  # the eigenvectors Aᵀu / sqrt(n λ), re-orthonormalised
+    d = 1.0 / np.sqrt(np.maximum((1.0 - lam) * ev[keep] + lam * mu, floor))
+    return (V, d, 1.0 / np.sqrt(max(lam * mu, floor))), lam
+
+
+def _whiten(A, whitening):
+    """``A S^{-1/2}`` for rows ``A``, with ``S^{-1/2}`` as :func:`_within_whitening` gives it."""
+    V, d, c = whitening
+    AV = A @ V
+    out = (AV * d) @ V.T
+    if V.shape[1] < V.shape[0]:
+        out += c * (A - AV @ V.T)
+    return out
 
 
 class _ShallowConstruction(ConstructedNetworkMixin):
@@ -649,11 +694,11 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         """
         center = means.mean(axis=0)
         T, lam = _within_whitening(Xs, group, means, self.shrinkage)
-        Mw = (means - center) @ T
+        Mw = _whiten(means - center, T)
         basis, rank = self._span(Mw, centred=True)
         if rank == 0:
             basis = np.zeros((Xs.shape[1], 1))
-        proj = T @ basis  # (M, r): input -> coordinates in the span
+        proj = _whiten(basis.T, T).T  # (M, r), S^{-1/2} symmetric: input -> span coordinates
         Z = (Xs - center) @ proj
         beta = self._beta(Z)
         W1, b1 = proj, beta - center @ proj
@@ -798,8 +843,10 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         r = self.components_.shape[1]
         s = self._input_scale
         x_tilde = self.network_.hidden_outputs(X)[0][:, :r] - self.beta_ / s
-        T = np.eye(X.shape[1]) if self._whitening is None else self._whitening
-        means = ((self.group_means_ - self.center_) / s) @ T @ self.components_
+        means = (self.group_means_ - self.center_) / s
+        if self._whitening is not None:
+            means = _whiten(means, self._whitening)
+        means = means @ self.components_
         diff = (x_tilde[:, None, :] - means[None]) @ self._metric_map
         return np.argmin(np.einsum("ijk,ijk->ij", diff, diff), axis=1)
 
