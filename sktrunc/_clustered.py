@@ -23,6 +23,7 @@ from ._base import (
 )
 from ._cones import Cone, ConeLayer, Items, fit_cone, in_input_units
 from ._geometry import (
+    affine_hull_basis,
     affine_rank,
     axial_coordinates,
     class_statistics,
@@ -61,26 +62,19 @@ _LOGISTIC_SEARCH_TOL = 1e-2
 def _span_basis(X, center):
     """Orthonormal basis of the span of ``X - center``, from the smaller scatter.
 
-    The eigenvectors of the scatter matrix whose eigenvalues are above rounding
-    relative to the largest: every direction in which the data vary.  With more
-    features than rows the ``n_samples²`` Gram matrix ``A Aᵀ`` has the same nonzero
-    eigenvalues, and ``Aᵀ u / sqrt(λ)`` are the eigenvectors of ``Aᵀ A`` (500 x 2000:
-    0.05 s against 0.8 s for the ``n_features²`` eigendecomposition); a QR step
-    makes them orthonormal to rounding.
+    The eigenvectors of the ``n_features²`` scatter matrix whose eigenvalues are
+    above rounding relative to the largest: every direction in which the data vary.
+    With more features than rows, the right singular vectors of the rows instead
+    (:func:`affine_hull_basis`; ``center``, the barycenter of class means, lies in
+    their affine hull): 500 x 2000, 0.05 s against 0.8 s for the scatter's
+    eigendecomposition.
     """
+    if X.shape[0] < X.shape[1]:
+        return affine_hull_basis(X)[1]
     A = X - center
-    n, m = A.shape
-    gram = n < m
-    evals, evecs = np.linalg.eigh(A @ A.T if gram else A.T @ A)
-    tol = max(evals[-1], 0.0) * m * np.finfo(float).eps * 10
-    keep = np.flatnonzero(evals > tol)[::-1]
-    if gram:
-        if not keep.size:  # all rows at the centre: any one direction
-            return np.eye(m)[:, :1]
-        basis = A.T @ (evecs[:, keep] / np.sqrt(evals[keep]))
-        q, r = np.linalg.qr(basis)
-        return q * np.sign(np.diag(r))  # the columns of basis, re-orthonormalised
-    basis = evecs[:, keep]
+    evals, evecs = np.linalg.eigh(A.T @ A)
+    tol = max(evals[-1], 0.0) * X.shape[1] * np.finfo(float).eps * 10
+    basis = evecs[:, evals > tol][:, ::-1]
     return basis if basis.shape[1] else evecs[:, -1:]
 
 

@@ -46,7 +46,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import _MIN_TEMPERATURE, BaseConstructedClassifier, ConstructedNetworkMixin
-from ._geometry import data_scale
+from ._geometry import data_scale, rank_tolerance
 from ._network import ReLUNetwork
 from .landscape._sampling import sample_activation_patterns
 
@@ -229,6 +229,9 @@ _MAX_NOISE_ROUNDS = 6
 # c of the classifier's penalty c σ sqrt(m / N), σ the linear model's residual
 # (_linear_noise_penalty)
 _LINEAR_NOISE_C = 0.2
+# the gated program runs in the coordinates of the rows' span when the design has more
+# than this many columns per row (_fit_program)
+_ROWS_SPAN_FROM = 1.0
 # a gate whose hyperplane is nearer a training point than this fraction of half its
 # pattern's gap is moved to the middle of the gap
 _CENTRE_BELOW = 0.01
@@ -1219,7 +1222,7 @@ def _ridge_start(Xt, D, Y, lam):
     return U0
 
 
-def _linear_noise_penalty(Xt, D, Y, cache):
+def _linear_noise_penalty(Xt, D, Y, cache, n_columns=None):
     """The classifier's penalty ``c σ sqrt(m / N)``, ``σ`` the RMS residual of the linear
     model (:func:`_ridge_start`, ridge at ``c |y|_rms sqrt(m / N)``); the classifier uses
     it where it exceeds ``1e-2 lam_max``.
@@ -1241,6 +1244,8 @@ def _linear_noise_penalty(Xt, D, Y, cache):
     FISTA three times the steps on the blobs (100 -> 310).
     """
     N, m = Xt.shape
+    # the columns of the model, when Xt holds their coordinates in the rows' span
+    m = m if n_columns is None else n_columns
     scale = _LINEAR_NOISE_C * np.sqrt(m / N)
     G = _ridge_start(Xt, D, Y, scale * float(np.sqrt(np.einsum("nq,nq->", Y, Y) / Y.size)))
     R = _gated_residual(Xt, D, Y, G, cache.get("cells"))
@@ -1466,7 +1471,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         if not D.all(axis=0).any():
             # the all-active pattern makes the program contain the linear model
             D = np.column_stack([np.ones(N, dtype=bool), D])
-            gates = np.column_stack([np.eye(d + 1)[:, -1], gates])
+            gates = np.column_stack([np.r_[np.zeros(d), 1.0], gates])  # the bias alone
         # a gate's weight on a constant (zero) column changes no pattern: zero it, so
         # that the cone split (which moves units along their gates) ignores the feature
         gates[:-1][const] = 0.0
@@ -1480,6 +1485,16 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         # alpha is relative to lam_max = max_i |(D_i X̃)ᵀ y| / N, the smallest
         # penalty at which the gated program is solved by zero
         Xs = Xt[:, live] if len(live) < d + 1 else Xt
+        rows_basis = None
+        if self.program == "gated" and Xs.shape[1] > _ROWS_SPAN_FROM * N:
+            # more columns than rows: the program in the coordinates of the rows' span.
+            # A gated unit's part outside the row space of X̃ changes no output and adds
+            # to its norm, so every optimal unit is V v (V an orthonormal basis of the
+            # rows): the same outputs, norms, penalty scale and dual bound on r <= N
+            # columns (100 x 10,000: 17 s and 1.8 GB before)
+            U_rows, sv, Vt = np.linalg.svd(Xs, full_matrices=False)
+            r = max(int(np.sum(sv > rank_tolerance(Xs, sv))), 1)
+            rows_basis, Xs = Vt[:r].T, U_rows[:, :r] * sv[:r]
         cache["AtY"] = _design_products(Xs, D, Y, cache.get("cells"))
         DY = cache["AtY"] / N
         lam_max = float(np.sqrt(np.einsum("mk,mk->k", DY, DY)).max())
@@ -1493,7 +1508,7 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
                 (d + 1) / N)
         elif self.alpha is None and self._linear_noise and self.program == "gated":
             # never below the default relative penalty (_default_alpha, 1e-2 lam_max)
-            lam = max(lam, _linear_noise_penalty(Xs, D, Y, cache))
+            lam = max(lam, _linear_noise_penalty(Xs, D, Y, cache, len(live)))
         self.alpha_ = lam * N
         solver = self.solver
         if solver == "auto":
@@ -1515,7 +1530,8 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
             G_live, n_iter, lam, solver_bound, solver_obj = self._solve_gated(
                 Xs, D, Y, lam, solver, cache, d + 1)
             G = np.zeros((d + 1, P, Q))
-            G[live] = G_live
+            G[live] = (G_live if rows_basis is None
+                       else np.einsum("mr,rpq->mpq", rows_basis, G_live))
             kept = self._kept(_group_norms(G[:, None])[0])
             self.alpha_ = lam * N
             U, along = cone_decompose(Xt, S, gates, G * kept[None], split=self.split,

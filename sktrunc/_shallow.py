@@ -35,7 +35,7 @@ from ._base import (
     weighted_l2_cost,
 )
 from ._describe import LayerTable
-from ._geometry import data_scale, rank_tolerance
+from ._geometry import affine_hull_basis, data_scale, rank_tolerance
 from ._network import ReLUNetwork
 from .exceptions import AssumptionWarning
 
@@ -472,14 +472,15 @@ def _hinge_units(Xc, D, basis, pair_knots):
     they would exceed ``_MAX_PAIR_UNITS`` and none below ``_MIN_PAIR_KNOTS``.
     """
     m = Xc.shape[1]
+    if len(D) < 2:  # one group: linear only (no m x m identity: 800 MB at m = 10,000)
+        return basis, np.zeros(0, dtype=np.intp), np.zeros(0)
     dirs = [basis, np.eye(m)]
     n_main = basis.shape[1] + m
     unit_dir, unit_knot = [], []
-    if len(D) >= 2:  # one group: linear only
-        K = D @ np.column_stack(dirs)
-        unit_dir.append(np.tile(np.arange(n_main), len(D)))
-        unit_knot.append(K.ravel())
-    if pair_knots and len(D) >= 2 and m >= 2:
+    K = D @ np.column_stack(dirs)
+    unit_dir.append(np.tile(np.arange(n_main), len(D)))
+    unit_knot.append(K.ravel())
+    if pair_knots and m >= 2:
         i, j = np.triu_indices(m, 1)
         n_knots = min(pair_knots, _MAX_PAIR_UNITS // (2 * len(i)))
         if n_knots >= min(pair_knots, _MIN_PAIR_KNOTS):
@@ -494,10 +495,7 @@ def _hinge_units(Xc, D, basis, pair_knots):
             unit_dir.append(n_main + np.tile(np.arange(pairs.shape[1]), n_knots))
             unit_knot.append(q.ravel())
             dirs.append(pairs)
-    directions = np.column_stack(dirs)
-    if not unit_dir:
-        return directions, np.zeros(0, dtype=np.intp), np.zeros(0)
-    return directions, np.concatenate(unit_dir), np.concatenate(unit_knot)
+    return np.column_stack(dirs), np.concatenate(unit_dir), np.concatenate(unit_knot)
 
 
 def _shift(Z):
@@ -725,10 +723,14 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         The first ``M`` units are the construction's projection extended to a full
         rotation (span of the centred means first, then its complement), shifted
         by β: on the training range they are the identity, so the network nests a
-        linear regression.  The hinge units ``σ(d·(x - c) - d·(m_j - c))`` truncate
-        each direction ``d`` (the span's basis and the input axes) at the group
-        means.  The output layer is ridge, with one penalty for the linear units
-        and one for the hinge units (:func:`_ridge_output`).
+        linear regression.  With more features than rows the rotation is cut to the
+        directions in which the rows vary (at most ``n - 1``): a ridge fit gives the
+        others zero weight, so the network's outputs are those of the full rotation,
+        without its ``M³`` cost (100 x 10,000: minutes and gigabytes before).  The
+        hinge units ``σ(d·(x - c) - d·(m_j - c))`` truncate each direction ``d``
+        (the span's basis and the input axes) at the group means.  The output
+        layer is ridge, with one penalty for the linear units and one for the hinge
+        units (:func:`_ridge_output`).
         """
         m = Xs.shape[1]
         center = means.mean(axis=0)
@@ -740,9 +742,18 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         if rank:
             big = np.abs(basis).argmax(axis=0)
             basis = basis * np.sign(basis[big, np.arange(rank)])
-        full = np.linalg.svd(np.column_stack([basis, np.eye(m)]), full_matrices=True)[0]
-        # a full rotation whose first columns span the means
-        rotation = np.column_stack([basis, full[:, rank:m]]) if rank else np.eye(m)
+        if m > len(Xs):
+            # the directions of the rows' affine hull (they hold the centred means) not
+            # in the means' span: the singular values of their part outside it are 1 or 0
+            rest = affine_hull_basis(Xs)[1]
+            rest = rest - basis @ (basis.T @ rest)
+            U, s, _ = np.linalg.svd(rest, full_matrices=False)
+            rotation = np.column_stack([basis, U[:, s > 0.5]])
+        else:
+            full = np.linalg.svd(np.column_stack([basis, np.eye(m)]), full_matrices=True)[0]
+            # a full rotation whose first columns span the means
+            rotation = np.column_stack([basis, full[:, rank:m]]) if rank else np.eye(m)
+        n_lin = rotation.shape[1]
         # |x R| = |x|: the rotated data's radius is the farthest row's, found by blocks
         # (Xs - center whole would be another n x m copy)
         far, far_sq = 0, -1.0
@@ -754,7 +765,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
         directions, unit_dir, unit_knot = _hinge_units(Xs - center, D, basis, self.pair_knots)
         scale_y = data_scale(Y_true)
         Yn = Y_true / scale_y
-        n_units = 1 + m + unit_dir.size
+        n_units = 1 + n_lin + unit_dir.size
         rows = max(256, _BLOCK_FLOATS // n_units)
 
         n = len(Xs)
@@ -770,7 +781,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
             units = F[:, 1:]
             np.matmul(Xs[start:start + rows], unit_coef, out=units)
             units -= unit_offset
-            np.maximum(units[:, m:], 0.0, out=units[:, m:])
+            np.maximum(units[:, n_lin:], 0.0, out=units[:, n_lin:])
             return F
 
         def blocks():  # the hinge features are never held whole; one block is kept
@@ -783,7 +794,7 @@ class _ShallowConstruction(ConstructedNetworkMixin):
                 yield slice(start, min(start + rows, n)), fill(start)
 
         a, w, alpha, alpha_linear = _ridge_output(
-            blocks, len(Xs), m, Yn, self.alpha, self.alpha_linear)
+            blocks, len(Xs), n_lin, Yn, self.alpha, self.alpha_linear)
         if not np.isfinite(alpha):  # drop the idle hinge units
             w, unit_dir, unit_knot = w[:0], unit_dir[:0], unit_knot[:0]
         W1 = np.column_stack([rotation, directions[:, unit_dir]])

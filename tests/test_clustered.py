@@ -496,3 +496,20 @@ def test_logistic_layer_needs_one_hot_like_targets():
     # general targets: "auto" falls back to least squares
     clf = ClusteredTruncationClassifier(collapse="none", targets=[[0.0], [1.0], [3.0]]).fit(X, y)
     assert clf.output_layer_ == "lstsq"
+
+
+@pytest.mark.parametrize("shape", [(30, 200), (200, 30)])
+def test_span_basis_spans_the_centred_rows(shape):
+    # more features than rows (right singular vectors) and fewer (the scatter's
+    # eigenvectors): the same subspace, orthonormal
+    from sktrunc._clustered import _span_basis
+
+    rng = np.random.default_rng(0)
+    n, m = shape
+    X = rng.normal(size=(n, 12)) @ rng.normal(size=(12, m)) + 5.0
+    center = X[:10].mean(axis=0)
+    B = _span_basis(X, center)
+    assert B.shape == (m, 12)
+    np.testing.assert_allclose(B.T @ B, np.eye(12), atol=1e-12)
+    A = X - X.mean(axis=0)
+    np.testing.assert_allclose(A @ B @ B.T, A, atol=1e-10 * np.abs(A).max())

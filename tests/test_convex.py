@@ -4,6 +4,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -738,3 +739,35 @@ def test_noise_free_regressor_is_polished_instead_of_warning():
     # the polished units are the network's: its genuine forward pass has that cost
     cost = 0.5 * np.sum((forward(est, X).ravel() - y) ** 2)
     assert np.isclose(est.training_cost_, cost, rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_more_columns_than_rows_solve_the_same_program_in_the_rows_span(kind, monkeypatch):
+    # 60 rows, 201 design columns: the gated program on the rows' span (r <= 60
+    # columns) against the program on every column, at the same penalty
+    import sktrunc._convex as convex
+    from sktrunc import ConvexReLUClassifier, ConvexReLURegressor
+
+    X, y = make_classification(n_samples=60, n_features=200, n_informative=10, n_classes=3,
+                               random_state=0)
+    if kind == "regressor":
+        y = X[:, :10] @ np.linspace(1.0, 2.0, 10) + np.abs(X[:, 0])
+        est = ConvexReLURegressor(alpha=0.05, random_state=0, tol=1e-5, max_iter=20_000)
+    else:
+        est = ConvexReLUClassifier(random_state=0, tol=1e-5, max_iter=20_000)
+    fits = {}
+    for label, columns_per_row in (("span", 1.0), ("full", np.inf)):
+        monkeypatch.setattr(convex, "_ROWS_SPAN_FROM", columns_per_row)
+        fits[label] = clone(est).fit(X, y)
+    a, b = fits["span"], fits["full"]
+    assert a.alpha_ == pytest.approx(b.alpha_, rel=1e-9)
+    # weak duality across the runs: each certified lower bound is below the other's
+    # objective, so both solve one program, each to its certified gap
+    for p, q in ((a, b), (b, a)):
+        assert p.optimality_gap_ < 1e-3
+        assert p.objective_ * (1 - p.optimality_gap_) <= q.objective_ * (1 + 1e-9)
+    assert a.objective_ == pytest.approx(b.objective_, rel=1e-5)
+    X_test = np.random.default_rng(1).normal(size=(200, 200))
+    np.testing.assert_allclose(forward(a, X_test), forward(b, X_test), rtol=0,
+                               atol=1e-2 * np.abs(forward(b, X_test)).max())

@@ -482,3 +482,44 @@ def test_pipeline_and_grid_search():
     grid = GridSearchCV(make_pipeline(StandardScaler(), ShallowBoundClassifier()),
                         {"shallowboundclassifier__shrinkage": ["auto", 1.0]}, cv=3).fit(X, y)
     assert grid.best_score_ > 0.9
+
+
+def test_whitening_with_more_features_than_rows_is_the_inverse_square_root():
+    # n < p: the spectrum from the n x n Gram matrix, mu lam on the rest
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    from sktrunc._shallow import _ledoit_wolf_gram, _whiten, _within_whitening
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 120)) * rng.uniform(0.1, 3.0, 120)
+    group = np.repeat(np.arange(4), 10)
+    means = np.array([X[group == j].mean(axis=0) for j in range(4)])
+    dev = X - means[group]
+    lam_sk = ledoit_wolf_shrinkage(dev, assume_centered=True)
+    assert _ledoit_wolf_gram(dev, dev @ dev.T / len(dev)) == pytest.approx(lam_sk, rel=1e-10)
+    A = rng.normal(size=(7, 120))
+    for shrinkage in ("auto", 0.4, 1.0):
+        W, lam = _within_whitening(X, group, means, shrinkage)
+        assert W[0].shape[1] <= 40 - 4 + 1
+        lam_ref = lam_sk if shrinkage == "auto" else shrinkage
+        assert lam == pytest.approx(lam_ref, rel=1e-10)
+        cov = dev.T @ dev / len(dev)
+        S = (1 - lam_ref) * cov + lam_ref * np.trace(cov) / 120 * np.eye(120)
+        ev, V = np.linalg.eigh(S)
+        np.testing.assert_allclose(_whiten(A, W), A @ (V / np.sqrt(ev)) @ V.T, rtol=0,
+                                   atol=1e-10 * np.abs(A @ (V / np.sqrt(ev))).max())
+
+
+def test_regressor_with_more_features_than_rows_is_ridge_on_the_rows_span():
+    # one group (no hinge units): the network is ridge regression, on at most n - 1
+    # linear units instead of a 300 x 300 rotation, with the same outputs
+    from sklearn.linear_model import Ridge
+
+    X, y = make_friedman1(n_samples=40, n_features=300, random_state=0)
+    reg = ShallowBoundRegressor().fit(X, y)
+    assert reg.n_hinge_units_ == 0 and reg.coefs_[0].shape[1] <= 39
+    penalty = reg.alpha_linear_ * np.sum((X - X.mean(axis=0)) ** 2)
+    ref = (Ridge(alpha=penalty) if penalty > 0 else LinearRegression()).fit(X, y)
+    X_test = np.random.default_rng(1).uniform(size=(30, 300))
+    np.testing.assert_allclose(forward(reg, X_test)[:, 0], ref.predict(X_test), rtol=1e-8)
+    np.testing.assert_allclose(forward(reg, X)[:, 0], ref.predict(X), rtol=1e-8)
