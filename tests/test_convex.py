@@ -768,6 +768,8 @@ def test_more_columns_than_rows_solve_the_same_program_in_the_rows_span(kind, mo
         assert p.optimality_gap_ < 1e-3
         assert p.objective_ * (1 - p.optimality_gap_) <= q.objective_ * (1 + 1e-9)
     assert a.objective_ == pytest.approx(b.objective_, rel=1e-5)
+    # the networks read off both solutions (units mapped back from the span): two
+    # near-optimal points of one group lasso, 1e-4 apart relative to the outputs here
     X_test = np.random.default_rng(1).normal(size=(200, 200))
     np.testing.assert_allclose(forward(a, X_test), forward(b, X_test), rtol=0,
-                               atol=1e-2 * np.abs(forward(b, X_test)).max())
+                               atol=1e-3 * np.abs(forward(b, X_test)).max())
