@@ -504,19 +504,19 @@ def _shift(Z):
     return _BETA_FACTOR * radius if radius > 0 else 1.0, radius
 
 
-def _ledoit_wolf_gram(dev, gram):
-    """Ledoit-Wolf's shrinkage of ``devᵀ dev / n`` (centred rows) from the ``n x n`` Gram.
+def _ledoit_wolf_spectrum(dev, ev):
+    """Ledoit-Wolf's shrinkage of ``devᵀ dev / n`` (centred rows) from its eigenvalues ``ev``.
 
     :func:`sklearn.covariance.ledoit_wolf_shrinkage`'s formula, whose two sums need no
     ``n_features²`` product: ``Σ (X²ᵀ X²)_ij = Σ_k |x_k|⁴`` and
-    ``|Xᵀ X|_F² = |X Xᵀ|_F²`` (``gram`` is ``X Xᵀ / n``).
+    ``|Xᵀ X / n|_F² = Σ ev²``.
     """
     n, m = dev.shape
     sq = np.einsum("ij,ij->i", dev, dev)
     trace = float(sq.sum()) / n
     mu = trace / m
     beta_ = float(sq @ sq)
-    delta_ = float(np.einsum("ij,ij->", gram, gram))  # |X Xᵀ|_F² / n²
+    delta_ = float(ev @ ev)
     beta = (beta_ / n - delta_) / (m * n)
     delta = (delta_ - 2.0 * mu * trace + m * mu * mu) / m
     beta = min(beta, delta)
@@ -530,32 +530,29 @@ def _within_whitening(X, group, means, shrinkage):
     ``0`` the inverse square root of the within-class covariance (LDA's metric).
     Returned as ``(V, d, c)`` with ``S^{-1/2} = V diag(d) Vᵀ + c (I - V Vᵀ)``
     (:func:`_whiten` applies it): with fewer rows than features the covariance has
-    rank below ``n_features``, its nonzero spectrum comes from the ``n x n`` Gram
-    matrix, and ``S`` is ``μ λ`` on the rest (500 x 2000: 0.1 s against 1.5 s for
-    the ``n_features²`` eigendecomposition and the explicit matrix).
+    rank below ``n_features``, its nonzero spectrum and eigenvectors come from the
+    thin SVD of the deviations, and ``S`` is ``μ λ`` on the rest (500 x 2000: 0.1 s
+    against 1.5 s for the ``n_features²`` eigendecomposition and the explicit matrix).
     """
     dev = X - means[group]
     n, m = dev.shape
-    gram = n < m
-    K = (dev @ dev.T if gram else dev.T @ dev) / max(n, 1)
-    mu = float(np.trace(K)) / m
+    if n < m:
+        _, sv, Vt = np.linalg.svd(dev, full_matrices=False)
+        ev, V = sv[::-1] ** 2 / max(n, 1), Vt[::-1].T  # ascending, as eigh's
+    else:
+        ev, V = np.linalg.eigh(dev.T @ dev / max(n, 1))
+    mu = float(ev.sum()) / m
     if mu <= 0:
         return (np.zeros((m, 0)), np.zeros(0), 1.0), 1.0
     if shrinkage != "auto":
         lam = float(shrinkage)
-    elif gram:
-        lam = _ledoit_wolf_gram(dev, K)
+    elif n < m:
+        lam = _ledoit_wolf_spectrum(dev, ev)
     else:
         lam = float(ledoit_wolf_shrinkage(dev, assume_centered=True))
-    ev, U = np.linalg.eigh(K)
     top = (1.0 - lam) * max(ev[-1], 0.0) + lam * mu
     floor = top * m * np.finfo(float).eps
-    if not gram:
-        return (U, 1.0 / np.sqrt(np.maximum((1.0 - lam) * ev + lam * mu, floor)), 0.0), lam
-    keep = np.flatnonzero(ev > max(ev[-1], 0.0) * m * np.finfo(float).eps * 10)
-    V, r = np.linalg.qr(dev.T @ (U[:, keep] / np.sqrt(n * ev[keep])))
-    V *= np.sign(np.diag(r))  # the eigenvectors Aᵀu / sqrt(n λ), re-orthonormalised
-    d = 1.0 / np.sqrt(np.maximum((1.0 - lam) * ev[keep] + lam * mu, floor))
+    d = 1.0 / np.sqrt(np.maximum((1.0 - lam) * ev + lam * mu, floor))
     return (V, d, 1.0 / np.sqrt(max(lam * mu, floor))), lam
 
 
