@@ -1486,12 +1486,13 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
         # penalty at which the gated program is solved by zero
         Xs = Xt[:, live] if len(live) < d + 1 else Xt
         rows_basis = None
-        if self.program == "gated" and Xs.shape[1] > _ROWS_SPAN_FROM * N:
+        if Xs.shape[1] > _ROWS_SPAN_FROM * N:
             # more columns than rows: the program in the coordinates of the rows' span.
-            # A gated unit's part outside the row space of X̃ changes no output and adds
-            # to its norm, so every optimal unit is V v (V an orthonormal basis of the
-            # rows): the same outputs, norms, penalty scale and dual bound on r <= N
-            # columns (100 x 10,000: 17 s and 1.8 GB before)
+            # A unit's part outside the row space of X̃ changes no output and no cone
+            # constraint (both read X̃ u) and adds to its norm, so every optimal unit is
+            # V v (V an orthonormal basis of the rows): the same outputs, norms, penalty
+            # scale and dual bound on r <= N columns (100 x 10,000: 17 s and 1.8 GB
+            # before)
             U_rows, sv, Vt = np.linalg.svd(Xs, full_matrices=False)
             r = max(int(np.sum(sv > rank_tolerance(Xs, sv))), 1)
             rows_basis, Xs = Vt[:r].T, U_rows[:, :r] * sv[:r]
@@ -1545,14 +1546,21 @@ class _ConvexReLUMixin(ConstructedNetworkMixin):
                 keep_g.flat[order[np.cumsum(cost.flat[order]) <= self.max_neurons]] = True
                 U = U * keep_g[None, None]
                 along = along * keep_g
-        elif solver == "cvxpy":
-            U, M, _ = solve_cvxpy(Xt, D, Y, lam, self.cvxpy_solver, self.verbose)
-            U = repair_cones(Xt, S, U)[0]
-            n_iter = 1
         else:
-            U, M, info = solve_fista_al(Xt, D, Y, lam, tol=self.tol, max_iter=self.max_iter,
-                                        verbose=self.verbose)
-            n_iter = info["n_iter"]
+            if solver == "cvxpy":
+                U, M, _ = solve_cvxpy(Xs, D, Y, lam, self.cvxpy_solver, self.verbose)
+                n_iter = 1
+            else:
+                U, M, info = solve_fista_al(Xs, D, Y, lam, tol=self.tol,
+                                            max_iter=self.max_iter, verbose=self.verbose)
+                n_iter = info["n_iter"]
+            # the units in the columns of X̃: the live ones, from the rows' span if reduced
+            U_full = np.zeros((d + 1,) + U.shape[1:])
+            U_full[live] = U if rows_basis is None else np.einsum("mr,r...->m...",
+                                                                   rows_basis, U)
+            U = U_full
+            if solver == "cvxpy":
+                U = repair_cones(Xt, S, U)[0]
         self.n_iter_ = n_iter
         if self.program == "relu":
             U = U * self._kept(_group_norms(U))[None]

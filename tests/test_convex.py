@@ -742,20 +742,25 @@ def test_noise_free_regressor_is_polished_instead_of_warning():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("kind", ["classifier", "regressor"])
-def test_more_columns_than_rows_solve_the_same_program_in_the_rows_span(kind, monkeypatch):
-    # 60 rows, 201 design columns: the gated program on the rows' span (r <= 60
-    # columns) against the program on every column, at the same penalty
+@pytest.mark.parametrize("kind, program", [("classifier", "gated"), ("regressor", "gated"),
+                                           ("classifier", "relu"), ("regressor", "relu")])
+def test_more_columns_than_rows_solve_the_same_program_in_the_rows_span(kind, program,
+                                                                        monkeypatch):
+    # more design columns than rows: the program on the rows' span (r <= n columns)
+    # against the program on every column, at the same penalty
     import sktrunc._convex as convex
     from sktrunc import ConvexReLUClassifier, ConvexReLURegressor
 
-    X, y = make_classification(n_samples=60, n_features=200, n_informative=10, n_classes=3,
+    # the ReLU program goes to cvxpy at this size: 40 s on all 201 columns, so fewer
+    n, m = (60, 200) if program == "gated" else (30, 50)
+    X, y = make_classification(n_samples=n, n_features=m, n_informative=5, n_classes=3,
                                random_state=0)
     if kind == "regressor":
-        y = X[:, :10] @ np.linspace(1.0, 2.0, 10) + np.abs(X[:, 0])
-        est = ConvexReLURegressor(alpha=0.05, random_state=0, tol=1e-5, max_iter=20_000)
+        y = X[:, :5] @ np.linspace(1.0, 2.0, 5) + np.abs(X[:, 0])
+        est = ConvexReLURegressor(alpha=0.05, random_state=0, tol=1e-5, max_iter=20_000,
+                                  program=program)
     else:
-        est = ConvexReLUClassifier(random_state=0, tol=1e-5, max_iter=20_000)
+        est = ConvexReLUClassifier(random_state=0, tol=1e-5, max_iter=20_000, program=program)
     fits = {}
     for label, columns_per_row in (("span", 1.0), ("full", np.inf)):
         monkeypatch.setattr(convex, "_ROWS_SPAN_FROM", columns_per_row)
@@ -764,12 +769,15 @@ def test_more_columns_than_rows_solve_the_same_program_in_the_rows_span(kind, mo
     assert a.alpha_ == pytest.approx(b.alpha_, rel=1e-9)
     # weak duality across the runs: each certified lower bound is below the other's
     # objective, so both solve one program, each to its certified gap
+    # (together: the objectives agree within the larger certified gap, below 1e-3)
     for p, q in ((a, b), (b, a)):
         assert p.optimality_gap_ < 1e-3
         assert p.objective_ * (1 - p.optimality_gap_) <= q.objective_ * (1 + 1e-9)
-    assert a.objective_ == pytest.approx(b.objective_, rel=1e-5)
-    # the networks read off both solutions (units mapped back from the span): two
-    # near-optimal points of one group lasso, 1e-4 apart relative to the outputs here
-    X_test = np.random.default_rng(1).normal(size=(200, 200))
-    np.testing.assert_allclose(forward(a, X_test), forward(b, X_test), rtol=0,
-                               atol=1e-3 * np.abs(forward(b, X_test)).max())
+    # the networks read off both solutions (units mapped back from the span), on the
+    # training rows: a squared loss makes the optimal fitted values unique, and a point
+    # within its certified gap of the optimum has |f - f*|² <= 2 gap objective_ (in the
+    # program's units: the regressor's targets divided by their spread)
+    unit = y.std() if kind == "regressor" else 1.0
+    radius = sum(np.sqrt(2 * p.optimality_gap_ * p.objective_) for p in (a, b))
+    assert np.linalg.norm(forward(a, X) - forward(b, X)) / unit <= radius * (1 + 1e-9)
+    assert radius < 0.05 * np.linalg.norm(forward(b, X) - forward(b, X).mean(axis=0)) / unit
